@@ -1,0 +1,102 @@
+"""The one write path of assignments (product.md "Assignment rules").
+
+Every source — Developer API, Zapier, Dialogflow bot, workflows, users in Mensajes and
+contact imports — calls ``contact_assign``. Nothing else changes ``Contact.assignee`` or
+writes ``AssignmentEvent`` rows.
+"""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Membership, User
+from contacts.models import Contact, Conversation
+
+from .models import AssignmentEvent, AssignmentSource
+
+
+class AssignmentError(ValueError):
+    """The assignment cannot be made (e.g. the assignee is not a member of the workspace)."""
+
+    def __init__(self, message: str, field: str = "assignee"):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def _is_member(*, workspace_id: int, user: User) -> bool:
+    return Membership.objects.filter(workspace_id=workspace_id, user=user).exists()
+
+
+@transaction.atomic
+def contact_assign(
+    *,
+    contact: Contact,
+    assignee: User | None,
+    source: str,
+    assigned_by: User | None = None,
+    at: datetime | None = None,
+) -> AssignmentEvent | None:
+    """Set the contact's assignee (``None`` unassigns) and record the change.
+
+    Returns the new event, or ``None`` when nothing changed (rule 1: assigning the current
+    assignee again, or unassigning an unassigned contact, writes nothing). ``assigned_by`` is
+    recorded only for source ``user`` (rule 3). ``at`` lets seeding and history imports write
+    a past timestamp; it may not go before the contact's latest event, so the chain holds.
+    """
+    if source not in AssignmentSource.values:
+        raise AssignmentError(f"unknown source {source!r}", field="source")
+    if source == AssignmentSource.USER:
+        if assigned_by is None:
+            raise AssignmentError("source 'user' needs the assigning user", field="assigned_by")
+    else:
+        assigned_by = None
+
+    # Rule 4: lock the contact row so concurrent writers see each other's changes and the
+    # per-contact chain (previous assignee = the prior event's new assignee) holds.
+    locked = Contact.objects.select_for_update().get(pk=contact.pk)
+    if assignee is not None and not _is_member(workspace_id=locked.workspace_id, user=assignee):
+        raise AssignmentError("the assignee is not a member of this workspace")
+    if assigned_by is not None and not _is_member(workspace_id=locked.workspace_id, user=assigned_by):
+        raise AssignmentError("the assigning user is not a member of this workspace", field="assigned_by")
+
+    new_id = assignee.pk if assignee is not None else None
+    if locked.assignee_id == new_id:
+        contact.assignee_id = locked.assignee_id
+        return None
+
+    now = timezone.now()
+    if at is not None:
+        latest = (
+            AssignmentEvent.objects.filter(contact_id=locked.pk).order_by("-created_at", "-id").values_list(
+                "created_at", flat=True
+            ).first()
+        )
+        if latest is not None and at < latest:
+            raise AssignmentError("an assignment cannot be recorded before the contact's latest one", field="at")
+        now = at
+
+    previous = User.objects.filter(pk=locked.assignee_id).first() if locked.assignee_id else None
+    conversation_id = (
+        Conversation.objects.filter(contact_id=locked.pk, status=Conversation.Status.OPEN)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    event = AssignmentEvent.objects.create(
+        workspace_id=locked.workspace_id,
+        created_at=now,
+        source=source,
+        contact_id=locked.pk,
+        contact_name=locked.name or f"#{locked.pk}",
+        conversation_id=conversation_id,
+        previous_assignee_id=locked.assignee_id,
+        previous_assignee_name=previous.display_name if previous else "",
+        new_assignee_id=new_id,
+        new_assignee_name=assignee.display_name if assignee else "",
+        assigned_by=assigned_by,
+        assigned_by_name=assigned_by.display_name if assigned_by else "",
+    )
+    Contact.objects.filter(pk=locked.pk).update(assignee_id=new_id, updated_at=now)
+    contact.assignee = assignee
+    return event

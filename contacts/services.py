@@ -1,0 +1,58 @@
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .models import Contact, Conversation, Message
+
+
+@transaction.atomic
+def conversation_open(*, contact: Contact, at=None) -> tuple[Conversation, bool]:
+    """The contact's open conversation, opening one if none is open. Returns ``(conversation, opened)``.
+
+    Opening a conversation never assigns anyone: a returning contact who already has an
+    assignee lands in that assignee's inbox and no assignment event is written (seed FAQ,
+    product.md rule 5). Workflows fired by the opening may assign; they go through
+    ``contact_assign`` like every source.
+    """
+    # Lock the contact so two inbound messages cannot race to open two conversations; the
+    # partial unique constraint is the last line of defence.
+    Contact.objects.select_for_update().filter(pk=contact.pk).first()
+    existing = Conversation.objects.filter(contact=contact, status=Conversation.Status.OPEN).first()
+    if existing is not None:
+        return existing, False
+    now = at or timezone.now()
+    try:
+        with transaction.atomic():
+            conversation = Conversation.objects.create(
+                workspace_id=contact.workspace_id, contact=contact, opened_at=now, last_message_at=now
+            )
+    except IntegrityError:
+        return Conversation.objects.get(contact=contact, status=Conversation.Status.OPEN), False
+    return conversation, True
+
+
+@transaction.atomic
+def conversation_close(*, conversation: Conversation, note: str = "", closed_by=None, at=None) -> Conversation:
+    """Close an open conversation (idempotent: closing a closed one changes nothing)."""
+    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    if conversation.status == Conversation.Status.CLOSED:
+        return conversation
+    conversation.status = Conversation.Status.CLOSED
+    conversation.closed_at = at or timezone.now()
+    conversation.closing_note = note or ""
+    conversation.closed_by = closed_by
+    conversation.save(update_fields=["status", "closed_at", "closing_note", "closed_by"])
+    return conversation
+
+
+def message_create(*, conversation: Conversation, direction: str, text: str, author=None, at=None) -> Message:
+    now = at or timezone.now()
+    message = Message.objects.create(
+        workspace_id=conversation.workspace_id,
+        conversation=conversation,
+        direction=direction,
+        author=author,
+        text=text,
+        created_at=now,
+    )
+    Conversation.objects.filter(pk=conversation.pk).update(last_message_at=now)
+    return message

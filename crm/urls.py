@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from crm import views
+
+# Each app owns its pages (``<app>/urls.py``) and its JSON API (``<app>/api_urls.py``).
+API_APPS = ["accounts", "contacts", "reports", "exports", "integrations", "workflows", "messaging", "imports"]
+PAGE_APPS = ["accounts", "reports", "exports", "integrations", "workflows", "messaging", "imports"]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    *[path("api/v1/", include(f"{app}.api_urls")) for app in API_APPS],
+    *[path("", include(f"{app}.urls")) for app in PAGE_APPS],
+]
+
+handler404 = "crm.views.not_found"
+handler500 = "crm.views.server_error"

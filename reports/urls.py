@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("reports/", views.report_index, name="index"),
+    path("reports/assignments/", views.assignments_page, name="assignments"),
+]

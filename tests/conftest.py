@@ -1,0 +1,129 @@
+"""Personas of every test: alice (owner), bob (agent in Alice's workspace), charlie (another workspace).
+
+Also: a manager, a restricted manager, API clients, and Celery running tasks eagerly unless a
+test starts a real worker.
+"""
+
+import os
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from accounts.models import Membership
+from crm.celery import app as celery_app
+from tests.factories import WorkspaceFactory, api_token, member
+
+pytest_plugins: list[str] = []
+
+
+def pytest_collection_modifyitems(config, items):
+    on_postgres = "postgres" in (os.environ.get("DATABASE_URL") or "")
+    skip_pg = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+    skip_redis = pytest.mark.skip(reason="needs a real Redis (set REDIS_URL)")
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(skip_pg)
+        if "redis" in item.keywords and not os.environ.get("REDIS_URL"):
+            item.add_marker(skip_redis)
+
+
+@pytest.fixture(autouse=True)
+def eager_celery():
+    """Tasks run in-process in tests; the worker integration tests switch this off."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _media_root(tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def workspace(db):
+    return WorkspaceFactory(name="Acme", timezone="America/Mexico_City", language="es")
+
+
+@pytest.fixture
+def other_workspace(db):
+    return WorkspaceFactory(name="Globex", timezone="Europe/Madrid", language="es")
+
+
+@pytest.fixture
+def alice(workspace):
+    return member(workspace, Membership.Role.OWNER, email="alice@acme.example", name="Alice")
+
+
+@pytest.fixture
+def bob(workspace):
+    return member(workspace, Membership.Role.AGENT, email="bob@acme.example", name="Bob")
+
+
+@pytest.fixture
+def dave(workspace):
+    """An unrestricted manager of Alice's workspace."""
+    return member(workspace, Membership.Role.MANAGER, email="dave@acme.example", name="Dave")
+
+
+@pytest.fixture
+def erin(workspace):
+    """A manager of Alice's workspace with ``restrict_data_export``."""
+    user = member(workspace, Membership.Role.MANAGER, email="erin@acme.example", name="Erin")
+    Membership.objects.filter(user=user).update(restrict_data_export=True)
+    return user
+
+
+@pytest.fixture
+def charlie(other_workspace):
+    return member(other_workspace, Membership.Role.OWNER, email="charlie@globex.example", name="Charlie")
+
+
+def _client_for(user):
+    client = APIClient(enforce_csrf_checks=False)
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def alice_client(alice):
+    return _client_for(alice)
+
+
+@pytest.fixture
+def bob_client(bob):
+    return _client_for(bob)
+
+
+@pytest.fixture
+def charlie_client(charlie):
+    return _client_for(charlie)
+
+
+@pytest.fixture
+def dave_client(dave):
+    return _client_for(dave)
+
+
+@pytest.fixture
+def erin_client(erin):
+    return _client_for(erin)
+
+
+@pytest.fixture
+def anon_client():
+    return APIClient()
+
+
+@pytest.fixture
+def token_client(workspace):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_token(workspace)}")
+    return client
+
+
+@pytest.fixture
+def is_postgres():
+    return connection.vendor == "postgresql"
