@@ -56,3 +56,23 @@ def message_create(*, conversation: Conversation, direction: str, text: str, aut
     )
     Conversation.objects.filter(pk=conversation.pk).update(last_message_at=now)
     return message
+
+
+@transaction.atomic
+def message_send(*, contact: Contact, text: str, author=None, at=None) -> Message:
+    """Send an outgoing message to a contact, opening a conversation if none is open.
+
+    Seed ("Usuario"): when a user sends an outgoing message to an unassigned contact, the
+    contact is assigned to the sender — source ``user``, the sender as "Asignado por".
+    Messages sent without a user (Developer API, workflows) assign nobody.
+    """
+    # Imported here: assignments depends on contacts, not the other way round.
+    from assignments.models import AssignmentSource
+    from assignments.services import contact_assign
+
+    conversation, _ = conversation_open(contact=contact, at=at)
+    if author is not None:
+        locked = Contact.objects.select_for_update().get(pk=contact.pk)
+        if locked.assignee_id is None:
+            contact_assign(contact=contact, assignee=author, source=AssignmentSource.USER, assigned_by=author, at=at)
+    return message_create(conversation=conversation, direction=Message.Direction.OUT, text=text, author=author, at=at)

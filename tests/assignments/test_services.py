@@ -196,3 +196,24 @@ def test_chain_holds_under_concurrent_writers():
     assert not errors, errors
     assert connection.vendor == "postgresql"
     assert assert_chain_holds(contact.pk) > 50
+
+
+def test_outgoing_message_to_unassigned_contact_assigns_sender(contact, bob):
+    from contacts.services import message_send
+
+    message = message_send(contact=contact, text="Hola", author=bob)
+
+    event = AssignmentEvent.objects.get()
+    assert event.source == "user" and event.new_assignee_id == bob.pk and event.assigned_by_id == bob.pk
+    assert event.conversation_id == message.conversation_id
+
+
+def test_outgoing_message_to_assigned_contact_keeps_assignee(contact, alice, bob):
+    from contacts.services import message_send
+
+    contact_assign(contact=contact, assignee=alice, source=AssignmentSource.API)
+    message_send(contact=contact, text="Hola", author=bob)
+    message_send(contact=contact, text="Sin usuario")
+
+    contact.refresh_from_db()
+    assert contact.assignee_id == alice.pk and AssignmentEvent.objects.count() == 1
