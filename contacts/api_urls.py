@@ -1,1 +1,7 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("contacts", api.ContactListApi.as_view(), name="api-contacts"),
+]

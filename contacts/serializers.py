@@ -1,0 +1,80 @@
+"""JSON shapes of contacts (api.md "Contacts (Developer API)") and the input they accept."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from .selectors import phone_is_e164
+
+MAX_TAGS = 50
+MAX_TAG_LENGTH = 50
+
+
+class UserRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="display_name")
+    email = serializers.EmailField()
+
+
+class ContactSerializer(serializers.Serializer):
+    """``{"id","first_name","last_name","name","email","phone","tags","assignee"|null,"created_at"}``."""
+
+    id = serializers.IntegerField()
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    name = serializers.CharField()
+    email = serializers.CharField()
+    phone = serializers.CharField()
+    tags = serializers.ListField(child=serializers.CharField())
+    assignee = UserRefSerializer(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+def _validate_phone(value: str) -> str:
+    value = (value or "").strip()
+    if value and not phone_is_e164(value):
+        raise serializers.ValidationError(_("Use the international E.164 format, e.g. +5215512345678."))
+    return value
+
+
+def tags_clean(values) -> list[str]:
+    """Trimmed, non-empty, de-duplicated tags in their given order."""
+    out: list[str] = []
+    for value in values:
+        value = value.strip()
+        if value and value not in out:
+            out.append(value)
+    return out
+
+
+class TagListField(serializers.ListField):
+    child = serializers.CharField(max_length=MAX_TAG_LENGTH, allow_blank=True)
+    max_length = MAX_TAGS
+
+    def to_internal_value(self, data):
+        return tags_clean(super().to_internal_value(data))
+
+
+class ContactInputSerializer(serializers.Serializer):
+    """Create (``first_name`` required) and PATCH (every field optional). Never the assignee."""
+
+    first_name = serializers.CharField(max_length=150)
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True, validators=[_validate_phone])
+    tags = TagListField(required=False, max_length=MAX_TAGS)
+
+    def validate_first_name(self, value):
+        value = value.strip()
+        if not value:
+            raise serializers.ValidationError(_("This field may not be blank."))
+        return value
+
+    def validate_phone(self, value):
+        return _validate_phone(value)
+
+    def validate_email(self, value):
+        return (value or "").strip()
+
+
+class TagsInputSerializer(serializers.Serializer):
+    tags = TagListField(allow_empty=False, max_length=MAX_TAGS)
