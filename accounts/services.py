@@ -9,6 +9,10 @@ def workspace_create(*, name: str, timezone: str, language: str, owner_email: st
     workspace = Workspace(name=name, timezone=timezone, language=language)
     workspace.full_clean()
     workspace.save()
+    # A new workspace has no events: its (empty) rollup is complete in its timezone.
+    from assignments.models import AssignmentRollupState
+
+    AssignmentRollupState.objects.create(workspace=workspace, timezone=workspace.timezone, ready=True)
     member_add(workspace=workspace, email=owner_email, role=Membership.Role.OWNER, password=owner_password,
                name=owner_name)
     return workspace

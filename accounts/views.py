@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import LoginView
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -36,7 +37,13 @@ def workspace_switch(request):
 def settings_general(request):
     form = WorkspaceSettingsForm(request.POST or None, instance=request.workspace)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        timezone_changed = "timezone" in form.changed_data
+        workspace = form.save()
+        if timezone_changed:
+            # Report rollups count workspace-local days: recount them in the new timezone.
+            from assignments.tasks import rollup_rebuild_task
+
+            transaction.on_commit(lambda: rollup_rebuild_task.delay(workspace.pk))
         messages.success(request, _("Settings saved."))
         return redirect("accounts:settings-general")
     return render(request, "accounts/settings_general.html", {"form": form, "settings_section": "general"})

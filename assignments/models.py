@@ -101,3 +101,49 @@ class AssignmentEvent(models.Model):
         if user_id is None:
             return ""
         return name or f"#{user_id}"
+
+
+class RollupDimension(models.TextChoices):
+    """Which breakdown a rollup row counts (one event adds to one row of each applicable one)."""
+
+    ALL = "all", "all"  # key 0: every event of the day and source
+    NEW = "new", "new assignee"  # key: new assignee id, 0 = unassignment
+    PREVIOUS = "prev", "previous assignee"  # key: previous assignee id, 0 = none
+    ASSIGNED_BY = "by", "assigned by"  # key: assigning user id (source user only)
+
+
+class AssignmentDailyCount(models.Model):
+    """Pre-aggregated event counts per workspace-local day, source and one dimension.
+
+    Maintained in the same transaction as each event (``contact_assign``) with an UPSERT, so
+    it is always exactly consistent with ``AssignmentEvent``; ``rebuild_assignment_rollups``
+    recomputes it from the events. Days are calendar days in the workspace timezone recorded
+    in ``AssignmentRollupState``; when the workspace timezone changes the rollup is rebuilt and
+    the reports read the raw events meanwhile. See docs/performance.md.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    source = models.CharField(max_length=20, choices=AssignmentSource.choices)
+    dimension = models.CharField(max_length=4, choices=RollupDimension.choices)
+    key = models.BigIntegerField(default=0)
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # The UPSERT target; its index also serves the report reads:
+            # WHERE workspace = ? AND dimension = ? AND key = ? AND day BETWEEN ? AND ?
+            models.UniqueConstraint(
+                fields=["workspace", "dimension", "key", "day", "source"], name="assign_daily_count_unique"
+            ),
+        ]
+
+
+class AssignmentRollupState(models.Model):
+    """The timezone a workspace's rollup was built in; reports use the rollup only when it matches."""
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="assignment_rollup_state")
+    timezone = models.CharField(max_length=64)
+    ready = models.BooleanField(default=False)
+    rebuilt_at = models.DateTimeField(null=True, blank=True)
+    events_counted = models.BigIntegerField(default=0)

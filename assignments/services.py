@@ -14,6 +14,7 @@ from accounts.models import Membership, User
 from contacts.models import Contact, Conversation
 
 from .models import AssignmentEvent, AssignmentSource
+from .rollups import rollup_record_event
 
 
 class AssignmentError(ValueError):
@@ -55,7 +56,7 @@ def contact_assign(
 
     # Rule 4: lock the contact row so concurrent writers see each other's changes and the
     # per-contact chain (previous assignee = the prior event's new assignee) holds.
-    locked = Contact.objects.select_for_update().get(pk=contact.pk)
+    locked = Contact.objects.select_for_update(of=("self",)).select_related("workspace").get(pk=contact.pk)
     if assignee is not None and not _is_member(workspace_id=locked.workspace_id, user=assignee):
         raise AssignmentError("the assignee is not a member of this workspace")
     if assigned_by is not None and not _is_member(workspace_id=locked.workspace_id, user=assigned_by):
@@ -98,5 +99,7 @@ def contact_assign(
         assigned_by_name=assigned_by.display_name if assigned_by else "",
     )
     Contact.objects.filter(pk=locked.pk).update(assignee_id=new_id, updated_at=now)
+    # Last, so the rollup rows (shared by concurrent writers) stay locked as briefly as possible.
+    rollup_record_event(event=event, workspace_timezone=locked.workspace.tzinfo)
     contact.assignee = assignee
     return event

@@ -1,0 +1,150 @@
+"""The assignment rollup (``AssignmentDailyCount``): kept in step with every event, rebuilt on demand.
+
+Why per workspace-local day: every report range is made of whole local days (report.md
+"Period"), so day rows answer any preset or custom range exactly, DST included, and stay
+small (a few rows per source and user per day). Hour buckets (single-day charts) and the
+contact / conversation filters read the raw events, which their indexes serve directly.
+"""
+
+from collections import Counter
+from datetime import date
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.models import Workspace
+
+from .models import AssignmentDailyCount, AssignmentEvent, AssignmentRollupState, AssignmentSource, RollupDimension
+
+_TABLE = AssignmentDailyCount._meta.db_table
+
+
+def _rows_for(*, day: date, source: str, new_id, previous_id, assigned_by_id) -> list[tuple]:
+    rows = [
+        (RollupDimension.ALL.value, 0),
+        (RollupDimension.NEW.value, new_id or 0),
+        (RollupDimension.PREVIOUS.value, previous_id or 0),
+    ]
+    if source == AssignmentSource.USER and assigned_by_id:
+        rows.append((RollupDimension.ASSIGNED_BY.value, assigned_by_id))
+    return [(dimension, key, day, source) for dimension, key in rows]
+
+
+def _lock_workspace_rollup(workspace_id: int, *, exclusive: bool) -> None:
+    """Writers share a lock; a rebuild takes it exclusively, so no event slips between them."""
+    if connection.vendor == "postgresql":
+        function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {function}(%s, %s)", [0x4153, workspace_id])
+
+
+def _upsert(workspace_id: int, counts: Counter) -> None:
+    if not counts:
+        return
+    # Sorted so concurrent writers take the row locks in the same order (no deadlocks).
+    items = sorted(counts.items())
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(items))
+    params: list = []
+    for (dimension, key, day, source), count in items:
+        params += [workspace_id, dimension, key, day, source, count]
+    sql = (
+        f"INSERT INTO {_TABLE} (workspace_id, dimension, key, day, source, count) VALUES {values} "
+        f"ON CONFLICT (workspace_id, dimension, key, day, source) "
+        f"DO UPDATE SET count = {_TABLE}.count + excluded.count"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def rollup_record_event(*, event: AssignmentEvent, workspace_timezone) -> None:
+    """Count one new event; called by ``contact_assign`` inside its transaction."""
+    _lock_workspace_rollup(event.workspace_id, exclusive=False)
+    day = timezone.localtime(event.created_at, workspace_timezone).date()
+    counts = Counter(
+        _rows_for(day=day, source=event.source, new_id=event.new_assignee_id,
+                  previous_id=event.previous_assignee_id, assigned_by_id=event.assigned_by_id)
+    )
+    _upsert(event.workspace_id, counts)
+
+
+@transaction.atomic
+def rollup_rebuild(*, workspace: Workspace, batch_size: int = 50_000) -> int:
+    """Recompute a workspace's rollup from its events, in its current timezone. Returns events counted.
+
+    Runs in one transaction under the exclusive rollup lock: a crash leaves the previous rollup
+    untouched, and a rerun is idempotent.
+    """
+    _lock_workspace_rollup(workspace.pk, exclusive=True)
+    AssignmentRollupState.objects.update_or_create(
+        workspace=workspace, defaults={"timezone": workspace.timezone, "ready": False}
+    )
+    AssignmentDailyCount.objects.filter(workspace=workspace).delete()
+    if connection.vendor == "postgresql":
+        total = _rebuild_sql(workspace)
+    else:
+        total = _rebuild_python(workspace, batch_size=batch_size)
+    AssignmentRollupState.objects.filter(workspace=workspace).update(
+        timezone=workspace.timezone, ready=True, rebuilt_at=timezone.now(), events_counted=total
+    )
+    return total
+
+
+def _rebuild_sql(workspace: Workspace) -> int:
+    events = AssignmentEvent._meta.db_table
+    day = "(e.created_at AT TIME ZONE %(tz)s)::date"
+    select = f"""
+        SELECT %(ws)s, d.dimension, d.key, d.day, d.source, count(*)
+        FROM (
+            SELECT 'all' AS dimension, 0::bigint AS key, {day} AS day, e.source FROM {events} e WHERE e.workspace_id = %(ws)s
+            UNION ALL
+            SELECT 'new', coalesce(e.new_assignee_id, 0), {day}, e.source FROM {events} e WHERE e.workspace_id = %(ws)s
+            UNION ALL
+            SELECT 'prev', coalesce(e.previous_assignee_id, 0), {day}, e.source FROM {events} e WHERE e.workspace_id = %(ws)s
+            UNION ALL
+            SELECT 'by', e.assigned_by_id, {day}, e.source FROM {events} e
+            WHERE e.workspace_id = %(ws)s AND e.source = 'user' AND e.assigned_by_id IS NOT NULL
+        ) d
+        GROUP BY d.dimension, d.key, d.day, d.source
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_TABLE} (workspace_id, dimension, key, day, source, count) {select}",
+            {"ws": workspace.pk, "tz": workspace.timezone},
+        )
+        cursor.execute(f"SELECT count(*) FROM {events} WHERE workspace_id = %s", [workspace.pk])
+        return cursor.fetchone()[0]
+
+
+def _rebuild_python(workspace: Workspace, *, batch_size: int) -> int:
+    tz = workspace.tzinfo
+    counts: Counter = Counter()
+    total = 0
+    rows = AssignmentEvent.objects.filter(workspace=workspace).values_list(
+        "created_at", "source", "new_assignee_id", "previous_assignee_id", "assigned_by_id"
+    )
+    for created_at, source, new_id, previous_id, by_id in rows.iterator(chunk_size=batch_size):
+        total += 1
+        day = timezone.localtime(created_at, tz).date()
+        counts.update(_rows_for(day=day, source=source, new_id=new_id, previous_id=previous_id, assigned_by_id=by_id))
+    AssignmentDailyCount.objects.bulk_create(
+        [
+            AssignmentDailyCount(workspace=workspace, dimension=d, key=k, day=day, source=s, count=c)
+            for (d, k, day, s), c in counts.items()
+        ],
+        batch_size=5000,
+    )
+    return total
+
+
+def rollup_is_ready(*, workspace: Workspace) -> bool:
+    """True when the rollup counts this workspace's events in its current timezone."""
+    state = AssignmentRollupState.objects.filter(workspace=workspace).values_list("timezone", "ready").first()
+    return state is not None and state[1] and state[0] == workspace.timezone
+
+
+def rollup_snapshot(*, workspace: Workspace) -> dict:
+    """Every rollup row of a workspace as ``{(dimension, key, day, source): count}`` (tests, checks)."""
+    return {
+        (r.dimension, r.key, r.day, r.source): r.count
+        for r in AssignmentDailyCount.objects.filter(workspace=workspace)
+    }
