@@ -4,4 +4,8 @@ from . import api
 
 urlpatterns = [
     path("contacts", api.ContactListApi.as_view(), name="api-contacts"),
+    path("contacts/<str:identifier>", api.ContactDetailApi.as_view(), name="api-contact"),
+    path("contacts/<str:identifier>/tags", api.ContactTagsApi.as_view(), name="api-contact-tags"),
+    path("contacts/<str:identifier>/assignee", api.ContactAssigneeApi.as_view(), name="api-contact-assignee"),
+    path("contacts/<str:identifier>/messages", api.ContactMessagesApi.as_view(), name="api-contact-messages"),
 ]

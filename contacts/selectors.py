@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Concat
+from django.utils.translation import gettext as _
 
 from accounts.models import Workspace
 
@@ -32,23 +33,23 @@ def contact_identifier_parse(identifier: str) -> tuple[str, str | int]:
     kind, sep, value = (identifier or "").partition(":")
     value = value.strip()
     if not sep or not value:
-        raise ContactIdentifierError("use id:<n>, email:<address> or phone:<+E.164>")
+        raise ContactIdentifierError(_("Use id:<n>, email:<address> or phone:<+E.164>."))
     kind = kind.strip().lower()
     if kind == "id":
         if not value.isascii() or not value.isdigit() or len(value) > 19 or not 0 < int(value) <= MAX_ID:
-            raise ContactIdentifierError("the id must be a positive whole number")
+            raise ContactIdentifierError(_("The id must be a positive whole number."))
         return "id", int(value)
     if kind == "email":
         try:
             validate_email(value)
         except ValidationError:
-            raise ContactIdentifierError("not a valid email address") from None
+            raise ContactIdentifierError(_("Not a valid email address.")) from None
         return "email", value
     if kind == "phone":
         if not phone_is_e164(value):
-            raise ContactIdentifierError("the phone must be in E.164 format, e.g. +5215512345678")
+            raise ContactIdentifierError(_("The phone must be in E.164 format, e.g. +5215512345678."))
         return "phone", value
-    raise ContactIdentifierError("use id:<n>, email:<address> or phone:<+E.164>")
+    raise ContactIdentifierError(_("Use id:<n>, email:<address> or phone:<+E.164>."))
 
 
 def contact_get(*, workspace: Workspace, identifier: str) -> Contact | None:

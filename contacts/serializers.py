@@ -78,3 +78,83 @@ class ContactInputSerializer(serializers.Serializer):
 
 class TagsInputSerializer(serializers.Serializer):
     tags = TagListField(allow_empty=False, max_length=MAX_TAGS)
+
+
+class MessageSerializer(serializers.Serializer):
+    """An outgoing (or incoming) message: ``{"id","conversation_id","contact_id","direction","text","author","created_at"}``."""
+
+    id = serializers.IntegerField()
+    conversation_id = serializers.IntegerField()
+    contact_id = serializers.IntegerField(source="conversation.contact_id")
+    direction = serializers.CharField()
+    text = serializers.CharField()
+    author = UserRefSerializer(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class MessageInputSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=10000)
+
+    def validate_text(self, value):
+        if not value.strip():
+            raise serializers.ValidationError(_("This field may not be blank."))
+        return value
+
+
+class UserNameSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class AssignmentEventRowSerializer(serializers.Serializer):
+    """A row of the Asignaciones log (api.md), timestamp in the workspace's offset."""
+
+    id = serializers.IntegerField()
+    timestamp = serializers.CharField()
+    conversation_id = serializers.IntegerField(allow_null=True)
+    contact_id = serializers.IntegerField()
+    contact_name = serializers.CharField()
+    previous_assignee = UserNameSerializer(allow_null=True)
+    new_assignee = UserNameSerializer(allow_null=True)
+    source = serializers.CharField()
+    source_label = serializers.CharField()
+    assigned_by = UserNameSerializer(allow_null=True)
+
+
+def assignment_event_row(event, *, workspace) -> dict:
+    """The log row of an event as the report API shows it."""
+    from assignments.models import AssignmentEvent, AssignmentSource
+
+    def person(user_id, name):
+        return None if user_id is None else {"id": user_id, "name": AssignmentEvent.user_label(user_id, name)}
+
+    return {
+        "id": event.pk,
+        "timestamp": event.created_at.astimezone(workspace.tzinfo).isoformat(),
+        "conversation_id": event.conversation_id,
+        "contact_id": event.contact_id,
+        "contact_name": event.contact_name,
+        "previous_assignee": person(event.previous_assignee_id, event.previous_assignee_name),
+        "new_assignee": person(event.new_assignee_id, event.new_assignee_name),
+        "source": event.source,
+        "source_label": str(AssignmentSource(event.source).label),
+        "assigned_by": person(event.assigned_by_id, event.assigned_by_name),
+    }
+
+
+class AssignResultSerializer(serializers.Serializer):
+    """``{"changed": bool, "event": <log row>|null, "contact": <contact>}``."""
+
+    changed = serializers.BooleanField()
+    event = AssignmentEventRowSerializer(allow_null=True)
+    contact = ContactSerializer()
+
+
+class AssigneeInputSerializer(serializers.Serializer):
+    """Documentation of ``{"assignee": <user id> | "<email>" | null}`` (parsed by hand: it is a union)."""
+
+    assignee = serializers.JSONField(help_text="A member's user id, a member's email, or null to unassign.")
+
+
+class ZapierAssignInputSerializer(AssigneeInputSerializer):
+    contact = serializers.CharField(help_text="Contact identifier: id:<n>, email:<address> or phone:<+E.164>.")

@@ -76,3 +76,62 @@ def message_send(*, contact: Contact, text: str, author=None, at=None) -> Messag
         if locked.assignee_id is None:
             contact_assign(contact=contact, assignee=author, source=AssignmentSource.USER, assigned_by=author, at=at)
     return message_create(conversation=conversation, direction=Message.Direction.OUT, text=text, author=author, at=at)
+
+
+# --- Contact records (Developer API, inbound channel). Never the assignee: see contact_assign. ---
+
+CONTACT_EDITABLE_FIELDS = ("first_name", "last_name", "email", "phone", "tags")
+
+
+@transaction.atomic
+def contact_create(*, workspace, first_name: str, last_name: str = "", email: str = "", phone: str = "",
+                   tags: list[str] | None = None) -> Contact:
+    """Create a contact. Callers validate formats (email, E.164 phone) and duplicate emails."""
+    return Contact.objects.create(
+        workspace=workspace,
+        first_name=first_name,
+        last_name=last_name or "",
+        email=(email or "").strip(),
+        phone=(phone or "").strip(),
+        tags=list(tags or []),
+    )
+
+
+@transaction.atomic
+def contact_update(*, contact: Contact, **fields) -> Contact:
+    """Change the contact's editable fields (name, email, phone, tags); the assignee is not one."""
+    unknown = set(fields) - set(CONTACT_EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {', '.join(sorted(unknown))}")
+    locked = Contact.objects.select_for_update().get(pk=contact.pk)
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    if fields:
+        locked.save(update_fields=[*fields, "updated_at"])
+    contact.refresh_from_db()
+    return contact
+
+
+@transaction.atomic
+def contact_tags_add(*, contact: Contact, tags: list[str]) -> Contact:
+    """Add tags the contact does not have yet (order kept, no duplicates)."""
+    locked = Contact.objects.select_for_update().get(pk=contact.pk)
+    current = list(locked.tags or [])
+    added = [tag for tag in tags if tag not in current]
+    if added:
+        locked.tags = current + added
+        locked.save(update_fields=["tags", "updated_at"])
+    contact.tags = locked.tags
+    return contact
+
+
+@transaction.atomic
+def contact_tags_remove(*, contact: Contact, tags: list[str]) -> Contact:
+    locked = Contact.objects.select_for_update().get(pk=contact.pk)
+    current = list(locked.tags or [])
+    kept = [tag for tag in current if tag not in tags]
+    if kept != current:
+        locked.tags = kept
+        locked.save(update_fields=["tags", "updated_at"])
+    contact.tags = locked.tags
+    return contact
