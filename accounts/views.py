@@ -1,4 +1,7 @@
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.contrib.auth import logout
 from django.contrib.auth.views import LoginView
 from django.db import transaction
@@ -8,13 +11,34 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from .decorators import workspace_member_required
 from .forms import WorkspaceSettingsForm
+from .login_throttle import login_failure_record, login_is_locked, login_success_record
 from .middleware import SESSION_WORKSPACE_KEY
 from .models import Membership
+
+
+class ThrottledAuthenticationForm(AuthenticationForm):
+    def clean(self):
+        email = self.cleaned_data.get("username") or ""
+        ip = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
+        if login_is_locked(email=email, ip=ip):
+            minutes = max(1, settings.LOGIN_LOCKOUT_SECONDS // 60)
+            raise ValidationError(
+                _("Too many failed attempts. Try again in %(minutes)s minutes.") % {"minutes": minutes},
+                code="throttled",
+            )
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            login_failure_record(email=email, ip=ip)
+            raise
+        login_success_record(email=email)
+        return cleaned
 
 
 class CrmLoginView(LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+    authentication_form = ThrottledAuthenticationForm
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,4 +1,23 @@
 from django.conf import settings
+from django.db import connection
+from django.http import HttpResponse
+
+
+class HealthCheckMiddleware:
+    """``/healthz`` answers before host validation and HTTPS redirects, for container probes.
+
+    It checks the database connection; nothing else about the request is trusted or used.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path == "/healthz":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+            return HttpResponse("ok", content_type="text/plain")
+        return self.get_response(request)
 
 
 class ContentSecurityPolicyMiddleware:

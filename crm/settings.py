@@ -55,6 +55,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "crm.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -166,6 +167,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "crm.api.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "accounts.throttling.ApiTokenRateThrottle",
+        "accounts.throttling.SessionUserRateThrottle",
+    ],
     "DEFAULT_THROTTLE_RATES": {
         "api_token": os.environ.get("API_THROTTLE_RATE", "600/min"),
         "user": "1200/min",
@@ -204,6 +209,11 @@ if env_bool("SECURE_COOKIES", not DEBUG and bool(os.environ.get("CRM_REQUIRE_SEC
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Login throttling (accounts/login_throttle.py).
+LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
+LOGIN_MAX_FAILURES_PER_IP = int(os.environ.get("LOGIN_MAX_FAILURES_PER_IP", "30"))
+LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "900"))
 
 # Exports: files are kept this many days, then deleted by a beat task.
 EXPORT_RETENTION_DAYS = int(os.environ.get("EXPORT_RETENTION_DAYS", "7"))

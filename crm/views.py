@@ -1,5 +1,4 @@
-from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -8,12 +7,6 @@ def home(request):
     if request.user.is_authenticated:
         return redirect("reports:assignments")
     return redirect("accounts:login")
-
-
-def healthz(request):
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return HttpResponse("ok", content_type="text/plain")
 
 
 def _wants_json(request) -> bool:

@@ -81,3 +81,29 @@ def test_workspace_switch_refuses_foreign_workspace(client, alice, other_workspa
 @pytest.mark.parametrize("path", ["/api/schema/", "/api/docs/"])
 def test_schema_and_docs_are_served(client, db, path):
     assert client.get(path).status_code == 200
+
+
+def test_login_is_throttled_after_repeated_failures(client, alice, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.LOGIN_MAX_FAILURES = 3
+    for _ in range(3):
+        response = client.post("/accounts/login/", {"username": "alice@acme.example", "password": "wrong"})
+        assert response.status_code == 200
+    # even the right password is refused while locked
+    response = client.post("/accounts/login/", {"username": "alice@acme.example", "password": "pw-123456"})
+    assert response.status_code == 200 and "_auth_user_id" not in client.session
+    cache.clear()
+    response = client.post("/accounts/login/", {"username": "alice@acme.example", "password": "pw-123456"})
+    assert response.status_code == 302
+
+
+def test_healthz_answers_without_host_check(client, db):
+    response = client.get("/healthz", HTTP_HOST="unknown.example")
+    assert response.status_code == 200 and response.content == b"ok"
+
+
+def test_pages_send_a_strict_content_security_policy(client, db):
+    policy = client.get("/accounts/login/")["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
