@@ -1,0 +1,68 @@
+"""Fixtures of the report tests: a workspace whose data starts long ago, and an event writer.
+
+Report tests write ``AssignmentEvent`` rows directly (production code never does: it goes
+through ``contact_assign``) so they can place events at exact instants, e.g. in both 01:00 hours
+of a fall-back day, and bulk-insert thousands for the log cap.
+"""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from accounts.models import Workspace
+from assignments.models import AssignmentEvent, AssignmentSource
+from tests.factories import ContactFactory, ConversationFactory
+
+LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def workspace(workspace):
+    """Alice's workspace (America/Mexico_City), created in 2020 so no range is before its data."""
+    Workspace.objects.filter(pk=workspace.pk).update(created_at=LONG_AGO)
+    workspace.refresh_from_db()
+    return workspace
+
+
+@pytest.fixture
+def contact(workspace):
+    return ContactFactory(workspace=workspace, first_name="José", last_name="Pérez")
+
+
+@pytest.fixture
+def conversation(contact):
+    return ConversationFactory(contact=contact)
+
+
+def build_event(workspace, at, *, source=AssignmentSource.API, new=None, previous=None, by=None, contact=None,
+                conversation=None) -> AssignmentEvent:
+    """An unsaved event (for bulk_create); ``new``/``previous``/``by`` are users or None."""
+    if contact is None:
+        contact = ContactFactory(workspace=workspace)
+    return AssignmentEvent(
+        workspace=workspace,
+        created_at=at,
+        source=source,
+        contact_id=contact.pk,
+        contact_name=contact.name,
+        conversation_id=conversation.pk if conversation else None,
+        previous_assignee_id=previous.pk if previous else None,
+        previous_assignee_name=previous.display_name if previous else "",
+        new_assignee_id=new.pk if new else None,
+        new_assignee_name=new.display_name if new else "",
+        assigned_by_id=by.pk if by else None,
+        assigned_by_name=by.display_name if by else "",
+    )
+
+
+@pytest.fixture
+def add_event(workspace, contact):
+    """Write one event: ``add_event(at, source=..., new=user, previous=user, by=user, ...)``."""
+
+    def add(at, *, target_workspace=None, **kwargs):
+        kwargs.setdefault("contact", contact)
+        event = build_event(target_workspace or workspace, at, **kwargs)
+        event.save()
+        return event
+
+    return add
