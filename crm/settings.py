@@ -151,6 +151,8 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}
+# Data Export: requeue/fail exports whose worker died, delete expired files (exports/tasks.py).
+CELERY_BEAT_SCHEDULE["exports-housekeeping"] = {"task": "exports.housekeeping", "schedule": 60.0}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
