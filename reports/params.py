@@ -174,7 +174,6 @@ def report_params_parse(*, workspace, data) -> ReportParams:
         except ApiError as exc:
             errors.update(exc.errors)
     if interval is not None and "interval" not in errors:
-        interval = interval.lower()
         if interval not in INTERVALS:
             errors["interval"] = [_("Unknown interval %(value)s. Choose one of: %(choices)s.") % {
                 "value": interval[:40], "choices": ", ".join(INTERVALS)}]
@@ -183,7 +182,7 @@ def report_params_parse(*, workspace, data) -> ReportParams:
     raw_sources = _values(data, "source")
     if _check_count(raw_sources, "source", errors):
         for value in raw_sources:
-            text = str(value).strip().lower() if isinstance(value, str) else None
+            text = value.strip() if isinstance(value, str) else None
             if text not in AssignmentSource.values:
                 errors["source"] = [_("Unknown source %(value)s. Choose from: %(choices)s.") % {
                     "value": str(value)[:40], "choices": ", ".join(AssignmentSource.values)}]
