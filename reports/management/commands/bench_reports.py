@@ -1,0 +1,453 @@
+"""Benchmark of the Asignaciones report at scale, next to the raw SQL a BI tool would run.
+
+Runs on PostgreSQL in a database of its own (``test_<name>``, created and dropped like the test
+suite's, so real data is never touched). It generates one big workspace with N events over 365
+days, ~200 agents and ~500k contacts (scaled down for small N), plus other workspaces holding
+20 % more events, builds the rollups, then times every case (a–g) through the Django test
+client (server-side, full stack) and the equivalent raw SQL in the same run, the export (h)
+and the write path (i). See docs/performance.md.
+"""
+
+import json
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, connections
+from django.test import Client
+from django.utils import timezone
+
+SOURCES = ["api", "workflow", "bot", "zapier", "user", "contact_import"]
+
+
+def _ms(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, max(0, int(round(0.95 * len(ordered))) - 1))]
+    return round(statistics.median(ordered) * 1000, 2), round(p95 * 1000, 2)
+
+
+def _time(fn, repeat: int) -> list[float]:
+    fn()  # warm-up
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+class Command(BaseCommand):
+    help = "Benchmark the assignments report (PostgreSQL): endpoints vs raw SQL, export and write path."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--events", type=int, default=10_000_000)
+        parser.add_argument("--workspaces", type=int, default=100, help="other workspaces (20%% more events)")
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--json", dest="json_path", default=None)
+        parser.add_argument("--repeat", type=int, default=20)
+        parser.add_argument("--export-rows", type=int, default=1_000_000)
+        parser.add_argument("--write-seconds", type=float, default=20.0)
+        parser.add_argument("--writers", type=int, default=8)
+        parser.add_argument("--keep", action="store_true", help="keep the benchmark database afterwards")
+
+    # --- orchestration ----------------------------------------------------------------------
+
+    def handle(self, *args, **opts):
+        if connection.vendor != "postgresql":
+            raise CommandError("bench_reports needs PostgreSQL: set DATABASE_URL=postgres://...")
+        self.opts = opts
+        self.rng = random.Random(opts["seed"])
+        started = time.perf_counter()
+        creation = connection.creation
+        old_name = connection.settings_dict["NAME"]
+        self.log(f"creating the benchmark database test_{old_name} ...")
+        creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False, serialize=False)
+        try:
+            result = self.run_all()
+        finally:
+            if not opts["keep"]:
+                connections.close_all()
+                creation.destroy_test_db(old_name, verbosity=0)
+        result["seconds"] = round(time.perf_counter() - started, 1)
+        self.print_table(result)
+        if opts["json_path"]:
+            with open(opts["json_path"], "w", encoding="utf-8") as fh:
+                json.dump(result, fh, indent=2)
+            self.log(f"wrote {opts['json_path']}")
+
+    def log(self, message: str) -> None:
+        self.stderr.write(f"[{time.strftime('%H:%M:%S')}] {message}")
+
+    def run_all(self) -> dict:
+        t = time.perf_counter()
+        self.generate()
+        self.log(f"data generated and indexed in {time.perf_counter() - t:.1f}s")
+        cases = self.measure_cases()
+        export = self.measure_export()
+        write = self.measure_writes()
+        return {"events": self.opts["events"], "machine": self.machine(), "cases": cases, "export": export,
+                "write": write}
+
+    def machine(self) -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            pg = cursor.fetchone()[0]
+        cpu = platform.processor() or platform.machine()
+        try:
+            with open("/proc/cpuinfo") as fh:
+                cpu = next(line.split(":", 1)[1].strip() for line in fh if line.startswith("model name"))
+        except (OSError, StopIteration):
+            pass
+        mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+        return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB, PostgreSQL {pg}"
+
+    # --- data --------------------------------------------------------------------------------
+
+    def generate(self) -> None:
+        from accounts.models import ApiToken, Membership, User, Workspace
+        from assignments.models import AssignmentEvent
+        from assignments.rollups import rollup_rebuild
+
+        n = self.opts["events"]
+        others = max(0, self.opts["workspaces"])
+        agents_n = 200 if n >= 1_000_000 else max(20, n // 5000)
+        contacts_n = 500_000 if n >= 5_000_000 else max(2000, n // 20)
+        now = timezone.now()
+        start = now - timedelta(days=365)
+        password = "!unusable"
+
+        big = Workspace.objects.create(name="Bench", timezone="America/Mexico_City", language="es",
+                                       created_at=start - timedelta(days=30))
+        owner = User.objects.create(email="owner@bench.example", name="Owner", password=password)
+        Membership.objects.create(workspace=big, user=owner, role=Membership.Role.OWNER)
+        agents = User.objects.bulk_create(
+            [User(email=f"agent{i}@bench.example", name=f"Agente {i}", password=password) for i in range(agents_n)]
+        )
+        Membership.objects.bulk_create([Membership(workspace=big, user=u, role=Membership.Role.AGENT) for u in agents])
+        other_ws = Workspace.objects.bulk_create(
+            [Workspace(name=f"Other {i}", timezone="Europe/Madrid", created_at=start) for i in range(others)]
+        )
+        other_users = User.objects.bulk_create(
+            [User(email=f"u{i}@other.example", name=f"Otro {i}", password=password) for i in range(others * 3)]
+        )
+        Membership.objects.bulk_create(
+            [Membership(workspace=other_ws[i // 3], user=u, role=Membership.Role.AGENT) for i, u in enumerate(other_users)]
+        )
+        self.workspace, self.owner, self.agents = big, owner, agents
+        _, self.token = ApiToken.issue(workspace=big)
+
+        seed = (self.opts["seed"] % 1000) / 1000.0
+        events = AssignmentEvent._meta.db_table
+        agent_ids = [a.pk for a in agents]
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT setseed(%s)", [seed])
+            self.log(f"contacts: {contacts_n} in the big workspace ...")
+            cursor.execute(
+                """INSERT INTO contacts_contact (workspace_id, first_name, last_name, email, phone, tags, created_at, updated_at)
+                   SELECT %s, 'Contacto', g::text, 'c' || g || '@bench.example', '', '[]'::jsonb, %s, %s
+                   FROM generate_series(1, %s) g""",
+                [big.pk, start, start, contacts_n],
+            )
+            cursor.execute("SELECT min(id), max(id) FROM contacts_contact WHERE workspace_id = %s", [big.pk])
+            c_min, c_max = cursor.fetchone()
+            # One closed conversation per contact; events refer to them.
+            cursor.execute(
+                """INSERT INTO contacts_conversation (workspace_id, contact_id, status, opened_at, closed_at, closing_note, bot_paused)
+                   SELECT workspace_id, id, 'closed', %s, %s, '', false FROM contacts_contact WHERE workspace_id = %s""",
+                [start, start, big.pk],
+            )
+            cursor.execute("SELECT min(id) FROM contacts_conversation WHERE workspace_id = %s", [big.pk])
+            conv_min = cursor.fetchone()[0]
+            self.contact_range, self.conversation_offset = (c_min, c_max), conv_min - c_min
+
+            # Drop the secondary indexes while loading, then build them once (as a bulk load should).
+            index_names = [index.name for index in AssignmentEvent._meta.indexes]
+            for name in index_names:
+                cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
+            self.log(f"events: {n} in the big workspace, {int(n * 0.2)} in {others} others ...")
+            self._insert_events(cursor, big.pk, n, start, agent_ids, (c_min, c_max), conv_min - c_min)
+            if others:
+                per = max(1, int(n * 0.2) // others)
+                ids_by_ws: dict[int, list[int]] = {}
+                for i, u in enumerate(other_users):
+                    ids_by_ws.setdefault(other_ws[i // 3].pk, []).append(u.pk)
+                # Other workspaces' contacts are not needed by any query: their ids only have to differ.
+                for ws in other_ws:
+                    self._insert_events(cursor, ws.pk, per, start, ids_by_ws[ws.pk], (c_max + 1, c_max + 1000), None)
+        self.log("indexes ...")
+        with connection.schema_editor() as editor:
+            for index in AssignmentEvent._meta.indexes:
+                editor.add_index(AssignmentEvent, index)
+        self.log("rollups ...")
+        for ws in [big, *other_ws]:
+            rollup_rebuild(workspace=ws)
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM ANALYZE {events}") if not connection.in_atomic_block else None
+            cursor.execute("ANALYZE")
+
+    def _insert_events(self, cursor, workspace_id, n, start, agent_ids, contact_range, conversation_offset):
+        """Events spread evenly over 365 days in time order (as an append-only table is)."""
+        events = "assignments_assignmentevent"
+        conversation = "r.contact_id + %(conv_off)s" if conversation_offset is not None else "NULL"
+        cursor.execute(
+            f"""
+            INSERT INTO {events} (workspace_id, created_at, source, contact_id, contact_name, conversation_id,
+                previous_assignee_id, previous_assignee_name, new_assignee_id, new_assignee_name,
+                assigned_by_id, assigned_by_name)
+            SELECT %(ws)s, r.at, r.source, r.contact_id, 'Contacto ' || r.contact_id,
+                   CASE WHEN r.with_conv THEN {conversation} END,
+                   r.prev, CASE WHEN r.prev IS NULL THEN '' ELSE 'Agente' END,
+                   r.new, CASE WHEN r.new IS NULL THEN '' ELSE 'Agente' END,
+                   CASE WHEN r.source = 'user' THEN r.by END, CASE WHEN r.source = 'user' THEN 'Agente' ELSE '' END
+            FROM (
+                SELECT %(start)s::timestamptz + (g::float8 / %(n)s) * interval '365 days' + random() * interval '1 second' AS at,
+                       (%(sources)s::text[])[1 + floor(random() * 6)::int] AS source,
+                       %(cmin)s + floor(random() * (%(cmax)s - %(cmin)s + 1))::bigint AS contact_id,
+                       random() < 0.8 AS with_conv,
+                       CASE WHEN random() < 0.1 THEN NULL ELSE (%(agents)s::bigint[])[1 + floor(random() * %(na)s)::int] END AS prev,
+                       CASE WHEN random() < 0.08 THEN NULL ELSE (%(agents)s::bigint[])[1 + floor(random() * %(na)s)::int] END AS new,
+                       (%(agents)s::bigint[])[1 + floor(random() * %(na)s)::int] AS by
+                FROM generate_series(0, %(n)s - 1) g
+            ) r
+            """,
+            {"ws": workspace_id, "start": start, "n": n, "sources": SOURCES, "cmin": contact_range[0],
+             "cmax": contact_range[1], "agents": agent_ids, "na": len(agent_ids), "conv_off": conversation_offset or 0},
+        )
+
+    # --- a–g: endpoints vs raw SQL -------------------------------------------------------------
+
+    def measure_cases(self) -> dict:
+        ws, repeat = self.workspace, self.opts["repeat"]
+        tz = ws.timezone
+        owner = Client()
+        owner.force_login(self.owner)
+        agent = self.pick_busy_agent()
+        agent_client = Client()
+        agent_client.force_login(agent)
+        contact_id, conversation_id = self.pick_contact_and_conversation()
+        from reports.periods import report_period_resolve
+
+        p30 = report_period_resolve(workspace=ws, period="last_30_days")
+        today = p30.end
+        p365 = report_period_resolve(workspace=ws, start=(today - timedelta(days=364)).isoformat(), end=today.isoformat())
+        r365 = f"start={p365.start}&end={p365.end}"
+        base = "/api/v1/reports/assignments/"
+        events = "assignments_assignmentevent"
+        one_agent = self.agents[0].pk
+
+        def summary_sql(period, extra="", params=()):
+            return (f"SELECT source, count(*) FROM {events} WHERE workspace_id = %s AND created_at >= %s "
+                    f"AND created_at < %s {extra} GROUP BY source", [ws.pk, period.start_utc, period.end_utc, *params])
+
+        def series_sql(period, unit):
+            return (f"SELECT date_trunc('{unit}', created_at AT TIME ZONE %s) AS b, source, count(*) FROM {events} "
+                    f"WHERE workspace_id = %s AND created_at >= %s AND created_at < %s GROUP BY 1, 2 ORDER BY 1",
+                    [tz, ws.pk, period.start_utc, period.end_utc])
+
+        def log_sql(offset):
+            return (f"SELECT * FROM {events} WHERE workspace_id = %s AND created_at >= %s AND created_at < %s "
+                    f"ORDER BY created_at DESC, id DESC LIMIT 50 OFFSET {offset}", [ws.pk, p30.start_utc, p30.end_utc])
+
+        cases = {
+            "a_summary_30d": (owner, "summary?period=last_30_days", summary_sql(p30)),
+            "b_timeseries_30d": (owner, "timeseries?period=last_30_days", series_sql(p30, "day")),
+            "c_summary_365d": (owner, f"summary?{r365}", summary_sql(p365)),
+            "c_timeseries_365d": (owner, f"timeseries?{r365}", series_sql(p365, "week")),
+            "d_filtered_365d": (owner, f"summary?{r365}&source=user&assignee={one_agent}",
+                                summary_sql(p365, "AND source = 'user' AND new_assignee_id = %s", [one_agent])),
+            "e_agent_365d": (agent_client, f"summary?{r365}",
+                             summary_sql(p365, "AND (new_assignee_id = %s OR previous_assignee_id = %s)",
+                                         [agent.pk, agent.pk])),
+            "f_log_first": (owner, "log?period=last_30_days&page=1", log_sql(0)),
+            "f_log_last": (owner, "log?period=last_30_days&page=200", log_sql(9950)),
+            "g_contact_365d": (owner, f"summary?{r365}&contact={contact_id}",
+                               summary_sql(p365, "AND contact_id = %s", [contact_id])),
+            "g_conversation_365d": (owner, f"summary?{r365}&conversation={conversation_id}",
+                                    summary_sql(p365, "AND conversation_id = %s", [conversation_id])),
+        }
+        results = {}
+        for name, (client, path, (sql, params)) in cases.items():
+            def call(client=client, path=path):
+                response = client.get(base + path)
+                if response.status_code != 200:
+                    raise CommandError(f"{name}: {response.status_code} {response.content[:300]!r}")
+
+            def raw(sql=sql, params=params):
+                with connection.cursor() as cursor:
+                    cursor.execute(sql, params)
+                    cursor.fetchall()
+
+            median, p95 = _ms(_time(call, repeat))
+            raw_median, _ = _ms(_time(raw, repeat))
+            results[name] = {"median_ms": median, "p95_ms": p95, "raw_sql_ms": raw_median,
+                             "ratio": round(median / raw_median, 3) if raw_median else None}
+            self.log(f"{name}: median {median} ms, p95 {p95} ms, raw SQL {raw_median} ms")
+        return results
+
+    def pick_busy_agent(self):
+        from assignments.models import AssignmentEvent
+
+        agent_id = (AssignmentEvent.objects.filter(workspace=self.workspace, new_assignee_id__isnull=False)
+                    .values_list("new_assignee_id", flat=True).first())
+        return next(a for a in self.agents if a.pk == agent_id)
+
+    def pick_contact_and_conversation(self):
+        from assignments.models import AssignmentEvent
+
+        row = (AssignmentEvent.objects.filter(workspace=self.workspace, conversation_id__isnull=False)
+               .order_by("-id").values_list("contact_id", "conversation_id").first())
+        return row
+
+    # --- h: export -----------------------------------------------------------------------------
+
+    def measure_export(self) -> dict:
+        rows = min(self.opts["export_rows"], self.opts["events"])
+        result = {"rows": rows, "rows_per_s": None, "peak_rss_mb": None, "copy_rows_per_s": None}
+        # The raw rate: COPY of the same newest-first rows to STDOUT.
+        from assignments.models import AssignmentEvent
+
+        events = AssignmentEvent._meta.db_table
+        with connection.cursor() as cursor:
+            sql = (f"COPY (SELECT created_at, conversation_id, contact_id, contact_name, previous_assignee_id, "
+                   f"previous_assignee_name, new_assignee_id, new_assignee_name, source, assigned_by_id, assigned_by_name "
+                   f"FROM {events} WHERE workspace_id = {int(self.workspace.pk)} ORDER BY created_at DESC, id DESC "
+                   f"LIMIT {int(rows)}) TO STDOUT WITH CSV HEADER")
+            started = time.perf_counter()
+            copied = 0
+            with cursor.cursor.copy(sql) as copy:
+                for chunk in copy:
+                    copied += chunk.count(b"\n")
+            elapsed = time.perf_counter() - started
+        result["copy_rows_per_s"] = round(rows / elapsed) if elapsed else None
+        self.log(f"COPY: {rows} rows in {elapsed:.2f}s")
+        measured = self.export_through_task(rows)
+        if measured:
+            result.update(measured)
+        return result
+
+    def export_through_task(self, rows: int) -> dict | None:
+        """Run the real export task in a fresh process (a worker's footprint) and read its peak RSS."""
+        from reports.periods import report_period_resolve
+
+        # The newest `rows` events: find the custom range that holds about that many.
+        from assignments.models import AssignmentEvent
+
+        tz = self.workspace.tzinfo
+        newest = AssignmentEvent.objects.filter(workspace=self.workspace).order_by("-created_at", "-id")
+        boundary = newest.values_list("created_at", flat=True)[rows - 1 : rows].first()
+        if boundary is None:
+            return None
+        start = timezone.localtime(boundary, tz).date()
+        end = timezone.localtime(timezone.now(), tz).date()
+        if (end - start).days > 365:
+            start = end - timedelta(days=365)
+        report_period_resolve(workspace=self.workspace, start=start.isoformat(), end=end.isoformat())
+        env = dict(os.environ)
+        env["DATABASE_URL"] = self.database_url()
+        env.pop("REDIS_URL", None)
+        cmd = [sys.executable, "manage.py", "bench_export", "--workspace", str(self.workspace.pk),
+               "--start", start.isoformat(), "--end", end.isoformat(), "--json"]
+        started = time.perf_counter()
+        completed = subprocess.run(cmd, cwd=settings.BASE_DIR, env=env, capture_output=True, text=True)
+        if completed.returncode != 0:
+            self.log(f"export through the task failed: {completed.stderr[-800:]}")
+            return None
+        try:
+            data = json.loads(completed.stdout.strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            self.log(f"bench_export printed no JSON: {completed.stdout[-300:]}")
+            return None
+        self.log(f"export task: {data} (wall {time.perf_counter() - started:.1f}s)")
+        return {"rows": data.get("rows"), "rows_per_s": data.get("rows_per_s"), "peak_rss_mb": data.get("peak_rss_mb")}
+
+    def database_url(self) -> str:
+        s = connection.settings_dict
+        auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
+        return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+    # --- i: write path -------------------------------------------------------------------------
+
+    def measure_writes(self) -> dict:
+        from assignments.models import AssignmentEvent, AssignmentSource
+        from assignments.services import contact_assign
+        from contacts.models import Contact
+
+        # Fresh contacts, so the chain check covers only what the writers wrote.
+        fresh = Contact.objects.bulk_create(
+            [Contact(workspace=self.workspace, first_name="Escritura", last_name=str(i)) for i in range(2000)]
+        )
+        fresh_ids = [c.pk for c in fresh]
+        agents = self.agents[:50]
+        deadline = time.perf_counter() + self.opts["write_seconds"]
+        written = [0] * self.opts["writers"]
+        errors: list[str] = []
+        sources = [s for s in AssignmentSource.values if s != AssignmentSource.USER]
+
+        def writer(index: int):
+            rng = random.Random(index)
+            try:
+                while time.perf_counter() < deadline:
+                    contact = Contact(pk=rng.choice(fresh_ids), workspace_id=self.workspace.pk)
+                    if contact_assign(contact=contact, assignee=rng.choice(agents + [None]), source=rng.choice(sources)):
+                        written[index] += 1
+            except Exception as exc:  # noqa: BLE001 - reported in the result
+                errors.append(repr(exc))
+            finally:
+                connections.close_all()
+
+        started = time.perf_counter()
+        threads = [threading.Thread(target=writer, args=(i,)) for i in range(self.opts["writers"])]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - started
+        events = AssignmentEvent._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""SELECT count(*) FROM (
+                      SELECT previous_assignee_id,
+                             lag(new_assignee_id) OVER (PARTITION BY contact_id ORDER BY created_at, id) AS before,
+                             row_number() OVER (PARTITION BY contact_id ORDER BY created_at, id) AS n
+                      FROM {events} WHERE contact_id = ANY(%s)) c
+                    WHERE (n = 1 AND previous_assignee_id IS NOT NULL)
+                       OR (n > 1 AND previous_assignee_id IS DISTINCT FROM before)""",
+                [fresh_ids],
+            )
+            broken = cursor.fetchone()[0]
+            cursor.execute(
+                f"""SELECT count(*) FROM contacts_contact c WHERE c.id = ANY(%s) AND c.assignee_id IS DISTINCT FROM (
+                      SELECT e.new_assignee_id FROM {events} e WHERE e.contact_id = c.id
+                      ORDER BY e.created_at DESC, e.id DESC LIMIT 1)
+                    AND EXISTS (SELECT 1 FROM {events} e WHERE e.contact_id = c.id)""",
+                [fresh_ids],
+            )
+            broken += cursor.fetchone()[0]
+        total = sum(written)
+        self.log(f"write path: {total} events in {elapsed:.1f}s by {self.opts['writers']} writers, "
+                 f"chain broken at {broken}, errors {len(errors)}")
+        return {"events_per_s": round(total / elapsed, 1) if elapsed else None, "chain_ok": broken == 0 and not errors,
+                "events": total, "errors": errors[:3]}
+
+    # --- output --------------------------------------------------------------------------------
+
+    def print_table(self, result: dict) -> None:
+        out = self.stdout
+        out.write(f"\nbench_reports: {result['events']:,} events · {result['machine']} · {result['seconds']} s\n")
+        out.write(f"{'case':<22}{'median ms':>11}{'p95 ms':>10}{'raw SQL ms':>12}{'ratio':>8}")
+        for name, c in result["cases"].items():
+            raw = "-" if c["raw_sql_ms"] is None else f"{c['raw_sql_ms']:.2f}"
+            ratio = "-" if c["ratio"] is None else f"{c['ratio']:.3f}"
+            out.write(f"{name:<22}{c['median_ms']:>11.2f}{c['p95_ms']:>10.2f}{raw:>12}{ratio:>8}")
+        e, w = result["export"], result["write"]
+        out.write(f"export: {e['rows']} rows, {e['rows_per_s']} rows/s, peak RSS {e['peak_rss_mb']} MB, "
+                  f"COPY {e['copy_rows_per_s']} rows/s")
+        out.write(f"write path: {w['events_per_s']} events/s, chain ok: {w['chain_ok']}")
