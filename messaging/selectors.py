@@ -1,0 +1,176 @@
+"""Reads of the Messages module (Mensajes) and the Contactos list.
+
+Every selector takes the workspace first and filters by it. Agents see the conversations of
+their own contacts and of unassigned contacts, never other agents' (the inboxes, the
+conversation page and the conversations API share ``conversation_visible``).
+"""
+
+from django.apps import apps
+from django.db.models import OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Concat
+
+from accounts.models import User, Workspace
+from contacts.models import Contact, Conversation, Message
+
+# The largest primary key a database integer column holds; bigger "ids" are not ids (and
+# would overflow the database driver instead of simply matching nothing).
+MAX_ID = 2**63 - 1
+
+INBOX_MINE = "mine"
+INBOX_UNASSIGNED = "unassigned"
+INBOX_ALL = "all"
+INBOXES = (INBOX_MINE, INBOX_UNASSIGNED, INBOX_ALL)
+
+
+def parse_id(raw) -> int | None:
+    """A database id from request input, or None when it is not one (non-numeric, huge, ≤ 0)."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw if 0 < raw <= MAX_ID else None
+    text = str(raw or "").strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 19:
+        return None
+    value = int(text)
+    return value if 0 < value <= MAX_ID else None
+
+
+def conversation_visible(*, workspace: Workspace, user: User | None, is_admin: bool) -> QuerySet[Conversation]:
+    """The conversations this member may see and act on.
+
+    Admins (and API tokens, ``user=None`` with ``is_admin=True``) see every conversation of the
+    workspace; agents see those whose contact is assigned to them or unassigned.
+    """
+    qs = Conversation.objects.filter(workspace=workspace)
+    if not is_admin:
+        if user is None:
+            return qs.none()
+        qs = qs.filter(Q(contact__assignee=user) | Q(contact__assignee__isnull=True))
+    return qs
+
+
+def _with_last_message(qs: QuerySet[Conversation]) -> QuerySet[Conversation]:
+    last = Message.objects.filter(conversation=OuterRef("pk")).order_by("-created_at", "-pk")
+    return qs.select_related("contact", "contact__assignee").annotate(
+        last_message_text=Subquery(last.values("text")[:1]),
+        last_message_direction=Subquery(last.values("direction")[:1]),
+    )
+
+
+def conversation_list(
+    *,
+    workspace: Workspace,
+    user: User | None,
+    is_admin: bool,
+    status: str = Conversation.Status.OPEN,
+    assignee: str | User | None = None,
+) -> QuerySet[Conversation]:
+    """Conversations in ``status``, newest activity first.
+
+    ``assignee`` narrows them: ``"none"`` (unassigned contact), a ``User`` (contacts assigned to
+    that member) or ``None`` (everything visible). Served by ``conv_ws_status_idx``.
+    """
+    qs = conversation_visible(workspace=workspace, user=user, is_admin=is_admin).filter(status=status)
+    if assignee == "none":
+        qs = qs.filter(contact__assignee__isnull=True)
+    elif isinstance(assignee, User):
+        qs = qs.filter(contact__assignee=assignee)
+    order = "-last_message_at" if status == Conversation.Status.OPEN else "-closed_at"
+    return _with_last_message(qs).order_by(order, "-pk")
+
+
+def inbox_conversations(
+    *, workspace: Workspace, user: User, is_admin: bool, inbox: str, status: str = Conversation.Status.OPEN
+) -> QuerySet[Conversation]:
+    """The inboxes: "Mis conversaciones", "Sin asignar" and "Todas" (agents: theirs and unassigned)."""
+    if inbox == INBOX_MINE:
+        assignee = user
+    elif inbox == INBOX_UNASSIGNED:
+        assignee = "none"
+    else:
+        assignee = None
+    return conversation_list(workspace=workspace, user=user, is_admin=is_admin, status=status, assignee=assignee)
+
+
+def inbox_counts(*, workspace: Workspace, user: User, is_admin: bool) -> dict[str, int]:
+    """Open conversations per inbox, for the badges next to the inbox names."""
+    visible = conversation_visible(workspace=workspace, user=user, is_admin=is_admin).filter(
+        status=Conversation.Status.OPEN
+    )
+    return {
+        INBOX_MINE: visible.filter(contact__assignee=user).count(),
+        INBOX_UNASSIGNED: visible.filter(contact__assignee__isnull=True).count(),
+        INBOX_ALL: visible.count(),
+    }
+
+
+def conversation_get(*, workspace: Workspace, user: User | None, is_admin: bool, conversation_id) -> Conversation | None:
+    """One visible conversation by id, or None (other workspaces' and other agents' ones too)."""
+    pk = parse_id(conversation_id)
+    if pk is None:
+        return None
+    visible = conversation_visible(workspace=workspace, user=user, is_admin=is_admin)
+    return _with_last_message(visible).select_related("closed_by").filter(pk=pk).first()
+
+
+def message_list(*, conversation: Conversation, after_id: int | None = None) -> QuerySet[Message]:
+    """The conversation's messages, oldest first; ``after_id`` keeps only newer ones (polling)."""
+    qs = Message.objects.filter(workspace_id=conversation.workspace_id, conversation=conversation)
+    if after_id is not None:
+        qs = qs.filter(pk__gt=after_id)
+    return qs.select_related("author").order_by("created_at", "pk")
+
+
+def bot_configured(*, workspace: Workspace) -> bool:
+    """Whether the workspace has a Dialogflow bot, which the "Pausar el Chatbot" toggle controls.
+
+    Looked up by name so the Messages module works whether or not the integration is installed.
+    """
+    try:
+        model = apps.get_model("integrations", "DialogflowIntegration")
+    except LookupError:
+        return False
+    qs = model.objects.filter(workspace=workspace)
+    field_names = {f.name for f in model._meta.get_fields()}
+    for flag in ("is_active", "enabled", "active"):
+        if flag in field_names:
+            qs = qs.filter(**{flag: True})
+            break
+    if "revoked_at" in field_names:
+        qs = qs.filter(revoked_at__isnull=True)
+    return qs.exists()
+
+
+def contact_list(*, workspace: Workspace, search: str = "", assignee: str | User | None = None) -> QuerySet[Contact]:
+    """The Contactos list: name, email, phone, tag or exact id contains ``search``.
+
+    ``assignee`` is ``"none"`` (unassigned), a member, or None (all). Newest first.
+    Agents see every contact too: they need to find them (seed "Encontrar sus contactos").
+    """
+    qs = Contact.objects.filter(workspace=workspace).select_related("assignee")
+    text = (search or "").strip()[:200]
+    if text:
+        qs = qs.annotate(full_name=Concat("first_name", Value(" "), "last_name"))
+        condition = (
+            Q(full_name__icontains=text)
+            | Q(email__icontains=text)
+            | Q(phone__icontains=text)
+            | Q(tags__icontains=text)
+        )
+        pk = parse_id(text.lstrip("#"))
+        if pk is not None:
+            condition |= Q(pk=pk)
+        qs = qs.filter(condition)
+    if assignee == "none":
+        qs = qs.filter(assignee__isnull=True)
+    elif isinstance(assignee, User):
+        qs = qs.filter(assignee=assignee)
+    return qs.order_by("-created_at", "-pk")
+
+
+def contact_open_conversation_ids(*, workspace: Workspace, contact_ids: list[int]) -> dict[int, int]:
+    """``{contact id: open conversation id}`` for the contacts on a page of the Contactos list."""
+    rows = Conversation.objects.filter(
+        workspace=workspace, contact_id__in=contact_ids, status=Conversation.Status.OPEN
+    ).values_list("contact_id", "pk")
+    return dict(rows)

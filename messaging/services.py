@@ -1,0 +1,74 @@
+"""Writes of the Messages module (Mensajes). Every change made here is made by a logged-in user.
+
+Assignments go through ``assignments.services.contact_assign`` with source ``user`` and the
+user as "Asignado por"; replies through ``contacts.services.message_send`` (which assigns an
+unassigned contact to the sender); closing through ``contacts.services.conversation_close``.
+"""
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from assignments.models import AssignmentEvent, AssignmentSource
+from assignments.services import contact_assign
+from contacts.models import Conversation, Message
+from contacts.services import conversation_close, message_send
+
+MESSAGE_MAX_LENGTH = 4000
+CLOSING_NOTE_MAX_LENGTH = 2000
+
+
+class MessagingError(ValueError):
+    """Input the Messages module refuses, with the form field it concerns."""
+
+    def __init__(self, message: str, field: str):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def _clean_text(text: str, *, field: str, max_length: int, required: bool) -> str:
+    text = (text or "").strip()
+    if required and not text:
+        raise MessagingError(_("Write a message first."), field)
+    if len(text) > max_length:
+        raise MessagingError(_("At most %(max)s characters.") % {"max": max_length}, field)
+    return text
+
+
+@transaction.atomic
+def conversation_reply(*, conversation: Conversation, author: User, text: str) -> Message:
+    """Send the user's reply to the conversation's contact.
+
+    Seed ("Usuario"): replying to an unassigned contact assigns it to the sender. If the
+    conversation was closed meanwhile, ``message_send`` opens a new one (the returned message
+    belongs to it).
+    """
+    text = _clean_text(text, field="text", max_length=MESSAGE_MAX_LENGTH, required=True)
+    return message_send(contact=conversation.contact, text=text, author=author)
+
+
+@transaction.atomic
+def conversation_assign(*, conversation: Conversation, assignee: User | None, assigned_by: User) -> AssignmentEvent | None:
+    """Assign the conversation's contact to ``assignee`` (``None``: "Desasignar").
+
+    Returns the event, or None when the assignee did not change (no event is written).
+    Raises ``AssignmentError`` when the assignee is not a member of the workspace.
+    """
+    return contact_assign(
+        contact=conversation.contact, assignee=assignee, source=AssignmentSource.USER, assigned_by=assigned_by
+    )
+
+
+def conversation_close_by_user(*, conversation: Conversation, closed_by: User | None, note: str = "") -> Conversation:
+    """"Cerrar conversación" with an optional closing note (idempotent for a closed one)."""
+    note = _clean_text(note, field="note", max_length=CLOSING_NOTE_MAX_LENGTH, required=False)
+    return conversation_close(conversation=conversation, note=note, closed_by=closed_by)
+
+
+@transaction.atomic
+def conversation_bot_pause_set(*, conversation: Conversation, paused: bool) -> Conversation:
+    """"Pausar el Chatbot": while paused, the Dialogflow bot does not answer this conversation."""
+    Conversation.objects.filter(pk=conversation.pk).update(bot_paused=paused)
+    conversation.bot_paused = paused
+    return conversation

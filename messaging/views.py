@@ -1,0 +1,250 @@
+"""Pages of the Messages module (Mensajes) and the Contactos list.
+
+Thin views: they read through ``selectors``, write through ``services`` and redirect after
+every POST (post/redirect/get). Conversations an agent may not see answer 404.
+"""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.decorators import workspace_member_required
+from accounts.selectors import member_list, member_user_get
+from assignments.services import AssignmentError
+from contacts.models import Conversation
+
+from . import selectors, services
+
+CONVERSATIONS_PER_PAGE = 25
+CONTACTS_PER_PAGE = 25
+
+
+def _inbox_state(request) -> dict[str, str]:
+    """The inbox and status the user is looking at (unknown values fall back to the defaults)."""
+    inbox = request.GET.get("inbox", selectors.INBOX_MINE)
+    if inbox not in selectors.INBOXES:
+        inbox = selectors.INBOX_MINE
+    status = request.GET.get("status", Conversation.Status.OPEN)
+    if status not in Conversation.Status.values:
+        status = Conversation.Status.OPEN
+    return {"inbox": inbox, "status": status}
+
+
+def _state_query(state: dict[str, str]) -> str:
+    return urlencode(state)
+
+
+def _conversation_url(conversation_id: int, state: dict[str, str]) -> str:
+    return reverse("messaging:conversation", args=[conversation_id]) + "?" + _state_query(state)
+
+
+def _inbox_url(state: dict[str, str]) -> str:
+    return reverse("messaging:inbox") + "?" + _state_query(state)
+
+
+def _visible_conversation_or_404(request, conversation_id) -> Conversation:
+    conversation = selectors.conversation_get(
+        workspace=request.workspace,
+        user=request.user,
+        is_admin=request.membership.is_admin,
+        conversation_id=conversation_id,
+    )
+    if conversation is None:
+        raise Http404("no such conversation")
+    return conversation
+
+
+def _inbox_context(request, state: dict[str, str]) -> dict:
+    is_admin = request.membership.is_admin
+    rows = selectors.inbox_conversations(
+        workspace=request.workspace, user=request.user, is_admin=is_admin, inbox=state["inbox"], status=state["status"]
+    )
+    page = Paginator(rows, CONVERSATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    tabs = [
+        # Contexts keep the seed's labels ("Todas": conversations) apart from other apps' "All".
+        (selectors.INBOX_MINE, pgettext("inbox", "My conversations")),
+        (selectors.INBOX_UNASSIGNED, pgettext("inbox", "Unassigned")),
+        (selectors.INBOX_ALL, pgettext("inbox", "All")),
+    ]
+    counts = selectors.inbox_counts(workspace=request.workspace, user=request.user, is_admin=is_admin)
+    return {
+        "state": state,
+        "state_query": _state_query(state),
+        "inbox_tabs": [
+            {"key": key, "label": label, "count": counts[key], "query": _state_query({"inbox": key, "status": state["status"]})}
+            for key, label in tabs
+        ],
+        "status_tabs": [
+            {"key": key, "label": label, "query": _state_query({"inbox": state["inbox"], "status": key})}
+            for key, label in (
+                (Conversation.Status.OPEN, pgettext("conversations filter", "Open")),
+                (Conversation.Status.CLOSED, pgettext("conversations filter", "Closed")),
+            )
+        ],
+        "page_obj": page,
+        "conversations": page.object_list,
+    }
+
+
+@require_GET
+@workspace_member_required
+def inbox(request):
+    """/messages/: the inboxes "Mis conversaciones", "Sin asignar" and "Todas"."""
+    state = _inbox_state(request)
+    return render(request, "messaging/inbox.html", _inbox_context(request, state))
+
+
+@require_GET
+@workspace_member_required
+def conversation_detail(request, conversation_id):
+    """/messages/<id>/: the messages, the reply box and the conversation's actions."""
+    conversation = _visible_conversation_or_404(request, conversation_id)
+    state = _inbox_state(request)
+    message_rows = list(selectors.message_list(conversation=conversation))
+    context = _inbox_context(request, state)
+    context.update(
+        {
+            "conversation": conversation,
+            "contact": conversation.contact,
+            "conversation_messages": message_rows,
+            "members": member_list(workspace=request.workspace),
+            "bot_configured": selectors.bot_configured(workspace=request.workspace),
+            "poll": {
+                "messagesUrl": reverse("api-conversation-messages", args=[conversation.pk]),
+                "lastMessageId": message_rows[-1].pk if message_rows else 0,
+                "pollSeconds": 5,
+            },
+        }
+    )
+    return render(request, "messaging/conversation.html", context)
+
+
+@require_POST
+@workspace_member_required
+def conversation_reply(request, conversation_id):
+    conversation = _visible_conversation_or_404(request, conversation_id)
+    state = _inbox_state(request)
+    try:
+        message = services.conversation_reply(
+            conversation=conversation, author=request.user, text=request.POST.get("text", "")
+        )
+    except services.MessagingError as error:
+        messages.error(request, error.message)
+        return redirect(_conversation_url(conversation.pk, state))
+    # Replying to a closed conversation opens a new one: show that one.
+    return redirect(_conversation_url(message.conversation_id, state))
+
+
+@require_POST
+@workspace_member_required
+def conversation_assign(request, conversation_id):
+    """The assignee dropdown: any member, or "Desasignar" (value ``none``)."""
+    conversation = _visible_conversation_or_404(request, conversation_id)
+    state = _inbox_state(request)
+    raw = request.POST.get("assignee", "")
+    if raw == "none":
+        assignee = None
+    else:
+        assignee = member_user_get(workspace=request.workspace, ref=raw) if selectors.parse_id(raw) else None
+        if assignee is None:
+            messages.error(request, _("Choose a member of the workspace, or Unassign."))
+            return redirect(_conversation_url(conversation.pk, state))
+    try:
+        event = services.conversation_assign(conversation=conversation, assignee=assignee, assigned_by=request.user)
+    except AssignmentError:
+        messages.error(request, _("Choose a member of the workspace, or Unassign."))
+        return redirect(_conversation_url(conversation.pk, state))
+    if event is None:
+        messages.info(request, _("The assignee did not change."))
+    elif assignee is None:
+        messages.success(request, _("Conversation unassigned."))
+    else:
+        messages.success(request, _("Conversation assigned to %(name)s.") % {"name": assignee.display_name})
+    # An agent who hands the conversation to another agent no longer sees it.
+    if not request.membership.is_admin and assignee is not None and assignee.pk != request.user.pk:
+        return redirect(_inbox_url(state))
+    return redirect(_conversation_url(conversation.pk, state))
+
+
+@require_POST
+@workspace_member_required
+def conversation_close(request, conversation_id):
+    """"Cerrar conversación" with an optional closing note."""
+    conversation = _visible_conversation_or_404(request, conversation_id)
+    state = _inbox_state(request)
+    if conversation.status == Conversation.Status.CLOSED:
+        messages.info(request, _("The conversation was already closed."))
+        return redirect(_conversation_url(conversation.pk, state))
+    try:
+        services.conversation_close_by_user(
+            conversation=conversation, closed_by=request.user, note=request.POST.get("note", "")
+        )
+    except services.MessagingError as error:
+        messages.error(request, error.message)
+        return redirect(_conversation_url(conversation.pk, state))
+    messages.success(request, _("Conversation closed."))
+    return redirect(_conversation_url(conversation.pk, state))
+
+
+@require_POST
+@workspace_member_required
+def conversation_bot(request, conversation_id):
+    """"Pausar el Chatbot" / resume it, for workspaces with a Dialogflow bot."""
+    conversation = _visible_conversation_or_404(request, conversation_id)
+    state = _inbox_state(request)
+    if not selectors.bot_configured(workspace=request.workspace):
+        messages.error(request, _("This workspace has no chatbot."))
+        return redirect(_conversation_url(conversation.pk, state))
+    paused = request.POST.get("paused") == "1"
+    services.conversation_bot_pause_set(conversation=conversation, paused=paused)
+    messages.success(request, _("Chatbot paused.") if paused else _("Chatbot resumed."))
+    return redirect(_conversation_url(conversation.pk, state))
+
+
+@require_GET
+@workspace_member_required
+def contact_list(request):
+    """/contacts/: Contactos, searchable and paginated. Every member sees every contact."""
+    search = request.GET.get("q", "")[:200]
+    assignee_param = request.GET.get("assignee", "")
+    assignee = None
+    if assignee_param == "none":
+        assignee = "none"
+    elif assignee_param == "me":
+        assignee = request.user
+    elif selectors.parse_id(assignee_param):
+        assignee = member_user_get(workspace=request.workspace, ref=assignee_param)
+        if assignee is None:
+            assignee_param = ""
+    else:
+        assignee_param = ""
+    rows = selectors.contact_list(workspace=request.workspace, search=search, assignee=assignee)
+    page = Paginator(rows, CONTACTS_PER_PAGE).get_page(request.GET.get("page"))
+    contacts = list(page.object_list)
+    open_ids = selectors.contact_open_conversation_ids(workspace=request.workspace, contact_ids=[c.pk for c in contacts])
+    is_admin = request.membership.is_admin
+    for contact in contacts:
+        conversation_id = open_ids.get(contact.pk)
+        # Agents get a link only to conversations they may open (theirs and unassigned).
+        visible = is_admin or contact.assignee_id in (None, request.user.pk)
+        contact.open_conversation_id = conversation_id if visible else None
+    filters = {key: value for key, value in (("q", search), ("assignee", assignee_param)) if value}
+    return render(
+        request,
+        "messaging/contacts.html",
+        {
+            "contacts": contacts,
+            "page_obj": page,
+            "search": search,
+            "assignee_param": assignee_param,
+            "members": member_list(workspace=request.workspace),
+            "filter_query": urlencode(filters),
+        },
+    )

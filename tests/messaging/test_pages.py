@@ -1,0 +1,361 @@
+"""The Messages pages: inboxes, the conversation view and its forms (all source ``user``)."""
+
+import re
+
+import pytest
+from django.apps import apps
+from django.urls import reverse
+
+from assignments.models import AssignmentEvent, AssignmentSource
+from contacts.models import Conversation, Message
+
+from .conftest import open_conversation
+
+pytestmark = pytest.mark.django_db
+
+
+def conv_url(conversation, action=None):
+    if action is None:
+        return reverse("messaging:conversation", args=[conversation.pk])
+    return reverse(f"messaging:{action}", args=[conversation.pk])
+
+
+def listed_ids(response) -> set[int]:
+    return {int(x) for x in re.findall(r'data-conversation="(\d+)"', response.content.decode())}
+
+
+def user_events(contact):
+    return list(AssignmentEvent.objects.filter(contact=contact, source=AssignmentSource.USER).order_by("id"))
+
+
+# --- inboxes -------------------------------------------------------------------------------
+
+
+def test_agent_inboxes_show_theirs_and_unassigned_never_other_agents(
+    bob_client, bob_conversation, unassigned_conversation, frank_conversation
+):
+    mine = bob_client.get("/messages/?inbox=mine")
+    unassigned = bob_client.get("/messages/?inbox=unassigned")
+    everything = bob_client.get("/messages/?inbox=all")
+
+    assert mine.status_code == 200
+    assert listed_ids(mine) == {bob_conversation.pk}
+    assert listed_ids(unassigned) == {unassigned_conversation.pk}
+    assert listed_ids(everything) == {bob_conversation.pk, unassigned_conversation.pk}
+    assert "Fabiola" not in everything.content.decode()
+
+
+def test_admin_all_inbox_shows_every_open_conversation(
+    alice_client, bob_conversation, unassigned_conversation, frank_conversation, charlie_conversation
+):
+    response = alice_client.get("/messages/?inbox=all")
+
+    assert listed_ids(response) == {bob_conversation.pk, unassigned_conversation.pk, frank_conversation.pk}
+    assert listed_ids(alice_client.get("/messages/")) == set()  # nothing assigned to Alice
+
+
+def test_closed_filter_lists_closed_conversations_only(alice_client, alice, bob_conversation, unassigned_conversation):
+    alice_client.post(conv_url(bob_conversation, "close"), {"note": "Resuelto"})
+
+    closed = alice_client.get("/messages/?inbox=all&status=closed")
+    open_ = alice_client.get("/messages/?inbox=all&status=open")
+
+    assert listed_ids(closed) == {bob_conversation.pk}
+    assert listed_ids(open_) == {unassigned_conversation.pk}
+
+
+def test_inbox_labels_are_spanish(bob_client, unassigned_conversation):
+    body = bob_client.get("/messages/").content.decode()
+
+    for label in ("Mis conversaciones", "Sin asignar", "Todas"):
+        assert label in body
+
+
+def test_unknown_inbox_parameters_fall_back_to_defaults(bob_client, bob_conversation):
+    response = bob_client.get("/messages/?inbox=%00nope&status=bogus&page=99999999999999999999")
+
+    assert response.status_code == 200
+    assert listed_ids(response) == {bob_conversation.pk}
+
+
+def test_charlie_sees_only_his_own_workspace(charlie_client, charlie_conversation, unassigned_conversation):
+    response = charlie_client.get("/messages/?inbox=all")
+
+    assert listed_ids(response) == {charlie_conversation.pk}
+
+
+def test_anonymous_goes_to_login_and_non_member_gets_403(anon_client, outsider_client, unassigned_conversation):
+    response = anon_client.get("/messages/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+    assert outsider_client.get("/messages/").status_code == 403
+    assert outsider_client.get(conv_url(unassigned_conversation)).status_code == 403
+
+
+# --- conversation view ---------------------------------------------------------------------
+
+
+def test_conversation_page_shows_messages_and_the_actions(bob_client, unassigned_conversation):
+    response = bob_client.get(conv_url(unassigned_conversation))
+    body = response.content.decode()
+
+    assert response.status_code == 200
+    assert "Hola, quisiera información" in body
+    assert "Cerrar conversación" in body
+    assert 'name="assignee"' in body
+    assert "Pausar el Chatbot" not in body  # no Dialogflow bot in this workspace
+    assert 'id="conversation-poll"' in body and "<script>" not in body
+
+
+def test_other_agents_and_other_workspaces_conversations_are_404(
+    bob_client, charlie_client, frank_conversation, charlie_conversation, unassigned_conversation
+):
+    assert bob_client.get(conv_url(frank_conversation)).status_code == 404
+    assert bob_client.get(conv_url(charlie_conversation)).status_code == 404
+    assert charlie_client.get(conv_url(unassigned_conversation)).status_code == 404
+    assert bob_client.get("/messages/99999999999999999999999/").status_code == 404
+
+
+@pytest.mark.parametrize("action", ["reply", "assign", "close", "bot"])
+def test_agents_cannot_act_on_other_agents_or_other_workspaces(
+    action, bob, bob_client, frank, frank_conversation, charlie_conversation
+):
+    data = {"text": "hola", "assignee": str(bob.pk), "note": "x", "paused": "1"}
+
+    assert bob_client.post(conv_url(frank_conversation, action), data).status_code == 404
+    assert bob_client.post(conv_url(charlie_conversation, action), data).status_code == 404
+
+    frank_conversation.refresh_from_db()
+    charlie_conversation.refresh_from_db()
+    assert frank_conversation.status == charlie_conversation.status == Conversation.Status.OPEN
+    assert frank_conversation.contact.assignee == frank
+    assert charlie_conversation.contact.assignee is None
+    assert not Message.objects.filter(direction=Message.Direction.OUT).exists()
+    assert not AssignmentEvent.objects.filter(source=AssignmentSource.USER).exists()
+
+
+def test_charlie_cannot_act_on_alices_workspace(charlie, charlie_client, unassigned_conversation):
+    for action in ("reply", "assign", "close"):
+        response = charlie_client.post(conv_url(unassigned_conversation, action), {"text": "x", "assignee": charlie.pk})
+        assert response.status_code == 404
+    unassigned_conversation.refresh_from_db()
+    assert unassigned_conversation.status == Conversation.Status.OPEN
+    assert unassigned_conversation.contact.assignee is None
+
+
+def test_pages_refuse_get_on_actions(bob_client, unassigned_conversation):
+    assert bob_client.get(conv_url(unassigned_conversation, "reply")).status_code == 405
+
+
+# --- reply -------------------------------------------------------------------------------
+
+
+def test_reply_to_unassigned_contact_assigns_it_to_the_sender(bob, bob_client, unassigned_conversation):
+    response = bob_client.post(conv_url(unassigned_conversation, "reply") + "?inbox=unassigned", {"text": "¡Hola! Con gusto."})
+
+    assert response.status_code == 302
+    assert response["Location"] == conv_url(unassigned_conversation) + "?inbox=unassigned&status=open"
+    contact = unassigned_conversation.contact
+    contact.refresh_from_db()
+    assert contact.assignee == bob
+    [event] = user_events(contact)
+    assert event.previous_assignee_id is None
+    assert event.new_assignee_id == bob.pk
+    assert event.assigned_by_id == bob.pk and event.assigned_by_name == "Bob"
+    assert event.conversation_id == unassigned_conversation.pk
+    message = Message.objects.get(direction=Message.Direction.OUT)
+    assert (message.author, message.text, message.conversation_id) == (bob, "¡Hola! Con gusto.", unassigned_conversation.pk)
+    # Bob now finds it in "Mis conversaciones".
+    assert listed_ids(bob_client.get("/messages/?inbox=mine")) == {unassigned_conversation.pk}
+
+
+def test_reply_to_an_assigned_contact_writes_no_event(alice_client, bob, bob_conversation):
+    before = AssignmentEvent.objects.count()
+
+    alice_client.post(conv_url(bob_conversation, "reply"), {"text": "Le ayudo yo"})
+
+    bob_conversation.contact.refresh_from_db()
+    assert bob_conversation.contact.assignee == bob
+    assert AssignmentEvent.objects.count() == before
+
+
+def test_empty_or_huge_reply_is_refused_with_a_message(bob_client, unassigned_conversation):
+    empty = bob_client.post(conv_url(unassigned_conversation, "reply"), {"text": "   "}, follow=True)
+    huge = bob_client.post(conv_url(unassigned_conversation, "reply"), {"text": "x" * 4001}, follow=True)
+
+    assert "Escriba un mensaje primero." in empty.content.decode() or "Write a message first." in empty.content.decode()
+    assert huge.status_code == 200
+    assert not Message.objects.filter(direction=Message.Direction.OUT).exists()
+    assert not AssignmentEvent.objects.exists()
+
+
+def test_reply_to_a_closed_conversation_opens_a_new_one(alice, alice_client, bob_conversation):
+    alice_client.post(conv_url(bob_conversation, "close"))
+
+    response = alice_client.post(conv_url(bob_conversation, "reply"), {"text": "¿Sigue ahí?"})
+
+    new = Conversation.objects.get(contact=bob_conversation.contact, status=Conversation.Status.OPEN)
+    assert new.pk != bob_conversation.pk
+    assert response["Location"].startswith(conv_url(new))
+
+
+# --- assign, reassign, unassign ------------------------------------------------------------
+
+
+def test_assign_reassign_unassign_write_user_events_with_assigned_by(alice, alice_client, bob, frank, unassigned_conversation):
+    contact = unassigned_conversation.contact
+
+    alice_client.post(conv_url(unassigned_conversation, "assign"), {"assignee": str(bob.pk)})
+    alice_client.post(conv_url(unassigned_conversation, "assign"), {"assignee": str(frank.pk)})
+    alice_client.post(conv_url(unassigned_conversation, "assign"), {"assignee": "none"})
+
+    events = user_events(contact)
+    assert [(e.previous_assignee_id, e.new_assignee_id) for e in events] == [
+        (None, bob.pk),
+        (bob.pk, frank.pk),
+        (frank.pk, None),
+    ]
+    assert {e.assigned_by_id for e in events} == {alice.pk}
+    assert {e.assigned_by_name for e in events} == {"Alice"}
+    assert {e.conversation_id for e in events} == {unassigned_conversation.pk}
+    contact.refresh_from_db()
+    assert contact.assignee is None
+
+
+def test_assigning_the_current_assignee_writes_nothing(alice_client, bob, bob_conversation):
+    before = AssignmentEvent.objects.count()
+
+    response = alice_client.post(conv_url(bob_conversation, "assign"), {"assignee": str(bob.pk)}, follow=True)
+
+    assert AssignmentEvent.objects.count() == before
+    assert response.status_code == 200
+
+
+def test_agent_takes_and_unassigns_a_conversation_they_see(bob, bob_client, unassigned_conversation):
+    bob_client.post(conv_url(unassigned_conversation, "assign"), {"assignee": str(bob.pk)})
+    bob_client.post(conv_url(unassigned_conversation, "assign"), {"assignee": "none"})
+
+    events = user_events(unassigned_conversation.contact)
+    assert [(e.new_assignee_id, e.assigned_by_id) for e in events] == [(bob.pk, bob.pk), (None, bob.pk)]
+
+
+def test_agent_hands_over_to_another_agent_then_loses_access(bob, bob_client, frank, bob_conversation):
+    response = bob_client.post(conv_url(bob_conversation, "assign") + "?inbox=mine", {"assignee": str(frank.pk)})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/messages/?inbox=mine&status=open"
+    [event] = user_events(bob_conversation.contact)
+    assert (event.previous_assignee_id, event.new_assignee_id, event.assigned_by_id) == (bob.pk, frank.pk, bob.pk)
+    assert bob_client.get(conv_url(bob_conversation)).status_code == 404
+
+
+@pytest.mark.parametrize("value", ["", "abc", "999999", "99999999999999999999999", "-1"])
+def test_assigning_a_non_member_is_refused(value, alice_client, unassigned_conversation):
+    response = alice_client.post(conv_url(unassigned_conversation, "assign"), {"assignee": value}, follow=True)
+
+    assert response.status_code == 200
+    assert not AssignmentEvent.objects.exists()
+
+
+def test_assigning_charlie_from_another_workspace_is_refused(alice_client, charlie, unassigned_conversation):
+    alice_client.post(conv_url(unassigned_conversation, "assign"), {"assignee": str(charlie.pk)})
+
+    unassigned_conversation.contact.refresh_from_db()
+    assert unassigned_conversation.contact.assignee is None
+    assert not AssignmentEvent.objects.exists()
+
+
+# --- close -----------------------------------------------------------------------------------
+
+
+def test_close_with_a_note_keeps_the_assignee_and_writes_no_event(bob, bob_client, bob_conversation):
+    before = AssignmentEvent.objects.count()
+
+    response = bob_client.post(conv_url(bob_conversation, "close"), {"note": "Se envió la guía de tallas"})
+
+    assert response.status_code == 302
+    bob_conversation.refresh_from_db()
+    assert bob_conversation.status == Conversation.Status.CLOSED
+    assert bob_conversation.closing_note == "Se envió la guía de tallas"
+    assert bob_conversation.closed_by == bob
+    assert bob_conversation.contact.assignee == bob
+    assert AssignmentEvent.objects.count() == before
+    page = bob_client.get(conv_url(bob_conversation)).content.decode()
+    assert "Se envió la guía de tallas" in page
+
+
+def test_close_without_note_and_twice(alice_client, unassigned_conversation):
+    alice_client.post(conv_url(unassigned_conversation, "close"))
+    again = alice_client.post(conv_url(unassigned_conversation, "close"), {"note": "otra"})
+
+    assert again.status_code == 302
+    unassigned_conversation.refresh_from_db()
+    assert unassigned_conversation.status == Conversation.Status.CLOSED
+    assert unassigned_conversation.closing_note == ""
+
+
+# --- chatbot toggle --------------------------------------------------------------------------
+
+
+def test_bot_toggle_refused_without_a_configured_bot(alice_client, unassigned_conversation):
+    response = alice_client.post(conv_url(unassigned_conversation, "bot"), {"paused": "1"})
+
+    assert response.status_code == 302
+    unassigned_conversation.refresh_from_db()
+    assert unassigned_conversation.bot_paused is False
+
+
+def test_bot_toggle_with_a_configured_bot(alice_client, workspace, unassigned_conversation):
+    try:
+        integration_model = apps.get_model("integrations", "DialogflowIntegration")
+    except LookupError:
+        pytest.skip("the Dialogflow integration is not installed")
+    integration = integration_model(workspace=workspace)
+    integration.secret_set(integration_model.secret_new())
+    integration.save()
+
+    page = alice_client.get(conv_url(unassigned_conversation)).content.decode()
+    assert "Pausar el Chatbot" in page
+    alice_client.post(conv_url(unassigned_conversation, "bot"), {"paused": "1"})
+    unassigned_conversation.refresh_from_db()
+    assert unassigned_conversation.bot_paused is True
+    assert "Reanudar el Chatbot" in alice_client.get(conv_url(unassigned_conversation)).content.decode()
+    alice_client.post(conv_url(unassigned_conversation, "bot"), {"paused": "0"})
+    unassigned_conversation.refresh_from_db()
+    assert unassigned_conversation.bot_paused is False
+
+
+# --- CSRF --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("action", ["reply", "assign", "close", "bot"])
+def test_page_forms_need_the_csrf_token(action, bob, bob_csrf_client, unassigned_conversation):
+    data = {"text": "hola", "assignee": str(bob.pk), "note": "x", "paused": "1"}
+
+    response = bob_csrf_client.post(conv_url(unassigned_conversation, action), data)
+
+    assert response.status_code == 403
+    unassigned_conversation.refresh_from_db()
+    assert unassigned_conversation.status == Conversation.Status.OPEN
+    assert unassigned_conversation.contact.assignee is None
+    assert not Message.objects.filter(direction=Message.Direction.OUT).exists()
+
+
+def test_page_form_with_the_csrf_token_works(bob, bob_csrf_client, unassigned_conversation):
+    page = bob_csrf_client.get(conv_url(unassigned_conversation))
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode()).group(1)
+
+    response = bob_csrf_client.post(
+        conv_url(unassigned_conversation, "reply"), {"text": "hola", "csrfmiddlewaretoken": token}
+    )
+
+    assert response.status_code == 302
+    unassigned_conversation.contact.refresh_from_db()
+    assert unassigned_conversation.contact.assignee == bob
+
+
+def test_conversation_of_a_returning_assigned_contact_lands_in_the_assignee_inbox(workspace, bob, bob_client):
+    conversation = open_conversation(workspace, assignee=bob, first_name="Vuelve")
+
+    assert conversation.pk in listed_ids(bob_client.get("/messages/?inbox=mine"))
