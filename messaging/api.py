@@ -5,9 +5,9 @@ inboxes); a Bearer token acts as an unrestricted manager. Conversations of anoth
 or of another agent, answer 404.
 """
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,17 +21,27 @@ from crm.pagination import paginate
 
 from . import selectors, services
 
-ERROR_RESPONSES = {
-    400: OpenApiResponse(description='Bad input: `{"message", "errors": {"<field>": ["<why>"]}}`.'),
-    401: OpenApiResponse(description="Missing or bad credentials."),
-    403: OpenApiResponse(description="The user is not a member of any workspace."),
-    429: OpenApiResponse(description="Too many requests with this API token."),
-}
-NOT_FOUND = {
-    404: OpenApiResponse(
-        description="No such conversation in this workspace (or, for an agent, it belongs to another agent)."
+
+class ConversationErrorSerializer(serializers.Serializer):
+    """Every 4xx of the API (api.md "Errors")."""
+
+    message = serializers.CharField(help_text="A human sentence in the workspace language.")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), help_text="Why, per field (may be empty)."
     )
+
+
+def _error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(response=ConversationErrorSerializer, description=description)
+
+
+ERROR_RESPONSES = {
+    400: _error("Bad input (an unknown parameter value, malformed JSON, a too long note)."),
+    401: _error("Missing or bad credentials."),
+    403: _error("The user is not a member of any workspace, or a session write without the CSRF token."),
+    429: _error("Too many requests with this API token."),
 }
+NOT_FOUND = {404: _error("No such conversation in this workspace (or, for an agent, it belongs to another agent).")}
 PAGINATION_PARAMETERS = [
     OpenApiParameter("page", int, description="Page number, from 1."),
     OpenApiParameter("page_size", int, description="Rows per page (at most 100, default 50)."),
@@ -50,7 +60,7 @@ class WorkspaceDateTimeField(serializers.DateTimeField):
         return value.isoformat()
 
 
-class PersonSerializer(serializers.Serializer):
+class ConversationPersonSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField(source="display_name")
     email = serializers.EmailField()
@@ -67,7 +77,7 @@ class ConversationOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=Conversation.Status.choices)
     contact = ConversationContactSerializer()
-    assignee = PersonSerializer(source="contact.assignee", allow_null=True)
+    assignee = ConversationPersonSerializer(source="contact.assignee", allow_null=True)
     opened_at = WorkspaceDateTimeField()
     closed_at = WorkspaceDateTimeField(allow_null=True)
     closing_note = serializers.CharField()
@@ -163,16 +173,17 @@ class ConversationListApi(APIView):
         return paginate(request, rows, ConversationOutputSerializer, context={"request": request, "workspace": actor.workspace})
 
 
+class ConversationCloseInputSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=services.CLOSING_NOTE_MAX_LENGTH,
+        help_text="Optional closing note.",
+    )
+
+
 class ConversationCloseApi(APIView):
     throttle_classes = [ApiTokenRateThrottle]
-
-    class InputSerializer(serializers.Serializer):
-        note = serializers.CharField(
-            required=False,
-            allow_blank=True,
-            max_length=services.CLOSING_NOTE_MAX_LENGTH,
-            help_text="Optional closing note.",
-        )
 
     @extend_schema(
         summary="Close a conversation",
@@ -181,12 +192,12 @@ class ConversationCloseApi(APIView):
             "Closing a closed conversation changes nothing and answers it as it is. Closing never "
             "changes the assignee."
         ),
-        request=InputSerializer,
+        request=ConversationCloseInputSerializer,
         responses={200: ConversationOutputSerializer, **ERROR_RESPONSES, **NOT_FOUND},
     )
     def post(self, request, conversation_id):
         actor, conversation = _conversation_or_404(request, conversation_id)
-        data = self.InputSerializer(data=request.data)
+        data = ConversationCloseInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             services.conversation_close_by_user(
