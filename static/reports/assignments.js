@@ -59,6 +59,7 @@
   const stampDateFmt = new Intl.DateTimeFormat(LOCALE, { day: "numeric", month: "short", year: "numeric", timeZone: cfg.timezone });
   const stampTimeFmt = new Intl.DateTimeFormat(LOCALE, { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZone: cfg.timezone });
   const fmtInt = (n) => intFmt.format(n);
+  const ANIMATION = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches ? false : { duration: 250 };
   const fmtPct = (p) => pctFmt.format(p / 100);
   function isoDay(text) {
     const [y, m, d] = text.slice(0, 10).split("-").map(Number);
@@ -441,7 +442,8 @@
       if (!rangeText.dataset.start) rangeText.replaceChildren();
       unit.slots.forEach((s) => showError(s, error, () => load(name)));
     } finally {
-      unit.slots.forEach((s) => slot(s).setAttribute("aria-busy", "false"));
+      // A load superseded by a newer one leaves the busy flag to the newer one.
+      if (controllers[name] === controller) unit.slots.forEach((s) => slot(s).setAttribute("aria-busy", "false"));
     }
   }
   function refresh(onlyPage) {
@@ -570,7 +572,7 @@
         datasets: [{ data: rows.map((r) => r.count), backgroundColor: rows.map((r) => sourceColour(r.source)), borderWidth: 1 }],
       },
       options: {
-        responsive: true, maintainAspectRatio: false, cutout: "55%", animation: { duration: 250 },
+        responsive: true, maintainAspectRatio: false, cutout: "55%", animation: ANIMATION,
         plugins: {
           legend: { display: false },
           tooltip: { callbacks: { label: (ctx) => " " + rows[ctx.dataIndex].label + ": " + fmtInt(rows[ctx.dataIndex].count) + " (" + fmtPct(rows[ctx.dataIndex].percent) + ")" } },
@@ -585,7 +587,7 @@
   // ---------------------------------------------------------------- bar chart
   function bucketLabel(start, interval, long) {
     if (interval === "hour") return long ? fmtDay(start) + " " + start.slice(11, 16) : start.slice(11, 16);
-    if (interval === "week") return (long ? S.bucketWeek + " " : "") + (long ? fmtDay(start) : dayShortFmt.format(isoDay(start)));
+    if (interval === "week") return (long ? S.bucketWeekOf + " " : "") + (long ? fmtDay(start) : dayShortFmt.format(isoDay(start)));
     if (interval === "month") return monthFmt.format(isoDay(start));
     return long ? fmtDay(start) : dayShortFmt.format(isoDay(start));
   }
@@ -619,7 +621,7 @@
     const totals = Object.fromEntries(present.map((source) => [source, buckets.reduce((n, b) => n + (b.counts[source] || 0), 0)]));
     present.sort((a, b) => totals[b] - totals[a]);
     const intervalName = { hour: S.bucketHour, day: S.bucketDay, week: S.bucketWeek, month: S.bucketMonth }[interval] || interval;
-    const canvas = el("canvas", { id: "bar-chart", role: "img", "aria-label": interpolate(S.barAria, { interval: intervalName.toLowerCase() }) });
+    const canvas = el("canvas", { id: "bar-chart", role: "img", "aria-label": S.barAria });
     const head = [intervalName].concat(present.map((s) => sourceLabel[s]), [S.total]);
     const rows = buckets.map((b) => [
       el("button", { type: "button", className: "link-button", title: interpolate(S.narrowToBucket, { bucket: bucketLabel(b.start, interval, true) }),
@@ -640,7 +642,7 @@
         })),
       },
       options: {
-        responsive: true, maintainAspectRatio: false, animation: { duration: 250 },
+        responsive: true, maintainAspectRatio: false, animation: ANIMATION,
         interaction: { mode: "index", intersect: false },
         scales: {
           x: { stacked: true, grid: { display: false }, ticks: { autoSkip: true, maxRotation: 0 } },
@@ -698,11 +700,11 @@
       el("td", { className: "col-timestamp" }, el("time", { datetime: row.timestamp, text: fmtStamp(row.timestamp) })),
       el("td", {}, row.conversation_id ? filterButton("conversation", row.conversation_id) : S.empty),
       el("td", {}, filterButton("contact", row.contact_id)),
-      el("td", { text: row.contact_name || S.empty }),
-      el("td", { text: person(row.previous_assignee) }),
-      el("td", { text: person(row.new_assignee) }),
-      el("td", {}, dot(row.source), row.source_label || sourceLabel[row.source] || row.source),
-      el("td", { text: person(row.assigned_by) }))));
+      el("td", { className: "wrap", text: row.contact_name || S.empty }),
+      el("td", { className: "wrap", text: person(row.previous_assignee) }),
+      el("td", { className: "wrap", text: person(row.new_assignee) }),
+      el("td", { dataset: { source: row.source } }, dot(row.source), row.source_label || sourceLabel[row.source] || row.source),
+      el("td", { className: "wrap", text: person(row.assigned_by) }))));
     (data.results || []).forEach((row) => (contactName[String(row.contact_id)] = contactName[String(row.contact_id)] || row.contact_name));
     const table = el("table", { className: "data log-table" }, head, tbody);
     table.dataset.columns = COLUMNS.join(" ");
@@ -731,7 +733,8 @@
     item("›", page < pages ? page + 1 : null, { "aria-label": S.nextPage, dataset: { page: "next" } });
     nav.append(list);
     const values = { from: fmtInt(from), to: fmtInt(to), count: fmtInt(data.count) };
-    const summary = el("p", { className: "pager-summary", id: "log-summary" }, interpolate(data.capped ? S.showingCapped : S.showing, values));
+    const summary = el("p", { className: "pager-summary", id: "log-summary", dataset: { count: data.count, page, capped: data.capped ? "true" : "false" } },
+      interpolate(data.capped ? S.showingCapped : S.showing, values));
     if (data.capped) {
       summary.append(" " + S.cappedHint + " ",
         el("a", { href: exportHref(), "data-export-link": "", className: "capped-link", text: S.dataExport }), ".");
