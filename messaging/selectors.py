@@ -148,7 +148,8 @@ def contact_list(*, workspace: Workspace, search: str = "", assignee: str | User
     Agents see every contact too: they need to find them (seed "Encontrar sus contactos").
     """
     qs = Contact.objects.filter(workspace=workspace).select_related("assignee")
-    text = (search or "").strip()[:200]
+    # PostgreSQL text cannot hold NUL characters; they can only come from a mangled query string.
+    text = (search or "").replace("\x00", "").strip()[:200]
     if text:
         qs = qs.annotate(full_name=Concat("first_name", Value(" "), "last_name"))
         condition = (

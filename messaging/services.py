@@ -28,7 +28,8 @@ class MessagingError(ValueError):
 
 
 def _clean_text(text: str, *, field: str, max_length: int, required: bool) -> str:
-    text = (text or "").strip()
+    # PostgreSQL text cannot hold NUL characters; no real message contains one.
+    text = (text or "").replace("\x00", "").strip()
     if required and not text:
         raise MessagingError(_("Write a message first."), field)
     if len(text) > max_length:

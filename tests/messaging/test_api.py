@@ -171,6 +171,7 @@ def test_close_is_404_for_other_agents_and_other_workspaces(
         ('{"note": ', "application/json"),
         ('["note"]', "application/json"),
         ('{"note": {"a": 1}}', "application/json"),
+        ('{"note": "a\\u0000b"}', "application/json"),
         ('{"note": "' + "x" * 2001 + '"}', "application/json"),
     ],
 )

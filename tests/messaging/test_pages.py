@@ -190,6 +190,15 @@ def test_empty_or_huge_reply_is_refused_with_a_message(bob_client, unassigned_co
     assert not AssignmentEvent.objects.exists()
 
 
+def test_nul_characters_are_dropped_not_a_server_error(bob_client, unassigned_conversation):
+    bob_client.post(conv_url(unassigned_conversation, "reply"), {"text": "ho\x00la"})
+    bob_client.post(conv_url(unassigned_conversation, "close"), {"note": "\x00fin"})
+
+    assert Message.objects.get(direction=Message.Direction.OUT).text == "hola"
+    unassigned_conversation.refresh_from_db()
+    assert unassigned_conversation.closing_note == "fin"
+
+
 def test_reply_to_a_closed_conversation_opens_a_new_one(alice, alice_client, bob_conversation):
     alice_client.post(conv_url(bob_conversation, "close"))
 
