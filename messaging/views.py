@@ -6,6 +6,7 @@ every POST (post/redirect/get). Conversations an agent may not see answer 404.
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -119,7 +120,7 @@ def conversation_detail(request, conversation_id):
             "poll": {
                 "messagesUrl": reverse("api-conversation-messages", args=[conversation.pk]),
                 "lastMessageId": message_rows[-1].pk if message_rows else 0,
-                "pollSeconds": 5,
+                "pollSeconds": getattr(settings, "MESSAGES_POLL_SECONDS", 5),
             },
         }
     )
