@@ -232,7 +232,8 @@ class DialogflowWebhookApi(APIView):
         action = query.get("action")
         if action not in ("assign", "unassign"):
             raise _bad_payload(_("queryResult.action must be assign or unassign."), "queryResult.action")
-        parameters = query.get("parameters") or {}
+        parameters = query.get("parameters")
+        parameters = {} if parameters is None else parameters
         if not isinstance(parameters, dict):
             raise _bad_payload(_("queryResult.parameters must be an object."), "queryResult.parameters")
         contact = _dialogflow_contact(integration, data)
