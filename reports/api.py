@@ -67,9 +67,9 @@ REPORT_PARAMETERS = [
 ]
 
 ERRORS = {
-    400: OpenApiResponse(out.ErrorSerializer, description="A bad parameter; `errors` names the field."),
-    401: OpenApiResponse(out.ErrorSerializer, description="No or bad credentials."),
-    403: OpenApiResponse(out.ErrorSerializer, description="Not a member of any workspace."),
+    400: OpenApiResponse(out.ReportErrorSerializer, description="A bad parameter; `errors` names the field."),
+    401: OpenApiResponse(out.ReportErrorSerializer, description="No or bad credentials."),
+    403: OpenApiResponse(out.ReportErrorSerializer, description="Not a member of any workspace."),
 }
 
 SCOPE_NOTE = (
@@ -91,7 +91,7 @@ class AssignmentSummaryApi(APIView):
             "just before, same filters)." + SCOPE_NOTE
         ),
         parameters=REPORT_PARAMETERS,
-        responses={200: out.SummarySerializer, **ERRORS},
+        responses={200: out.AssignmentSummarySerializer, **ERRORS},
     )
     def get(self, request):
         actor = request_actor(request)
@@ -132,7 +132,7 @@ class AssignmentTimeseriesApi(APIView):
                 description="Bucket size; default depends on the range length.",
             ),
         ],
-        responses={200: out.TimeseriesSerializer, **ERRORS},
+        responses={200: out.AssignmentTimeseriesSerializer, **ERRORS},
     )
     def get(self, request):
         actor = request_actor(request)
@@ -168,7 +168,7 @@ class AssignmentLogApi(APIView):
             OpenApiParameter("page_size", OpenApiTypes.INT, OpenApiParameter.QUERY, required=False,
                              description=f"Rows per page, default {LOG_DEFAULT_PAGE_SIZE}, at most {LOG_MAX_PAGE_SIZE}."),
         ],
-        responses={200: out.LogSerializer, **ERRORS},
+        responses={200: out.AssignmentLogSerializer, **ERRORS},
     )
     def get(self, request):
         actor = request_actor(request)

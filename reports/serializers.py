@@ -7,34 +7,34 @@ from assignments.models import AssignmentSource
 STATES = ("ok", "no_data", "not_applicable")
 
 
-class RangeSerializer(serializers.Serializer):
+class AssignmentReportRangeSerializer(serializers.Serializer):
     start = serializers.DateField(help_text="First day of the range (inclusive), in the workspace timezone.")
     end = serializers.DateField(help_text="Last day of the range (inclusive), in the workspace timezone.")
     timezone = serializers.CharField(help_text="The workspace's IANA timezone, e.g. America/Mexico_City.")
 
 
-class SourceShareSerializer(serializers.Serializer):
+class AssignmentSourceShareSerializer(serializers.Serializer):
     source = serializers.ChoiceField(choices=AssignmentSource.values)
     label = serializers.CharField(help_text="The source's label in the workspace language (es: Usuario, en: User).")
     count = serializers.IntegerField()
     percent = serializers.FloatField(help_text="Percent of the total, 2 decimals; the percents add up to 100.")
 
 
-class PreviousPeriodSerializer(serializers.Serializer):
+class AssignmentPreviousPeriodSerializer(serializers.Serializer):
     start = serializers.DateField()
     end = serializers.DateField()
     total = serializers.IntegerField(help_text="Events of the previous period of equal length, same filters.")
 
 
-class SummarySerializer(serializers.Serializer):
-    range = RangeSerializer()
+class AssignmentSummarySerializer(serializers.Serializer):
+    range = AssignmentReportRangeSerializer()
     state = serializers.ChoiceField(choices=STATES)
     total = serializers.IntegerField(help_text="Matching events; unassignments count as assignments.")
-    by_source = SourceShareSerializer(many=True, help_text="Only sources with at least one event, largest first.")
-    previous_period = PreviousPeriodSerializer()
+    by_source = AssignmentSourceShareSerializer(many=True, help_text="Only sources with at least one event, largest first.")
+    previous_period = AssignmentPreviousPeriodSerializer()
 
 
-class BucketSerializer(serializers.Serializer):
+class AssignmentBucketSerializer(serializers.Serializer):
     start = serializers.DateTimeField(help_text="Bucket start, ISO 8601 with the workspace's UTC offset.")
     total = serializers.IntegerField()
     counts = serializers.DictField(
@@ -43,39 +43,39 @@ class BucketSerializer(serializers.Serializer):
     )
 
 
-class SourceLabelSerializer(serializers.Serializer):
+class AssignmentSourceLabelSerializer(serializers.Serializer):
     source = serializers.ChoiceField(choices=AssignmentSource.values)
     label = serializers.CharField()
 
 
-class TimeseriesSerializer(serializers.Serializer):
-    range = RangeSerializer()
+class AssignmentTimeseriesSerializer(serializers.Serializer):
+    range = AssignmentReportRangeSerializer()
     state = serializers.ChoiceField(choices=STATES)
     interval = serializers.ChoiceField(choices=("hour", "day", "week", "month"))
-    sources = SourceLabelSerializer(many=True, help_text="Sources present in the range, largest first (the legend).")
-    buckets = BucketSerializer(many=True, help_text="Every bucket of the range, zeros included, oldest first.")
+    sources = AssignmentSourceLabelSerializer(many=True, help_text="Sources present in the range, largest first (the legend).")
+    buckets = AssignmentBucketSerializer(many=True, help_text="Every bucket of the range, zeros included, oldest first.")
 
 
-class PersonSerializer(serializers.Serializer):
+class AssignmentPersonSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField(help_text='The name kept with the event; "#<id>" when none was kept.')
 
 
-class LogRowSerializer(serializers.Serializer):
+class AssignmentLogRowSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     timestamp = serializers.DateTimeField(help_text="ISO 8601 with the workspace's UTC offset.")
     conversation_id = serializers.IntegerField(allow_null=True)
     contact_id = serializers.IntegerField()
     contact_name = serializers.CharField()
-    previous_assignee = PersonSerializer(allow_null=True)
-    new_assignee = PersonSerializer(allow_null=True, help_text="null for an unassignment.")
+    previous_assignee = AssignmentPersonSerializer(allow_null=True)
+    new_assignee = AssignmentPersonSerializer(allow_null=True, help_text="null for an unassignment.")
     source = serializers.ChoiceField(choices=AssignmentSource.values)
     source_label = serializers.CharField()
-    assigned_by = PersonSerializer(allow_null=True, help_text="Only for source user; else null.")
+    assigned_by = AssignmentPersonSerializer(allow_null=True, help_text="Only for source user; else null.")
 
 
-class LogSerializer(serializers.Serializer):
-    range = RangeSerializer()
+class AssignmentLogSerializer(serializers.Serializer):
+    range = AssignmentReportRangeSerializer()
     state = serializers.ChoiceField(choices=STATES)
     count = serializers.IntegerField(help_text="Matching rows reachable: at most 10000.")
     capped = serializers.BooleanField(help_text="True when more than 10000 rows match (use Data Export for all).")
@@ -83,9 +83,9 @@ class LogSerializer(serializers.Serializer):
     page_size = serializers.IntegerField()
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
-    results = LogRowSerializer(many=True)
+    results = AssignmentLogRowSerializer(many=True)
 
 
-class ErrorSerializer(serializers.Serializer):
+class ReportErrorSerializer(serializers.Serializer):
     message = serializers.CharField()
     errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
