@@ -1,6 +1,6 @@
 """Reads of the Flujos module. Every selector takes the workspace first and filters by it."""
 
-from django.db.models import QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 
 from accounts.models import Team, Workspace
 
@@ -9,6 +9,15 @@ from .models import Workflow
 
 def workflow_list(*, workspace: Workspace) -> QuerySet[Workflow]:
     return Workflow.objects.filter(workspace=workspace).select_related("created_by").order_by("id")
+
+
+def workflow_list_with_stats(*, workspace: Workspace) -> QuerySet[Workflow]:
+    """Workflows with how often they ran, how many runs failed and when they last ran (Flujos page)."""
+    return workflow_list(workspace=workspace).annotate(
+        run_count=Count("runs"),
+        failed_count=Count("runs", filter=Q(runs__status="failed")),
+        last_run_at=Max("runs__created_at"),
+    )
 
 
 def workflow_get(*, workspace: Workspace, workflow_id) -> Workflow | None:

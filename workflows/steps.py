@@ -8,6 +8,7 @@ defaults filled in and nothing else. Errors are keyed like the API's field error
 """
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from accounts.models import Team, User, Workspace
 
@@ -27,6 +28,57 @@ ALLOWED_KEYS = {
     "add_tag": {"type", "tag"},
     "send_message": {"type", "text"},
 }
+
+
+# Labels of the Flujos page (the seed's names of the steps).
+STEP_LABELS = {
+    "assign_to": pgettext_lazy("workflow step", "Assign to"),
+    "unassign": pgettext_lazy("workflow step", "Unassign"),
+    "close_conversation": pgettext_lazy("workflow step", "Close conversation"),
+    "add_tag": pgettext_lazy("workflow step", "Add tag"),
+    "send_message": pgettext_lazy("workflow step", "Send message"),
+}
+MODE_LABELS = {
+    "user": gettext_lazy("A specific user"),
+    "team": gettext_lazy("A user in a team"),
+    "workspace": gettext_lazy("A user in the workspace"),
+}
+STRATEGY_LABELS = {
+    "round_robin": gettext_lazy("Round robin"),
+    "fewest_open": gettext_lazy("Fewest open contacts"),
+}
+
+
+def step_describe(step: dict, *, users: dict[int, str], teams: dict[int, str]) -> str:
+    """One line saying what a step does, for the list of workflows."""
+    kind = step.get("type")
+    label = str(STEP_LABELS.get(kind, kind))
+    if kind == "assign_to":
+        mode = step.get("mode")
+        if mode == "user":
+            target = users.get(step.get("user"), _("a removed user"))
+        elif mode == "team":
+            target = _("team %(name)s") % {"name": teams.get(step.get("team"), _("(deleted)"))}
+        else:
+            target = _("the workspace")
+        details = []
+        if mode != "user":
+            details.append(str(STRATEGY_LABELS.get(step.get("strategy"), "")))
+        if step.get("only_online"):
+            details.append(_("online only"))
+        if step.get("max_open"):
+            details.append(_("at most %(n)s open contacts") % {"n": step["max_open"]})
+        if step.get("reassign"):
+            details.append(_("reassigns"))
+        return f"{label}: {target}" + (f" ({', '.join(details)})" if details else "")
+    if kind == "add_tag":
+        return f"{label}: {step.get('tag', '')}"
+    if kind == "send_message":
+        text = step.get("text", "")
+        return f"{label}: “{text[:60]}{'…' if len(text) > 60 else ''}”"
+    if kind == "close_conversation" and step.get("note"):
+        return f"{label}: {step['note'][:60]}"
+    return label
 
 
 class StepsInvalid(ValueError):

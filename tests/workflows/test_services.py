@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 
 from accounts.models import Membership, Team, User
 from assignments.models import AssignmentEvent, AssignmentSource
@@ -290,10 +291,7 @@ def test_sales_template_without_a_sales_team_uses_the_workspace(workspace):
         ([{"type": "unassign"}, 3], {"steps.1": ["must be an object"]}),
     ],
 )
-def test_invalid_steps_are_refused_with_field_errors(workspace, steps, errors, settings):
-    settings.LANGUAGE_CODE = "en"
-    from django.utils import translation
-
+def test_invalid_steps_are_refused_with_field_errors(workspace, steps, errors):
     with translation.override("en"), pytest.raises(StepsInvalid) as caught:
         make(workspace, *steps) if isinstance(steps, list) else workflow_create(
             workspace=workspace, name="x", steps=steps
@@ -304,7 +302,7 @@ def test_invalid_steps_are_refused_with_field_errors(workspace, steps, errors, s
 def test_users_and_teams_of_another_workspace_are_refused(workspace, other_workspace, charlie):
     foreign = Team.objects.create(workspace=other_workspace, name="Ventas")
 
-    with pytest.raises(StepsInvalid) as caught:
+    with translation.override("en"), pytest.raises(StepsInvalid) as caught:
         make(
             workspace,
             {"type": "assign_to", "mode": "user", "user": charlie.pk},

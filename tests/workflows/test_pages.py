@@ -1,0 +1,183 @@
+import json
+
+import pytest
+from django.test import Client
+
+from workflows.models import Workflow
+from workflows.services import workflow_create
+
+LIST = "/workflows/"
+
+
+def client_for(user):
+    client = Client(enforce_csrf_checks=False)
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def alice_web(alice):
+    return client_for(alice)
+
+
+@pytest.fixture
+def workflow(workspace, sales_team):
+    return workflow_create(
+        workspace=workspace, name="Ventas",
+        steps=[{"type": "assign_to", "mode": "team", "team": sales_team.pk, "only_online": True, "max_open": 5}],
+    )
+
+
+def form(**overrides):
+    data = {"name": "Bienvenida", "trigger": "conversation_opened", "enabled": "on",
+            "steps": json.dumps([{"type": "send_message", "text": "Hola"}])}
+    data.update(overrides)
+    return data
+
+
+def test_list_shows_workflows_their_steps_and_templates(alice_web, workflow):
+    response = alice_web.get(LIST)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Flujos" in html and "Ventas" in html
+    assert "Asignar a: equipo Ventas (Por turnos, solo usuarios en línea, como máximo 5 contactos abiertos)" in html
+    assert "Asignación automática para equipos de ventas" in html
+    assert "Mensajes de fuera de horario" in html and "Cerrar conversación" in html
+    assert "<script>" not in html and "style=" not in html
+
+
+def test_create_page_and_post(alice_web, alice, workspace):
+    page = alice_web.get("/workflows/new/")
+    assert page.status_code == 200
+    assert 'id="step-row-template"' in page.content.decode()
+
+    response = alice_web.post("/workflows/new/", form())
+
+    assert response.status_code == 302 and response["Location"] == LIST
+    workflow = Workflow.objects.get()
+    assert (workflow.workspace, workflow.name, workflow.enabled, workflow.created_by) == (
+        workspace, "Bienvenida", True, alice)
+    assert workflow.steps == [{"type": "send_message", "text": "Hola"}]
+
+
+def test_invalid_steps_show_their_errors_and_keep_the_input(alice_web, charlie):
+    steps = json.dumps([{"type": "assign_to", "mode": "user", "user": charlie.pk}])
+
+    response = alice_web.post("/workflows/new/", form(steps=steps))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "steps.0.user: no es miembro" in html
+    assert '"steps.0.user": ["no es miembro"]' in html  # for the step editor (json_script)
+    assert not Workflow.objects.exists()
+
+
+@pytest.mark.parametrize("steps", ["{nope", '{"type": "unassign"}', ""])
+def test_malformed_steps_json_is_a_form_error(alice_web, steps):
+    response = alice_web.post("/workflows/new/", form(steps=steps))
+
+    assert response.status_code == 200
+    assert not Workflow.objects.exists()
+
+
+def test_edit_page_and_post(alice_web, workflow, bob):
+    page = alice_web.get(f"/workflows/{workflow.pk}/")
+    assert page.status_code == 200
+    assert "Ventas" in page.content.decode()
+
+    steps = json.dumps([{"type": "assign_to", "mode": "user", "user": bob.pk}, {"type": "add_tag", "tag": "vip"}])
+    response = alice_web.post(f"/workflows/{workflow.pk}/", form(name="Para Bob", steps=steps, enabled=""))
+
+    assert response.status_code == 302
+    workflow.refresh_from_db()
+    assert workflow.name == "Para Bob" and workflow.enabled is False
+    assert [s["type"] for s in workflow.steps] == ["assign_to", "add_tag"]
+
+
+def test_toggle_enables_and_disables(alice_web, workflow):
+    assert alice_web.post(f"/workflows/{workflow.pk}/toggle/", {"enabled": "true"}).status_code == 302
+    workflow.refresh_from_db()
+    assert workflow.enabled is True
+    # The same submit twice keeps the requested state.
+    alice_web.post(f"/workflows/{workflow.pk}/toggle/", {"enabled": "true"})
+    workflow.refresh_from_db()
+    assert workflow.enabled is True
+
+    alice_web.post(f"/workflows/{workflow.pk}/toggle/", {"enabled": "false"})
+    workflow.refresh_from_db()
+    assert workflow.enabled is False
+
+
+def test_toggle_needs_post_and_csrf(alice, workflow):
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(alice)
+
+    assert strict.get(f"/workflows/{workflow.pk}/toggle/").status_code == 405
+    assert strict.post(f"/workflows/{workflow.pk}/toggle/", {"enabled": "true"}).status_code == 403
+    workflow.refresh_from_db()
+    assert workflow.enabled is False
+
+
+@pytest.mark.parametrize("key", ["sales_auto_assign", "after_hours_message", "close_conversation"])
+def test_template_creates_a_disabled_draft_and_opens_it(alice_web, sales_team, key):
+    response = alice_web.post(f"/workflows/templates/{key}/")
+
+    workflow = Workflow.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/workflows/{workflow.pk}/"
+    assert workflow.enabled is False
+    assert workflow.name in {
+        "Asignación automática para equipos de ventas", "Mensajes de fuera de horario", "Cerrar conversación"}
+    assert alice_web.get(response["Location"]).status_code == 200
+
+
+def test_unknown_template_is_404(alice_web):
+    assert alice_web.post("/workflows/templates/teleport/").status_code == 404
+    assert not Workflow.objects.exists()
+
+
+def test_delete_asks_then_deletes(alice_web, workflow):
+    page = alice_web.get(f"/workflows/{workflow.pk}/delete/")
+    assert page.status_code == 200 and "Ventas" in page.content.decode()
+
+    assert alice_web.post(f"/workflows/{workflow.pk}/delete/").status_code == 302
+    assert not Workflow.objects.exists()
+
+
+def test_manager_may_use_the_page(dave, workflow):
+    assert client_for(dave).get(LIST).status_code == 200
+
+
+def test_agent_gets_403_everywhere(bob, workflow):
+    web = client_for(bob)
+    assert web.get(LIST).status_code == 403
+    assert web.get("/workflows/new/").status_code == 403
+    assert web.post("/workflows/new/", form()).status_code == 403
+    assert web.get(f"/workflows/{workflow.pk}/").status_code == 403
+    assert web.post(f"/workflows/{workflow.pk}/toggle/", {"enabled": "true"}).status_code == 403
+    assert web.post(f"/workflows/{workflow.pk}/delete/").status_code == 403
+    assert web.post("/workflows/templates/close_conversation/").status_code == 403
+    workflow.refresh_from_db()
+    assert workflow.enabled is False and Workflow.objects.count() == 1
+
+
+def test_anonymous_goes_to_login(workflow):
+    response = Client().get(LIST)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_charlie_gets_404_for_alices_workflow_and_sees_his_empty_list(charlie, workflow):
+    web = client_for(charlie)
+    listing = web.get(LIST)
+    assert listing.status_code == 200 and f"workflow-{workflow.pk}" not in listing.content.decode()
+    assert web.get(f"/workflows/{workflow.pk}/").status_code == 404
+    assert web.post(f"/workflows/{workflow.pk}/", form()).status_code == 404
+    assert web.post(f"/workflows/{workflow.pk}/toggle/", {"enabled": "true"}).status_code == 404
+    assert web.get(f"/workflows/{workflow.pk}/delete/").status_code == 404
+    assert web.post(f"/workflows/{workflow.pk}/delete/").status_code == 404
+    workflow.refresh_from_db()
+    assert workflow.enabled is False and workflow.name == "Ventas"
+
+
+def test_huge_ids_are_404(alice_web):
+    assert alice_web.get(f"/workflows/{10**30}/").status_code == 404
