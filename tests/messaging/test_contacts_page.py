@@ -107,3 +107,11 @@ def test_links_only_to_conversations_the_agent_may_open(bob_client, workspace, b
 def test_anonymous_redirected_and_non_member_403(anon_client, outsider_client):
     assert anon_client.get(URL).status_code == 302
     assert outsider_client.get(URL).status_code == 403
+
+
+def test_main_navigation_marks_contacts_not_messages(bob_client, people):
+    body = bob_client.get(URL).content.decode()
+
+    assert '<a href="/contacts/" aria-current="page">' in body
+    assert '<a href="/messages/" aria-current="page">' not in body
+    assert "3 contactos" in body
