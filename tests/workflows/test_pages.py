@@ -9,17 +9,6 @@ from workflows.services import workflow_create
 LIST = "/workflows/"
 
 
-def client_for(user):
-    client = Client(enforce_csrf_checks=False)
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def alice_web(alice):
-    return client_for(alice)
-
-
 @pytest.fixture
 def workflow(workspace, sales_team):
     return workflow_create(
@@ -35,8 +24,8 @@ def form(**overrides):
     return data
 
 
-def test_list_shows_workflows_their_steps_and_templates(alice_web, workflow):
-    response = alice_web.get(LIST)
+def test_list_shows_workflows_their_steps_and_templates(alice_client, workflow):
+    response = alice_client.get(LIST)
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -47,12 +36,12 @@ def test_list_shows_workflows_their_steps_and_templates(alice_web, workflow):
     assert "<script>" not in html and "style=" not in html
 
 
-def test_create_page_and_post(alice_web, alice, workspace):
-    page = alice_web.get("/workflows/new/")
+def test_create_page_and_post(alice_client, alice, workspace):
+    page = alice_client.get("/workflows/new/")
     assert page.status_code == 200
     assert 'id="step-row-template"' in page.content.decode()
 
-    response = alice_web.post("/workflows/new/", form())
+    response = alice_client.post("/workflows/new/", form())
 
     assert response.status_code == 302 and response["Location"] == LIST
     workflow = Workflow.objects.get()
@@ -61,10 +50,10 @@ def test_create_page_and_post(alice_web, alice, workspace):
     assert workflow.steps == [{"type": "send_message", "text": "Hola"}]
 
 
-def test_invalid_steps_show_their_errors_and_keep_the_input(alice_web, charlie):
+def test_invalid_steps_show_their_errors_and_keep_the_input(alice_client, charlie):
     steps = json.dumps([{"type": "assign_to", "mode": "user", "user": charlie.pk}])
 
-    response = alice_web.post("/workflows/new/", form(steps=steps))
+    response = alice_client.post("/workflows/new/", form(steps=steps))
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -74,20 +63,20 @@ def test_invalid_steps_show_their_errors_and_keep_the_input(alice_web, charlie):
 
 
 @pytest.mark.parametrize("steps", ["{nope", '{"type": "unassign"}', ""])
-def test_malformed_steps_json_is_a_form_error(alice_web, steps):
-    response = alice_web.post("/workflows/new/", form(steps=steps))
+def test_malformed_steps_json_is_a_form_error(alice_client, steps):
+    response = alice_client.post("/workflows/new/", form(steps=steps))
 
     assert response.status_code == 200
     assert not Workflow.objects.exists()
 
 
-def test_edit_page_and_post(alice_web, workflow, bob):
-    page = alice_web.get(f"/workflows/{workflow.pk}/")
+def test_edit_page_and_post(alice_client, workflow, bob):
+    page = alice_client.get(f"/workflows/{workflow.pk}/")
     assert page.status_code == 200
     assert "Ventas" in page.content.decode()
 
     steps = json.dumps([{"type": "assign_to", "mode": "user", "user": bob.pk}, {"type": "add_tag", "tag": "vip"}])
-    response = alice_web.post(f"/workflows/{workflow.pk}/", form(name="Para Bob", steps=steps, enabled=""))
+    response = alice_client.post(f"/workflows/{workflow.pk}/", form(name="Para Bob", steps=steps, enabled=""))
 
     assert response.status_code == 302
     workflow.refresh_from_db()
@@ -95,16 +84,16 @@ def test_edit_page_and_post(alice_web, workflow, bob):
     assert [s["type"] for s in workflow.steps] == ["assign_to", "add_tag"]
 
 
-def test_toggle_enables_and_disables(alice_web, workflow):
-    assert alice_web.post(f"/workflows/{workflow.pk}/toggle/", {"enabled": "true"}).status_code == 302
+def test_toggle_enables_and_disables(alice_client, workflow):
+    assert alice_client.post(f"/workflows/{workflow.pk}/toggle/", {"enabled": "true"}).status_code == 302
     workflow.refresh_from_db()
     assert workflow.enabled is True
     # The same submit twice keeps the requested state.
-    alice_web.post(f"/workflows/{workflow.pk}/toggle/", {"enabled": "true"})
+    alice_client.post(f"/workflows/{workflow.pk}/toggle/", {"enabled": "true"})
     workflow.refresh_from_db()
     assert workflow.enabled is True
 
-    alice_web.post(f"/workflows/{workflow.pk}/toggle/", {"enabled": "false"})
+    alice_client.post(f"/workflows/{workflow.pk}/toggle/", {"enabled": "false"})
     workflow.refresh_from_db()
     assert workflow.enabled is False
 
@@ -120,36 +109,36 @@ def test_toggle_needs_post_and_csrf(alice, workflow):
 
 
 @pytest.mark.parametrize("key", ["sales_auto_assign", "after_hours_message", "close_conversation"])
-def test_template_creates_a_disabled_draft_and_opens_it(alice_web, sales_team, key):
-    response = alice_web.post(f"/workflows/templates/{key}/")
+def test_template_creates_a_disabled_draft_and_opens_it(alice_client, sales_team, key):
+    response = alice_client.post(f"/workflows/templates/{key}/")
 
     workflow = Workflow.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/workflows/{workflow.pk}/"
     assert workflow.enabled is False
     assert workflow.name in {
         "Asignación automática para equipos de ventas", "Mensajes de fuera de horario", "Cerrar conversación"}
-    assert alice_web.get(response["Location"]).status_code == 200
+    assert alice_client.get(response["Location"]).status_code == 200
 
 
-def test_unknown_template_is_404(alice_web):
-    assert alice_web.post("/workflows/templates/teleport/").status_code == 404
+def test_unknown_template_is_404(alice_client):
+    assert alice_client.post("/workflows/templates/teleport/").status_code == 404
     assert not Workflow.objects.exists()
 
 
-def test_delete_asks_then_deletes(alice_web, workflow):
-    page = alice_web.get(f"/workflows/{workflow.pk}/delete/")
+def test_delete_asks_then_deletes(alice_client, workflow):
+    page = alice_client.get(f"/workflows/{workflow.pk}/delete/")
     assert page.status_code == 200 and "Ventas" in page.content.decode()
 
-    assert alice_web.post(f"/workflows/{workflow.pk}/delete/").status_code == 302
+    assert alice_client.post(f"/workflows/{workflow.pk}/delete/").status_code == 302
     assert not Workflow.objects.exists()
 
 
-def test_manager_may_use_the_page(dave, workflow):
-    assert client_for(dave).get(LIST).status_code == 200
+def test_manager_may_use_the_page(dave_client, workflow):
+    assert dave_client.get(LIST).status_code == 200
 
 
-def test_agent_gets_403_everywhere(bob, workflow):
-    web = client_for(bob)
+def test_agent_gets_403_everywhere(bob_client, workflow):
+    web = bob_client
     assert web.get(LIST).status_code == 403
     assert web.get("/workflows/new/").status_code == 403
     assert web.post("/workflows/new/", form()).status_code == 403
@@ -166,8 +155,8 @@ def test_anonymous_goes_to_login(workflow):
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
-def test_charlie_gets_404_for_alices_workflow_and_sees_his_empty_list(charlie, workflow):
-    web = client_for(charlie)
+def test_charlie_gets_404_for_alices_workflow_and_sees_his_empty_list(charlie_client, workflow):
+    web = charlie_client
     listing = web.get(LIST)
     assert listing.status_code == 200 and f"workflow-{workflow.pk}" not in listing.content.decode()
     assert web.get(f"/workflows/{workflow.pk}/").status_code == 404
@@ -179,5 +168,5 @@ def test_charlie_gets_404_for_alices_workflow_and_sees_his_empty_list(charlie, w
     assert workflow.enabled is False and workflow.name == "Ventas"
 
 
-def test_huge_ids_are_404(alice_web):
-    assert alice_web.get(f"/workflows/{10**30}/").status_code == 404
+def test_huge_ids_are_404(alice_client):
+    assert alice_client.get(f"/workflows/{10**30}/").status_code == 404
