@@ -150,7 +150,8 @@
     pop.hidden = false;
     openPopover = { pop, trigger };
     if (trigger) trigger.setAttribute("aria-expanded", "true");
-    const target = pop.querySelector(focusSelector || "button, input");
+    // The first selector that matches wins (e.g. the current preset before any button).
+    const target = [].concat(focusSelector || "button, input").map((sel) => pop.querySelector(sel)).find(Boolean);
     if (target) target.focus();
   }
   function closePopovers(restoreFocus) {
@@ -220,7 +221,7 @@
   periodButton.addEventListener("click", () => {
     if (openPopover && openPopover.pop === periodMenu) return closePopovers(true);
     renderPeriodMenu();
-    openPop(periodMenu, periodButton, "[aria-pressed='true'], button");
+    openPop(periodMenu, periodButton, ["[aria-pressed='true']", "button"]);
   });
 
   // ---------------------------------------------------------------- "Agregar filtro", chips
