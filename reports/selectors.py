@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDay, TruncHour, TruncMonth, TruncWeek
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from accounts.context import Actor
@@ -360,10 +361,11 @@ def assignment_log_page(
         raise ApiError(_("page_size: %(reason)s") % {"reason": reason}, {"page_size": [reason]})
     offset = (page - 1) * page_size
     if offset >= LOG_ROW_CAP:
+        cap = number_format(LOG_ROW_CAP, force_grouping=True)
         reason = _(
             "The log shows at most the newest %(cap)s rows. To get every row, use Data Export (Settings → Data Export)."
-        ) % {"cap": f"{LOG_ROW_CAP:,}"}
-        raise ApiError(reason, {"page": [_("Beyond the newest %(cap)s rows.") % {"cap": f"{LOG_ROW_CAP:,}"}]})
+        ) % {"cap": cap}
+        raise ApiError(reason, {"page": [_("Beyond the newest %(cap)s rows.") % {"cap": cap}]})
 
     state = report_state_before_query(workspace=workspace, params=params)
     if state is not None:
