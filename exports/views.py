@@ -76,6 +76,17 @@ def _filters_from_post(post) -> dict[str, list[str] | str]:
     return filters
 
 
+def _require_custom_dates(post) -> None:
+    """A custom range picked in the form needs both dates (the API would fall back to the default)."""
+    if post.get("period", "").strip() != CUSTOM:
+        return
+    errors = {
+        key: [_("Pick a date.")] for key in ("start", "end") if not post.get(key, "").strip()
+    }
+    if errors:
+        raise ApiError(_("A custom range needs a start and an end date."), errors)
+
+
 @require_http_methods(["GET", "POST"])
 @workspace_member_required(export=True)
 def data_export_page(request):
@@ -86,6 +97,7 @@ def data_export_page(request):
         filters = _filters_from_post(request.POST)
         excel = request.POST.get("excel") in ("on", "1", "true")
         try:
+            _require_custom_dates(request.POST)
             export = export_request(actor=Actor.for_membership(request.membership), filters=filters, excel_bom=excel)
         except ExportQueueUnavailable as exc:
             messages.error(request, exc.message)
