@@ -59,7 +59,7 @@ class WorkspaceDateTimeField(serializers.DateTimeField):
         return _iso_in_workspace(value, self.context)
 
 
-class UserRefSerializer(serializers.Serializer):
+class ImportUploaderSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
 
@@ -106,7 +106,7 @@ class ImportOutputSerializer(serializers.Serializer):
             return None
         return _iso_in_workspace(obj.files_expire_at, self.context)
 
-    @extend_schema_field(UserRefSerializer(allow_null=True))
+    @extend_schema_field(ImportUploaderSerializer(allow_null=True))
     def get_uploaded_by(self, obj: ContactImport) -> dict | None:
         if obj.uploaded_by_id is None:
             return None
@@ -123,16 +123,17 @@ def _context(request, actor) -> dict:
     return {"request": request, "workspace": actor.workspace}
 
 
+class ImportCreateInputSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text="CSV with a header row, at most 20 MB and 200,000 rows. UTF-8 (with or without BOM) or "
+        "Latin-1/cp1252; comma or semicolon separated."
+    )
+    mode = serializers.ChoiceField(choices=ImportMode.values, required=False, default=ImportMode.ADD_AND_UPDATE)
+
+
 class ImportListCreateApi(APIView):
     permission_classes = [IsWorkspaceAdmin]
     parser_classes = [MultiPartParser, FormParser]
-
-    class InputSerializer(serializers.Serializer):
-        file = serializers.FileField(
-            help_text="CSV with a header row, at most 20 MB and 200,000 rows. UTF-8 (with or without BOM) or "
-            "Latin-1/cp1252; comma or semicolon separated."
-        )
-        mode = serializers.ChoiceField(choices=ImportMode.values, required=False, default=ImportMode.ADD_AND_UPDATE)
 
     def initial(self, request, *args, **kwargs):
         # Before authentication: a session's CSRF check already parses the multipart body.
@@ -166,7 +167,7 @@ class ImportListCreateApi(APIView):
             "A changed assignee is recorded with source `contact_import`. A file that is not CSV, larger than "
             "20 MB, with more than 200,000 rows or without a usable header answers 400."
         ),
-        request={"multipart/form-data": InputSerializer},
+        request={"multipart/form-data": ImportCreateInputSerializer},
         responses={
             202: OpenApiResponse(ImportOutputSerializer, description="Queued. `id` and `status` plus the counters."),
             400: OpenApiResponse(ERROR_RESPONSE, description="No file, unknown mode, too big, too many rows, not CSV, no usable header."),

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 CHUNK_SIZE = 64 * 1024
 SAMPLE_SIZE = 64 * 1024
@@ -25,12 +25,12 @@ FIELD_SIZE_LIMIT = 128 * 1024
 
 CONTACT_FIELDS = ["first_name", "last_name", "email", "phone", "tags", "assignee"]
 FIELD_LABELS = {
-    "first_name": gettext_lazy("First name"),
-    "last_name": gettext_lazy("Last name"),
-    "email": gettext_lazy("Email"),
-    "phone": gettext_lazy("Phone"),
-    "tags": gettext_lazy("Tags"),
-    "assignee": gettext_lazy("Assignee"),
+    "first_name": pgettext_lazy("contact field", "First name"),
+    "last_name": pgettext_lazy("contact field", "Last name"),
+    "email": pgettext_lazy("contact field", "Email"),
+    "phone": pgettext_lazy("contact field", "Phone"),
+    "tags": pgettext_lazy("contact field", "Tags"),
+    "assignee": pgettext_lazy("contact field", "Assignee"),
 }
 # Header names people use, compared after ``header_key`` (lower case, no accents, no spaces,
 # dashes or underscores). Spanish first: the labels of the app and of Spanish Excel templates.

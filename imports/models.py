@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Workspace
 
@@ -36,11 +37,11 @@ class ContactImport(models.Model):
     """
 
     class Status(models.TextChoices):
-        DRAFT = "draft", _("Waiting for the column mapping")
-        QUEUED = "queued", _("Queued")
-        RUNNING = "running", _("Running")
-        SUCCEEDED = "succeeded", _("Succeeded")
-        FAILED = "failed", _("Failed")
+        DRAFT = "draft", pgettext_lazy("contact import status", "Waiting for the column mapping")
+        QUEUED = "queued", pgettext_lazy("contact import status", "Queued")
+        RUNNING = "running", pgettext_lazy("contact import status", "Running")
+        SUCCEEDED = "succeeded", pgettext_lazy("contact import status", "Succeeded")
+        FAILED = "failed", pgettext_lazy("contact import status", "Failed")
 
     FINISHED = (Status.SUCCEEDED, Status.FAILED)
 

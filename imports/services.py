@@ -31,6 +31,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from accounts.models import User, Workspace
 from accounts.selectors import member_user_get
@@ -204,7 +205,7 @@ def _row_clean(values: dict[str, str], members: _Members) -> tuple[CleanRow, lis
     problems: list[str] = []
     row.first_name = values.get("first_name", "")
     row.last_name = values.get("last_name", "")
-    for name, label in (("first_name", _("First name")), ("last_name", _("Last name"))):
+    for name, label in (("first_name", pgettext("contact field", "First name")), ("last_name", pgettext("contact field", "Last name"))):
         if len(values.get(name, "")) > 150:
             problems.append(_("%(field)s is longer than 150 characters.") % {"field": label})
     email = values.get("email", "")
@@ -400,7 +401,7 @@ def _error_rows_file_write(contact_import: ContactImport) -> str:
     with tempfile.TemporaryFile() as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
         writer = csv.writer(text, delimiter=contact_import.delimiter or ",")
-        writer.writerow([_("Line"), _("Reason"), *contact_import.headers])
+        writer.writerow([pgettext("rejected rows file", "Line"), pgettext("rejected rows file", "Reason"), *contact_import.headers])
         for error in rows.iterator(chunk_size=2000):
             writer.writerow([error.line, error.reason, *error.values])
         text.flush()

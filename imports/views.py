@@ -22,6 +22,7 @@ HISTORY_LIMIT = 50
 class UploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("CSV file"),
+        allow_empty_file=True,  # the import explains what is wrong with an empty file
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv,text/plain"}),
     )
 
