@@ -78,7 +78,7 @@ def assignee_parse(*, workspace: Workspace, data: dict):
     ref = data["assignee"]
     if ref is None:
         return None
-    if isinstance(ref, str) and not ref.strip():
+    if isinstance(ref, str) and (not ref.strip() or "\x00" in ref):
         raise ApiError(_("assignee: use a user id, an email or null."), {"assignee": [_("Use a user id, an email or null.")]})
     user = member_user_get(workspace=workspace, ref=ref) if isinstance(ref, int | str) else None
     if user is None:

@@ -32,7 +32,8 @@ def contact_identifier_parse(identifier: str) -> tuple[str, str | int]:
     """
     kind, sep, value = (identifier or "").partition(":")
     value = value.strip()
-    if not sep or not value:
+    # PostgreSQL text cannot hold NUL: such an identifier can name no contact.
+    if not sep or not value or "\x00" in value:
         raise ContactIdentifierError(_("Use id:<n>, email:<address> or phone:<+E.164>."))
     kind = kind.strip().lower()
     if kind == "id":
@@ -92,7 +93,8 @@ def contact_search(*, workspace: Workspace, text: str = "") -> QuerySet[Contact]
     An empty search lists every contact of the workspace. Ordered by name, then id.
     """
     qs = Contact.objects.filter(workspace=workspace).select_related("assignee")
-    text = (text or "").strip()[:200]
+    # PostgreSQL text cannot hold NUL characters; they can match nothing anyway.
+    text = (text or "").replace("\x00", "").strip()[:200]
     if text:
         qs = qs.annotate(full_name=Concat("first_name", Value(" "), "last_name"))
         condition = (

@@ -122,24 +122,11 @@ class AssignmentEventRowSerializer(serializers.Serializer):
 
 
 def assignment_event_row(event, *, workspace) -> dict:
-    """The log row of an event as the report API shows it."""
-    from assignments.models import AssignmentEvent, AssignmentSource
+    """The log row of an event exactly as the report's log shows it (timestamp in the workspace offset)."""
+    # Imported here: the report reads contacts' events; contacts do not depend on reports at import.
+    from reports.selectors import log_row
 
-    def person(user_id, name):
-        return None if user_id is None else {"id": user_id, "name": AssignmentEvent.user_label(user_id, name)}
-
-    return {
-        "id": event.pk,
-        "timestamp": event.created_at.astimezone(workspace.tzinfo).isoformat(),
-        "conversation_id": event.conversation_id,
-        "contact_id": event.contact_id,
-        "contact_name": event.contact_name,
-        "previous_assignee": person(event.previous_assignee_id, event.previous_assignee_name),
-        "new_assignee": person(event.new_assignee_id, event.new_assignee_name),
-        "source": event.source,
-        "source_label": str(AssignmentSource(event.source).label),
-        "assigned_by": person(event.assigned_by_id, event.assigned_by_name),
-    }
+    return log_row(event, tz=workspace.tzinfo)
 
 
 class AssignResultSerializer(serializers.Serializer):

@@ -7,7 +7,13 @@ constant time. They answer in the workspace's language.
 
 from django.utils import translation
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,7 +26,12 @@ from assignments.models import AssignmentSource
 from contacts.api import assignee_parse, contact_assign_respond, contact_resolve, request_object
 from contacts.models import Contact
 from contacts.selectors import MAX_ID, phone_is_e164
-from contacts.serializers import AssignResultSerializer, ContactSerializer, ZapierAssignInputSerializer, assignment_event_row
+from contacts.serializers import (
+    AssignResultSerializer,
+    ContactSerializer,
+    ZapierAssignInputSerializer,
+    assignment_event_row,
+)
 from crm.api import ApiError
 
 from . import services
@@ -254,6 +265,9 @@ class DialogflowWebhookApi(APIView):
             raise _bad_payload(_("Give either an assignee or a team, not both."), "queryResult.parameters")
         if assignee_ref not in (None, ""):
             ref = _whole_number(assignee_ref) if not isinstance(assignee_ref, str) or "@" not in assignee_ref else assignee_ref
+            # PostgreSQL text cannot hold NUL: such an email names nobody.
+            if isinstance(ref, str) and "\x00" in ref:
+                ref = None
             user = member_user_get(workspace=workspace, ref=ref) if ref is not None else None
             if user is None:
                 raise _bad_payload(_("The assignee is not a member of this workspace."),

@@ -320,3 +320,18 @@ def test_token_is_throttled_with_a_clear_429(settings, token_client, ana, alice_
             assert alice_client.get(url(f"id:{ana.pk}")).status_code == 200
     finally:
         ApiTokenRateThrottle.THROTTLE_RATES = previous
+
+
+# --- NUL characters (PostgreSQL text cannot hold them): 400 or no match, never 500 ---
+
+
+def test_nul_characters_never_cause_a_500(token_client, ana):
+    assert token_client.get(BASE, {"search": "An\x00a"}).status_code == 200
+    assert_error(token_client.get(url("email:ana\x00@cliente.mx")), 400, "identifier")
+    assert_error(token_client.get(url("id:1%00")), 400, "identifier")
+    assert_error(token_client.post(BASE, {"first_name": "A\x00"}, format="json"), 400, "first_name")
+    assert_error(token_client.post(BASE, {"first_name": "A", "email": "a\x00@b.mx"}, format="json"), 400, "email")
+    assert_error(token_client.patch(url(f"id:{ana.pk}"), {"tags": ["a\x00"]}, format="json"), 400)
+    assert_error(token_client.post(url(f"id:{ana.pk}", "/assignee"), {"assignee": "bob\x00@acme.example"},
+                                   format="json"), 400, "assignee")
+    assert_error(token_client.post(url(f"id:{ana.pk}", "/messages"), {"text": "ho\x00la"}, format="json"), 400, "text")

@@ -168,3 +168,11 @@ def test_rotated_channel_secret(anon_client, channel):
     body = {"contact": {"phone": "+5215599990000"}, "text": "x"}
     assert_error(post(anon_client, ch, old, body), 401)
     assert post(anon_client, ch, new, body).status_code == 202
+
+
+def test_nul_characters_are_400(anon_client, channel):
+    ch, secret = channel
+    assert_error(post(anon_client, ch, secret, {"contact": {"email": "a\x00@b.mx"}, "text": "x"}), 400, "contact.email")
+    assert_error(post(anon_client, ch, secret, {"contact": {"phone": "+5215599990000", "first_name": "A\x00"},
+                                                "text": "x"}), 400, "contact.first_name")
+    assert_error(post(anon_client, ch, secret, {"contact": {"phone": "+5215599990000"}, "text": "\x00"}), 400, "text")

@@ -2,10 +2,10 @@
 
 import pytest
 
-from accounts.models import Membership, User
+from accounts.models import User
 from assignments.models import AssignmentEvent, AssignmentSource
 from assignments.services import contact_assign
-from tests.factories import ConversationFactory, TeamFactory, member
+from tests.factories import ConversationFactory, TeamFactory
 from tests.integrations.conftest import assert_error
 
 
@@ -216,3 +216,11 @@ def test_secrets_are_hashed_at_rest(bot):
     assert secret not in integration.secret_hash and integration.secret_prefix == secret[:12]
     assert integration.secret_matches(secret) and not integration.secret_matches(secret[:-1])
     assert not integration.secret_matches("")
+
+
+def test_nul_characters_are_400(anon_client, bot, ana):
+    integration, secret = bot
+    for parameters in ({"assignee": "bob\x00@acme.example"}, {"team": "1\x00"}):
+        assert_error(post(anon_client, integration, secret, webhook_request(parameters=parameters, contact_id=ana.pk)),
+                     400)
+    assert_error(post(anon_client, integration, secret, webhook_request(action="unassign", contact_id="1\x00")), 400)

@@ -85,3 +85,10 @@ def test_zapier_charlies_token_cannot_assign_alices_contact(other_workspace, ano
     anon_client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_token(other_workspace)}")
     assert_error(anon_client.post(URL, {"contact": f"id:{ana.pk}", "assignee": charlie.pk}, format="json"), 404)
     assert not AssignmentEvent.objects.exists()
+
+
+def test_zapier_nul_characters_are_400(token_client, ana):
+    assert_error(token_client.post(URL, {"contact": "email:a\x00@b.mx", "assignee": None}, format="json"), 400,
+                 "contact")
+    assert_error(token_client.post(URL, {"contact": f"id:{ana.pk}", "assignee": "b\x00@acme.example"}, format="json"),
+                 400, "assignee")
