@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from assignments.models import AssignmentEvent, AssignmentSource
 from contacts.models import Message
@@ -40,6 +41,9 @@ def chromium(monkeypatch):
             yield browser
         finally:
             browser.close()
+            # ORM calls made while Playwright's loop runs get their own connection; close it,
+            # or PostgreSQL refuses to drop the test database at the end of the session.
+            connections.close_all()
 
 
 def test_agent_takes_an_unassigned_conversation_by_replying(live_server, chromium, settings, workspace, bob, alice):
