@@ -37,7 +37,7 @@ def _repeatable(name: str, type_, description: str, enum=None) -> OpenApiParamet
 
 REPORT_PARAMETERS = [
     OpenApiParameter(
-        "period", OpenApiTypes.STR, OpenApiParameter.QUERY, required=False, enum=list(PRESETS),
+        "period", OpenApiTypes.STR, OpenApiParameter.QUERY, required=False, enum=list(PRESETS), default=DEFAULT_PRESET,
         description=(
             f"Preset period in the workspace timezone (default `{DEFAULT_PRESET}`). `last_N_days` = today and "
             "the N-1 days before; `this_month` = the 1st through today; `last_month` = the whole previous month. "
@@ -163,9 +163,10 @@ class AssignmentLogApi(APIView):
         ),
         parameters=[
             *REPORT_PARAMETERS,
-            OpenApiParameter("page", OpenApiTypes.INT, OpenApiParameter.QUERY, required=False,
+            OpenApiParameter("page", OpenApiTypes.INT, OpenApiParameter.QUERY, required=False, default=1,
                              description="Page number, from 1."),
             OpenApiParameter("page_size", OpenApiTypes.INT, OpenApiParameter.QUERY, required=False,
+                             default=LOG_DEFAULT_PAGE_SIZE,
                              description=f"Rows per page, default {LOG_DEFAULT_PAGE_SIZE}, at most {LOG_MAX_PAGE_SIZE}."),
         ],
         responses={200: out.AssignmentLogSerializer, **ERRORS},
