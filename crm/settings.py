@@ -158,8 +158,8 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}
 # Data Export: requeue/fail exports whose worker died, delete expired files (exports/tasks.py).
 CELERY_BEAT_SCHEDULE["exports-housekeeping"] = {"task": "exports.housekeeping", "schedule": 60.0}
-# Data Import: delete rejected-rows files 7 days after the import, and abandoned drafts (imports/tasks.py).
-CELERY_BEAT_SCHEDULE["imports-files-purge"] = {"task": "imports.contact_import_files_purge", "schedule": 3600.0}
+# Data Import: re-send stale imports, delete rejected-rows files after 7 days and abandoned drafts (imports/tasks.py).
+CELERY_BEAT_SCHEDULE["imports-housekeeping"] = {"task": "imports.housekeeping", "schedule": 300.0}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -74,6 +74,10 @@ class ContactImport(models.Model):
     created_at = models.DateTimeField(_("date"), default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Set when a worker starts and after every committed batch: housekeeping re-sends the task
+    # of an import whose worker went silent (the run resumes; see services).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
     # When the uploaded file and the rejected-rows file were deleted (retention, 7 days).
     files_purged_at = models.DateTimeField(null=True, blank=True)
 

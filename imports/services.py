@@ -28,7 +28,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.validators import EmailValidator
 from django.db import DatabaseError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -45,6 +45,10 @@ from .models import ContactImport, ContactImportRowError, ImportMode, settings_r
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
+# A worker that has not committed a batch for this long is presumed dead (a batch of 500 rows
+# takes seconds); housekeeping then sends the task again and the run resumes.
+STALE_AFTER = timedelta(minutes=10)
+MAX_ATTEMPTS = 5
 # Drafts (uploaded in the page, never started) are deleted after a day.
 DRAFT_RETENTION = timedelta(days=1)
 MAX_TAG_LENGTH = 100
@@ -366,6 +370,7 @@ def _batch_import(contact_import: ContactImport, batch: list[tuple[int, list[str
             updated_count=F("updated_count") + counts["updated"],
             skipped_count=F("skipped_count") + counts["skipped"],
             error_count=F("error_count") + counts["error"],
+            heartbeat_at=timezone.now(),
         )
 
 
@@ -451,10 +456,26 @@ def contact_import_run(*, contact_import_id: int) -> ContactImport | None:
             ContactImport.Status.RUNNING,
         ):
             return contact_import
-        if contact_import.status == ContactImport.Status.QUEUED:
-            contact_import.status = ContactImport.Status.RUNNING
-            contact_import.started_at = timezone.now()
-            contact_import.save(update_fields=["status", "started_at"])
+        if contact_import.attempts >= MAX_ATTEMPTS:
+            give_up = True
+        else:
+            give_up = False
+            if contact_import.status == ContactImport.Status.QUEUED:
+                contact_import.status = ContactImport.Status.RUNNING
+                contact_import.started_at = timezone.now()
+            contact_import.attempts += 1
+            contact_import.heartbeat_at = timezone.now()
+            contact_import.save(update_fields=["status", "started_at", "attempts", "heartbeat_at"])
+    if give_up:
+        # The previous workers died on this file (e.g. out of memory): stop re-trying it.
+        with translation.override(contact_import.workspace.language):
+            _finish(
+                contact_import,
+                status=ContactImport.Status.FAILED,
+                error_message=_("The import stopped repeatedly and was abandoned. The rows imported so far are kept."),
+            )
+        contact_import.refresh_from_db()
+        return contact_import
     # Row reasons are written in the workspace language (Spanish first).
     with translation.override(contact_import.workspace.language):
         try:
@@ -481,6 +502,32 @@ def contact_import_run(*, contact_import_id: int) -> ContactImport | None:
             _finish(contact_import, status=ContactImport.Status.SUCCEEDED)
     contact_import.refresh_from_db()
     return contact_import
+
+
+def contact_import_requeue_stale(*, now: datetime | None = None) -> int:
+    """Send the task again for imports whose worker went silent (lost message, dead worker
+    whose message was not redelivered). Safe with a live worker: the batch check in
+    ``_batch_import`` lets only one runner advance. Returns the number re-sent."""
+    now = now or timezone.now()
+    stale = ContactImport.objects.filter(
+        status__in=[ContactImport.Status.QUEUED, ContactImport.Status.RUNNING],
+        created_at__lt=now - STALE_AFTER,
+    ).filter(Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=now - STALE_AFTER))
+    count = 0
+    for contact_import in stale.iterator(chunk_size=200):
+        # The heartbeat doubles as "last sent", so a backlog is not flooded with copies.
+        ContactImport.objects.filter(pk=contact_import.pk).update(heartbeat_at=now)
+        _enqueue(contact_import)
+        count += 1
+    return count
+
+
+def contact_import_housekeeping(*, now: datetime | None = None) -> dict[str, int]:
+    """Celery beat (every 5 minutes): re-send stale imports, then apply the retention."""
+    return {
+        "requeued": contact_import_requeue_stale(now=now),
+        "purged": contact_import_files_purge(now=now),
+    }
 
 
 def contact_import_files_purge(*, now: datetime | None = None) -> int:

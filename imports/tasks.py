@@ -15,7 +15,8 @@ def contact_import_run_task(contact_import_id: int) -> None:
     services.contact_import_run(contact_import_id=contact_import_id)
 
 
-@shared_task(name="imports.contact_import_files_purge", ignore_result=True)
-def contact_import_files_purge_task() -> int:
-    """Celery beat: delete rejected-rows files older than 7 days and abandoned drafts."""
-    return services.contact_import_files_purge()
+@shared_task(name="imports.housekeeping", ignore_result=True)
+def contact_import_housekeeping_task() -> dict:
+    """Celery beat, every 5 minutes: re-send the task of imports whose worker went silent,
+    delete rejected-rows files older than 7 days and drafts never started after a day."""
+    return services.contact_import_housekeeping()

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from imports.models import ContactImport
 from imports.services import contact_import_create, contact_import_files_purge
-from imports.tasks import contact_import_files_purge_task
+from imports.tasks import contact_import_housekeeping_task
 
 from .conftest import HEADER, csv_upload
 
@@ -47,7 +47,33 @@ def test_abandoned_drafts_are_deleted_after_a_day(workspace, alice):
     stored = draft.file.name
     ContactImport.objects.filter(pk=draft.pk).update(created_at=timezone.now() - timedelta(days=2))
 
-    assert contact_import_files_purge_task.delay().get() == 1
+    assert contact_import_housekeeping_task.delay().get() == {"requeued": 0, "purged": 1}
 
     assert not ContactImport.objects.filter(pk=draft.pk).exists()
     assert not default_storage.exists(stored)
+
+
+def test_housekeeping_resends_an_import_whose_worker_went_silent(workspace, alice, django_capture_on_commit_callbacks):
+    # given: an import whose message was lost 20 minutes ago, and a healthy one
+    lost = contact_import_create(workspace=workspace, uploaded_file=csv_upload(HEADER + "Ana,,ana@example.com,,,\n"), uploaded_by=alice)
+    ContactImport.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(minutes=20))
+    fresh = contact_import_create(workspace=workspace, uploaded_file=csv_upload(HEADER + "Luis,,luis@example.com,,,\n"), uploaded_by=alice)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = contact_import_housekeeping_task.delay().get()
+
+    assert result == {"requeued": 1, "purged": 0}
+    lost.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (lost.status, lost.created_count, fresh.status) == ("succeeded", 1, "queued")
+
+
+def test_an_import_whose_workers_keep_dying_is_abandoned(workspace, alice):
+    from imports.services import MAX_ATTEMPTS, contact_import_run
+
+    contact_import = contact_import_create(workspace=workspace, uploaded_file=csv_upload(HEADER + "Ana,,,,,\n"), uploaded_by=alice)
+    ContactImport.objects.filter(pk=contact_import.pk).update(status="running", attempts=MAX_ATTEMPTS)
+
+    result = contact_import_run(contact_import_id=contact_import.pk)
+
+    assert (result.status, result.created_count) == ("failed", 0) and result.error_message
