@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import request_actor
+from accounts.throttling import ApiTokenRateThrottle, SessionUserRateThrottle
 from assignments.models import AssignmentSource
 from crm.pagination import page_url, parse_positive_int
 
@@ -70,6 +71,7 @@ ERRORS = {
     400: OpenApiResponse(out.ReportErrorSerializer, description="A bad parameter; `errors` names the field."),
     401: OpenApiResponse(out.ReportErrorSerializer, description="No or bad credentials."),
     403: OpenApiResponse(out.ReportErrorSerializer, description="Not a member of any workspace."),
+    429: OpenApiResponse(out.ReportErrorSerializer, description="Too many requests for this token or user."),
 }
 
 SCOPE_NOTE = (
@@ -80,7 +82,13 @@ SCOPE_NOTE = (
 )
 
 
-class AssignmentSummaryApi(APIView):
+class ReportApi(APIView):
+    """Any member reads (the selectors scope agents); rate-limited per API token and per user."""
+
+    throttle_classes = [ApiTokenRateThrottle, SessionUserRateThrottle]
+
+
+class AssignmentSummaryApi(ReportApi):
     @extend_schema(
         operation_id="reports_assignments_summary",
         tags=["reports"],
@@ -115,7 +123,7 @@ class AssignmentSummaryApi(APIView):
         )
 
 
-class AssignmentTimeseriesApi(APIView):
+class AssignmentTimeseriesApi(ReportApi):
     @extend_schema(
         operation_id="reports_assignments_timeseries",
         tags=["reports"],
@@ -151,7 +159,7 @@ class AssignmentTimeseriesApi(APIView):
         )
 
 
-class AssignmentLogApi(APIView):
+class AssignmentLogApi(ReportApi):
     @extend_schema(
         operation_id="reports_assignments_log",
         tags=["reports"],
