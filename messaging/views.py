@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.decorators import workspace_member_required
 from accounts.selectors import member_list, member_user_get
@@ -94,7 +94,7 @@ def _inbox_context(request, state: dict[str, str]) -> dict:
     }
 
 
-@require_GET
+@require_safe
 @workspace_member_required
 def inbox(request):
     """/messages/: the inboxes "Mis conversaciones", "Sin asignar" and "Todas"."""
@@ -102,7 +102,7 @@ def inbox(request):
     return render(request, "messaging/inbox.html", _inbox_context(request, state))
 
 
-@require_GET
+@require_safe
 @workspace_member_required
 def conversation_detail(request, conversation_id):
     """/messages/<id>/: the messages, the reply box and the conversation's actions."""
@@ -209,7 +209,7 @@ def conversation_bot(request, conversation_id):
     return redirect(_conversation_url(conversation.pk, state))
 
 
-@require_GET
+@require_safe
 @workspace_member_required
 def contact_list(request):
     """/contacts/: Contactos, searchable and paginated. Every member sees every contact."""

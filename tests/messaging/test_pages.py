@@ -329,10 +329,14 @@ def test_bot_toggle_with_a_configured_bot(alice_client, workspace, unassigned_co
     alice_client.post(conv_url(unassigned_conversation, "bot"), {"paused": "1"})
     unassigned_conversation.refresh_from_db()
     assert unassigned_conversation.bot_paused is True
-    assert "Reanudar el Chatbot" in alice_client.get(conv_url(unassigned_conversation)).content.decode()
+    paused_page = alice_client.get(conv_url(unassigned_conversation)).content.decode()
+    assert "Reanudar el Chatbot" in paused_page and "Chatbot en pausa" in paused_page
     alice_client.post(conv_url(unassigned_conversation, "bot"), {"paused": "0"})
     unassigned_conversation.refresh_from_db()
     assert unassigned_conversation.bot_paused is False
+    # A closed conversation has no bot to pause.
+    alice_client.post(conv_url(unassigned_conversation, "close"))
+    assert "Pausar el Chatbot" not in alice_client.get(conv_url(unassigned_conversation)).content.decode()
 
 
 # --- CSRF --------------------------------------------------------------------------------
