@@ -19,7 +19,7 @@ from assignments.models import AssignmentEvent, AssignmentSource
 from contacts.models import Contact, Conversation
 from crm.api import ApiError
 
-from .periods import ReportPeriod, report_period_resolve
+from .periods import DEFAULT_PRESET, ReportPeriod, report_period_resolve
 
 INTERVALS = ("hour", "day", "week", "month")
 ASSIGNEE_NONE = "none"
@@ -254,7 +254,7 @@ def report_params_parse(*, workspace, data) -> ReportParams:
         contact_ids=tuple(contact_ids),
         conversation_ids=tuple(conversation_ids),
         interval=interval,
-        preset=None if (start_value or end_value) else (period_value or "last_7_days"),
+        preset=None if (start_value or end_value) else (period_value or DEFAULT_PRESET),
     )
 
 
