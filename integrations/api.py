@@ -88,6 +88,7 @@ class ZapierAssignApi(APIView):
         request=ZapierAssignInputSerializer,
         responses={200: AssignResultSerializer, **ERRORS,
                    403: OpenApiResponse(description="Not an API token."),
+                   429: OpenApiResponse(description="Too many requests with this API token."),
                    404: OpenApiResponse(description="No such contact in this workspace.")},
     )
     def post(self, request):

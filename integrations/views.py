@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.decorators import workspace_member_required
 
 from . import selectors, services
-from .forms import NameForm
+from .forms import ChannelForm, DialogflowForm, TokenForm
 
 SHOWN_ONCE_KEY = "integrations_shown_once"
 
@@ -34,7 +34,7 @@ def _pop_shown_once(request) -> dict | None:
 @require_http_methods(["GET", "POST"])
 @workspace_member_required(admin=True)
 def developer_api(request):
-    form = NameForm(request.POST or None, initial={"name": "API"})
+    form = TokenForm(request.POST or None, initial={"name": "API"})
     if request.method == "POST" and form.is_valid():
         token, key = services.api_token_create(
             workspace=request.workspace, name=form.cleaned_data["name"], created_by=request.user
@@ -84,8 +84,8 @@ def _integrations_page(request, *, channel_form=None, dialogflow_form=None, stat
         "settings_section": "integrations",
         "channels": channels,
         "integrations": integrations,
-        "channel_form": channel_form or NameForm(prefix="channel"),
-        "dialogflow_form": dialogflow_form or NameForm(prefix="dialogflow", initial={"name": "Dialogflow"}),
+        "channel_form": channel_form or ChannelForm(prefix="channel"),
+        "dialogflow_form": dialogflow_form or DialogflowForm(prefix="dialogflow", initial={"name": "Dialogflow"}),
         "shown_once": _pop_shown_once(request) if status == 200 else None,
         "zapier_url": request.build_absolute_uri(reverse("api-zapier-assign")),
     }
@@ -95,7 +95,7 @@ def _integrations_page(request, *, channel_form=None, dialogflow_form=None, stat
 @require_POST
 @workspace_member_required(admin=True)
 def channel_create(request):
-    form = NameForm(request.POST, prefix="channel")
+    form = ChannelForm(request.POST, prefix="channel")
     if not form.is_valid():
         return _integrations_page(request, channel_form=form, status=400)
     channel, secret = services.channel_create(
@@ -119,7 +119,7 @@ def channel_rotate(request, channel_id: int):
 @require_POST
 @workspace_member_required(admin=True)
 def dialogflow_create(request):
-    form = NameForm(request.POST, prefix="dialogflow")
+    form = DialogflowForm(request.POST, prefix="dialogflow")
     if not form.is_valid():
         return _integrations_page(request, dialogflow_form=form, status=400)
     integration, secret = services.dialogflow_integration_create(

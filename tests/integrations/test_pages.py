@@ -83,6 +83,7 @@ def test_integrations_page_creates_channel_and_shows_secret_once(alice_client, w
     channel = Channel.objects.get(workspace=workspace)
     assert channel.name == "WhatsApp" and channel.created_by == alice and channel.secret_matches(secret)
     assert f"/api/v1/channels/{channel.pk}/inbound" in page
+    assert "Nombre del canal nuevo" in page and "Canales e integraciones" in page
     assert secret not in alice_client.get("/settings/integrations/").content.decode()
 
 
