@@ -16,6 +16,7 @@ from accounts.permissions import request_actor
 from accounts.selectors import member_user_get
 from accounts.throttling import ApiTokenRateThrottle
 from contacts.models import Conversation
+from contacts.serializers import UserRefSerializer
 from crm.api import ApiError
 from crm.pagination import paginate
 
@@ -60,12 +61,6 @@ class WorkspaceDateTimeField(serializers.DateTimeField):
         return value.isoformat()
 
 
-class ConversationPersonSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField(source="display_name")
-    email = serializers.EmailField()
-
-
 class ConversationContactSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -77,7 +72,7 @@ class ConversationOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=Conversation.Status.choices)
     contact = ConversationContactSerializer()
-    assignee = ConversationPersonSerializer(source="contact.assignee", allow_null=True)
+    assignee = UserRefSerializer(source="contact.assignee", allow_null=True)
     opened_at = WorkspaceDateTimeField()
     closed_at = WorkspaceDateTimeField(allow_null=True)
     closing_note = serializers.CharField()

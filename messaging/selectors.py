@@ -6,11 +6,11 @@ conversation page and the conversations API share ``conversation_visible``).
 """
 
 from django.apps import apps
-from django.db.models import OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Concat
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from accounts.models import User, Workspace
 from contacts.models import Contact, Conversation, Message
+from contacts.selectors import contact_search
 
 # The largest primary key a database integer column holds; bigger "ids" are not ids (and
 # would overflow the database driver instead of simply matching nothing).
@@ -142,31 +142,18 @@ def bot_configured(*, workspace: Workspace) -> bool:
 
 
 def contact_list(*, workspace: Workspace, search: str = "", assignee: str | User | None = None) -> QuerySet[Contact]:
-    """The Contactos list: name, email, phone, tag or exact id contains ``search``.
+    """The Contactos list: the Developer API's contact search (name, email, phone or exact id),
+    narrowed by ``assignee``: ``"none"`` (unassigned), a member, or None (all).
 
-    ``assignee`` is ``"none"`` (unassigned), a member, or None (all). Newest first.
     Agents see every contact too: they need to find them (seed "Encontrar sus contactos").
     """
-    qs = Contact.objects.filter(workspace=workspace).select_related("assignee")
     # PostgreSQL text cannot hold NUL characters; they can only come from a mangled query string.
-    text = (search or "").replace("\x00", "").strip()[:200]
-    if text:
-        qs = qs.annotate(full_name=Concat("first_name", Value(" "), "last_name"))
-        condition = (
-            Q(full_name__icontains=text)
-            | Q(email__icontains=text)
-            | Q(phone__icontains=text)
-            | Q(tags__icontains=text)
-        )
-        pk = parse_id(text.lstrip("#"))
-        if pk is not None:
-            condition |= Q(pk=pk)
-        qs = qs.filter(condition)
+    qs = contact_search(workspace=workspace, text=(search or "").replace("\x00", ""))
     if assignee == "none":
         qs = qs.filter(assignee__isnull=True)
     elif isinstance(assignee, User):
         qs = qs.filter(assignee=assignee)
-    return qs.order_by("-created_at", "-pk")
+    return qs
 
 
 def contact_open_conversation_ids(*, workspace: Workspace, contact_ids: list[int]) -> dict[int, int]:

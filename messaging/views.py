@@ -4,6 +4,7 @@ Thin views: they read through ``selectors``, write through ``services`` and redi
 every POST (post/redirect/get). Conversations an agent may not see answer 404.
 """
 
+from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -60,6 +61,22 @@ def _visible_conversation_or_404(request, conversation_id) -> Conversation:
     if conversation is None:
         raise Http404("no such conversation")
     return conversation
+
+
+def conversation_action(view):
+    """A POST on a conversation the member may see: resolves it (else 404) and the inbox state.
+
+    The view gets ``(request, conversation, state)`` and redirects back (post/redirect/get).
+    """
+
+    @require_POST
+    @workspace_member_required
+    @wraps(view)
+    def wrapper(request, conversation_id):
+        conversation = _visible_conversation_or_404(request, conversation_id)
+        return view(request, conversation, _inbox_state(request))
+
+    return wrapper
 
 
 def _inbox_context(request, state: dict[str, str]) -> dict:
@@ -127,11 +144,8 @@ def conversation_detail(request, conversation_id):
     return render(request, "messaging/conversation.html", context)
 
 
-@require_POST
-@workspace_member_required
-def conversation_reply(request, conversation_id):
-    conversation = _visible_conversation_or_404(request, conversation_id)
-    state = _inbox_state(request)
+@conversation_action
+def conversation_reply(request, conversation, state):
     try:
         message = services.conversation_reply(
             conversation=conversation, author=request.user, text=request.POST.get("text", "")
@@ -143,12 +157,9 @@ def conversation_reply(request, conversation_id):
     return redirect(_conversation_url(message.conversation_id, state))
 
 
-@require_POST
-@workspace_member_required
-def conversation_assign(request, conversation_id):
+@conversation_action
+def conversation_assign(request, conversation, state):
     """The assignee dropdown: any member, or "Desasignar" (value ``none``)."""
-    conversation = _visible_conversation_or_404(request, conversation_id)
-    state = _inbox_state(request)
     raw = request.POST.get("assignee", "")
     if raw == "none":
         assignee = None
@@ -174,12 +185,9 @@ def conversation_assign(request, conversation_id):
     return redirect(_conversation_url(conversation.pk, state))
 
 
-@require_POST
-@workspace_member_required
-def conversation_close(request, conversation_id):
+@conversation_action
+def conversation_close(request, conversation, state):
     """"Cerrar conversación" with an optional closing note."""
-    conversation = _visible_conversation_or_404(request, conversation_id)
-    state = _inbox_state(request)
     if conversation.status == Conversation.Status.CLOSED:
         messages.info(request, _("The conversation was already closed."))
         return redirect(_conversation_url(conversation.pk, state))
@@ -194,12 +202,9 @@ def conversation_close(request, conversation_id):
     return redirect(_conversation_url(conversation.pk, state))
 
 
-@require_POST
-@workspace_member_required
-def conversation_bot(request, conversation_id):
+@conversation_action
+def conversation_bot(request, conversation, state):
     """"Pausar el Chatbot" / resume it, for workspaces with a Dialogflow bot."""
-    conversation = _visible_conversation_or_404(request, conversation_id)
-    state = _inbox_state(request)
     if not selectors.bot_configured(workspace=request.workspace):
         messages.error(request, _("This workspace has no chatbot."))
         return redirect(_conversation_url(conversation.pk, state))
