@@ -30,13 +30,17 @@ def expected_rows(workspace, user, filters) -> list[list[str]]:
     def ident(value):
         return "" if value is None else str(value)
 
+    def guard(text):
+        # OWASP: a text cell a spreadsheet would run as a formula gets a leading quote
+        return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
     def name(user_id, kept):
-        return "" if user_id is None else (kept or f"#{user_id}")
+        return "" if user_id is None else guard(kept or f"#{user_id}")
 
     return [
         [
             e.created_at.astimezone(tz).isoformat(timespec="seconds"),
-            ident(e.conversation_id), str(e.contact_id), e.contact_name,
+            ident(e.conversation_id), str(e.contact_id), guard(e.contact_name or f"#{e.contact_id}"),
             ident(e.previous_assignee_id), name(e.previous_assignee_id, e.previous_assignee_name),
             ident(e.new_assignee_id), name(e.new_assignee_id, e.new_assignee_name),
             e.source, ident(e.assigned_by_id), name(e.assigned_by_id, e.assigned_by_name),
