@@ -335,3 +335,13 @@ def test_nul_characters_never_cause_a_500(token_client, ana):
     assert_error(token_client.post(url(f"id:{ana.pk}", "/assignee"), {"assignee": "bob\x00@acme.example"},
                                    format="json"), 400, "assignee")
     assert_error(token_client.post(url(f"id:{ana.pk}", "/messages"), {"text": "ho\x00la"}, format="json"), 400, "text")
+
+
+def test_session_writes_need_the_csrf_token(alice, ana, bob):
+    from rest_framework.test import APIClient
+
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(alice)
+    assert_error(client.post(url(f"id:{ana.pk}", "/assignee"), {"assignee": bob.pk}, format="json"), 403)
+    assert client.get(url(f"id:{ana.pk}")).status_code == 200
+    assert not AssignmentEvent.objects.exists()
