@@ -332,3 +332,30 @@ def test_the_task_runs_the_trigger(workspace, contact, conversation):
 
     contact.refresh_from_db()
     assert contact.tags == ["vip", "cola"]
+
+
+def test_any_json_is_either_valid_steps_or_field_errors(workspace):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from workflows.steps import steps_clean
+
+    scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=5)
+    keys = st.sampled_from(["type", "mode", "user", "team", "strategy", "only_online", "max_open", "reassign",
+                            "note", "tag", "text", "x"])
+    values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3), max_leaves=5)
+    step_values = st.sampled_from(["assign_to", "unassign", "close_conversation", "add_tag", "send_message",
+                                   "team", "user", "workspace", "round_robin", "fewest_open"]) | values
+    steps = st.lists(st.dictionaries(keys, step_values, max_size=6) | values, max_size=4) | values
+
+    @settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(steps)
+    def check(data):
+        try:
+            cleaned = steps_clean(workspace=workspace, steps=data)
+        except StepsInvalid as exc:
+            assert exc.errors and all(isinstance(v, list) and v for v in exc.errors.values())
+        else:
+            assert isinstance(cleaned, list) and cleaned
+
+    check()
