@@ -5,6 +5,7 @@ not a session), so they run without DRF authentication and check the secret's ha
 constant time. They answer in the workspace's language.
 """
 
+from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
@@ -15,6 +16,7 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import permissions, serializers, status
+from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -61,6 +63,39 @@ def _whole_number(value) -> int | None:
     if isinstance(value, int) and 0 < value <= MAX_ID:
         return value
     return None
+
+
+class WebhookRateThrottle(SimpleRateThrottle):
+    """Requests per minute to one channel's or integration's webhook (``INTEGRATIONS_WEBHOOK_RATE``).
+
+    Keyed by the id in the path, so one noisy integration cannot starve the others. Checked
+    after the secret (``throttle_check``), so requests with a wrong secret cannot use up the
+    budget of the real sender.
+    """
+
+    scope = "integration_webhook"
+    path_kwarg = ""
+
+    def get_rate(self):
+        return getattr(settings, "INTEGRATIONS_WEBHOOK_RATE", "1200/min")
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": f"{self.scope}:{self.path_kwarg}",
+                                    "ident": str(view.kwargs.get(self.path_kwarg, ""))[:40]}
+
+
+def throttle_check(view: APIView, request, throttle_class) -> None:
+    throttle = throttle_class()
+    if not throttle.allow_request(request, view):
+        view.throttled(request, throttle.wait())
+
+
+class ChannelRateThrottle(WebhookRateThrottle):
+    path_kwarg = "channel_id"
+
+
+class DialogflowRateThrottle(WebhookRateThrottle):
+    path_kwarg = "integration_id"
 
 
 def _not_found(message: str) -> ApiError:
@@ -188,6 +223,7 @@ DIALOGFLOW_EXAMPLE = {
 class DialogflowWebhookApi(APIView):
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
+    throttle_classes: list = []  # checked after the secret: throttle_check
 
     @extend_schema(
         summary="Dialogflow ES fulfillment webhook",
@@ -221,6 +257,7 @@ class DialogflowWebhookApi(APIView):
             ),
             **ERRORS,
             404: OpenApiResponse(description="No such integration, or the contact is not in its workspace."),
+            429: OpenApiResponse(description="Too many requests to this integration's webhook."),
         },
     )
     def post(self, request, integration_id: str):
@@ -233,6 +270,7 @@ class DialogflowWebhookApi(APIView):
         if not integration.secret_matches(_bearer(request)):
             raise _unauthorized(_("Wrong or missing integration secret (Authorization: Bearer <secret>)."))
         translation.activate(integration.workspace.language)
+        throttle_check(self, request, DialogflowRateThrottle)
         return self._fulfill(request, integration)
 
     def _fulfill(self, request, integration: DialogflowIntegration) -> Response:
@@ -326,6 +364,7 @@ class InboundInputSerializer(serializers.Serializer):
 class ChannelInboundApi(APIView):
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
+    throttle_classes: list = []  # checked after the secret: throttle_check
 
     @extend_schema(
         summary="Custom channel: inbound message",
@@ -348,6 +387,7 @@ class ChannelInboundApi(APIView):
             ),
             **ERRORS,
             404: OpenApiResponse(description="No such channel."),
+            429: OpenApiResponse(description="Too many requests to this channel's webhook."),
         },
     )
     def post(self, request, channel_id: str):
@@ -358,6 +398,7 @@ class ChannelInboundApi(APIView):
         if not channel.secret_matches(request.META.get("HTTP_X_CHANNEL_SECRET")):
             raise _unauthorized(_("Wrong or missing channel secret (X-Channel-Secret)."))
         translation.activate(channel.workspace.language)
+        throttle_check(self, request, ChannelRateThrottle)
         serializer = InboundInputSerializer(data=request_object(request))
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

@@ -176,3 +176,34 @@ def test_nul_characters_are_400(anon_client, channel):
     assert_error(post(anon_client, ch, secret, {"contact": {"phone": "+5215599990000", "first_name": "A\x00"},
                                                 "text": "x"}), 400, "contact.first_name")
     assert_error(post(anon_client, ch, secret, {"contact": {"phone": "+5215599990000"}, "text": "\x00"}), 400, "text")
+
+
+def test_each_channel_webhook_is_rate_limited(settings, anon_client, channel, workspace):
+    from django.core.cache import cache
+
+    from integrations.services import channel_create
+
+    settings.INTEGRATIONS_WEBHOOK_RATE = "2/min"
+    cache.clear()
+    ch, secret = channel
+    body = {"contact": {"phone": "+5215599990000"}, "text": "x"}
+    assert post(anon_client, ch, secret, body).status_code == 202
+    assert post(anon_client, ch, secret, body).status_code == 202
+    response = post(anon_client, ch, secret, body)
+    assert_error(response, 429)
+    assert "Retry-After" in response
+    # Another channel has its own budget.
+    other, other_secret = channel_create(workspace=workspace, name="Otro")
+    assert post(anon_client, other, other_secret, body).status_code == 202
+
+
+def test_wrong_secrets_do_not_use_up_the_channels_budget(settings, anon_client, channel):
+    from django.core.cache import cache
+
+    settings.INTEGRATIONS_WEBHOOK_RATE = "1/min"
+    cache.clear()
+    ch, secret = channel
+    body = {"contact": {"phone": "+5215599990000"}, "text": "x"}
+    for _ in range(3):
+        assert_error(post(anon_client, ch, "wrong", body), 401)
+    assert post(anon_client, ch, secret, body).status_code == 202

@@ -224,3 +224,14 @@ def test_nul_characters_are_400(anon_client, bot, ana):
         assert_error(post(anon_client, integration, secret, webhook_request(parameters=parameters, contact_id=ana.pk)),
                      400)
     assert_error(post(anon_client, integration, secret, webhook_request(action="unassign", contact_id="1\x00")), 400)
+
+
+def test_the_webhook_is_rate_limited(settings, anon_client, bot, ana):
+    from django.core.cache import cache
+
+    settings.INTEGRATIONS_WEBHOOK_RATE = "1/min"
+    cache.clear()
+    integration, secret = bot
+    body = webhook_request(action="unassign", contact_id=ana.pk)
+    assert post(anon_client, integration, secret, body).status_code == 200
+    assert_error(post(anon_client, integration, secret, body), 429)
