@@ -8,6 +8,11 @@ from assignments.models import AssignmentSource
 from assignments.services import contact_assign
 from contacts.models import Message
 from contacts.services import conversation_open, message_create
+from tests.browser.conftest import (  # noqa: F401  (the shared browser fixtures, for test_browser)
+    allow_orm_beside_playwright,
+    artifacts_dir,
+    chromium,
+)
 from tests.factories import ContactFactory, UserFactory, member
 
 

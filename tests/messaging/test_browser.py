@@ -4,7 +4,6 @@ Leaves a screenshot in artifacts/messages.png.
 """
 
 import os
-from pathlib import Path
 
 import pytest
 from django.db import connections
@@ -12,45 +11,34 @@ from django.db import connections
 from assignments.models import AssignmentEvent, AssignmentSource
 from contacts.models import Message
 from contacts.services import message_create
+from tests.browser.conftest import CHROMIUM
 
 from .conftest import open_conversation
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 PASSWORD = "pw-123456"  # tests.factories.UserFactory's password
 
 
-@pytest.fixture
-def chromium(monkeypatch):
+@pytest.fixture(autouse=True)
+def _needs_chromium():
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    # Playwright's sync API keeps an asyncio loop in this thread; the ORM calls below are
-    # sequential, so Django may run them here.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-            # ORM calls made while Playwright's loop runs get their own connection; close it,
-            # or PostgreSQL refuses to drop the test database at the end of the session.
-            connections.close_all()
 
 
-def test_agent_takes_an_unassigned_conversation_by_replying(live_server, chromium, settings, workspace, bob, alice):
+@pytest.fixture
+def messages_browser(chromium):
+    """The shared headless chromium; afterwards, the database connection that ORM calls made
+    beside Playwright's loop opened is closed, or PostgreSQL refuses to drop the test database."""
+    yield chromium
+    connections.close_all()
+
+
+def test_agent_takes_an_unassigned_conversation_by_replying(live_server, messages_browser, artifacts_dir, settings, workspace, bob, alice):
     settings.MESSAGES_POLL_SECONDS = 1
     conversation = open_conversation(workspace, first_name="Rosa", last_name="Prieto", text="¿Tienen envío a Monterrey?")
     open_conversation(workspace, assignee=alice, first_name="Oculta", last_name="DeAlicia")
-    page = chromium.new_page(viewport={"width": 1280, "height": 800}, locale="es-MX")
+    page = messages_browser.new_page(viewport={"width": 1280, "height": 800}, locale="es-MX")
     failed = []  # requests of our pages that failed (the browser's own favicon probe aside)
     page.on("response", lambda r: failed.append((r.status, r.url)) if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
     page.on("pageerror", lambda error: failed.append(("js", str(error))))
@@ -92,8 +80,7 @@ def test_agent_takes_an_unassigned_conversation_by_replying(live_server, chromiu
     message_create(conversation=conversation, direction=Message.Direction.IN, text="¡Perfecto, gracias!")
     page.wait_for_selector("#message-list >> text=¡Perfecto, gracias!", timeout=10_000)
 
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "messages.png"), full_page=True)
+    page.screenshot(path=str(artifacts_dir / "messages.png"), full_page=True)
 
     [event] = AssignmentEvent.objects.filter(contact=conversation.contact)
     assert event.source == AssignmentSource.USER
