@@ -43,6 +43,9 @@ ERROR_RESPONSES = {
     429: _error("Too many requests with this API token."),
 }
 NOT_FOUND = {404: _error("No such conversation in this workspace (or, for an agent, it belongs to another agent).")}
+CONVERSATION_ID = OpenApiParameter(
+    "conversation_id", int, OpenApiParameter.PATH, description="The conversation's id (`id` in the list)."
+)
 PAGINATION_PARAMETERS = [
     OpenApiParameter("page", int, description="Page number, from 1."),
     OpenApiParameter("page_size", int, description="Rows per page (at most 100, default 50)."),
@@ -187,6 +190,7 @@ class ConversationCloseApi(APIView):
             "Closing a closed conversation changes nothing and answers it as it is. Closing never "
             "changes the assignee."
         ),
+        parameters=[CONVERSATION_ID],
         request=ConversationCloseInputSerializer,
         responses={200: ConversationOutputSerializer, **ERROR_RESPONSES, **NOT_FOUND},
     )
@@ -215,6 +219,7 @@ class ConversationMessagesApi(APIView):
             "id (the Messages page polls with the id of the last message it shows). Paginated."
         ),
         parameters=[
+            CONVERSATION_ID,
             OpenApiParameter("after", OpenApiTypes.INT, description="Only messages whose id is greater than this."),
             *PAGINATION_PARAMETERS,
         ],

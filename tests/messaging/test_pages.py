@@ -372,3 +372,14 @@ def test_conversation_of_a_returning_assigned_contact_lands_in_the_assignee_inbo
     conversation = open_conversation(workspace, assignee=bob, first_name="Vuelve")
 
     assert conversation.pk in listed_ids(bob_client.get("/messages/?inbox=mine"))
+
+
+def test_english_workspace_gets_english_labels(workspace, bob_client, unassigned_conversation):
+    workspace.language = "en"
+    workspace.save(update_fields=["language"])
+
+    body = bob_client.get(conv_url(unassigned_conversation) + "?inbox=unassigned").content.decode()
+
+    for label in ("My conversations", "Unassigned", "All", "Close conversation", "Send"):
+        assert label in body
+    assert "Mis conversaciones" not in body
