@@ -189,11 +189,11 @@ def test_a_workflow_created_through_the_api_assigns_with_source_workflow(
     event = AssignmentEvent.objects.get()
     assert (event.source, event.new_assignee_id, event.conversation_id) == (
         "workflow", sales_agents[0].pk, conversation.pk)
-    # It shows in the report log with an empty "Asignado por" (when the report API is present).
+    # It shows in the report log with an empty "Asignado por".
     log = alice_client.get("/api/v1/reports/assignments/log?period=today")
-    if log.status_code == 200:
-        row = log.json()["results"][0]
-        assert row["source"] == "workflow" and row["assigned_by"] is None
+    assert log.status_code == 200
+    row = log.json()["results"][0]
+    assert row["source"] == "workflow" and row["assigned_by"] is None
 
 
 def test_other_workspaces_workflows_never_leak_into_lists(alice_client, workspace):
