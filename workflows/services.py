@@ -198,13 +198,17 @@ def _step_run(*, step: dict, conversation: Conversation) -> dict:
 
 def workflow_run(*, workflow: Workflow, conversation: Conversation) -> WorkflowRun | None:
     """Run one workflow for a conversation. ``None`` when it already ran for this conversation."""
+    log: list[dict] = []
     try:
         with transaction.atomic():
+            # Written first: a concurrent or retried run of the same workflow for the same
+            # conversation stops here on the unique constraint, before any step runs.
             run = WorkflowRun.objects.create(
                 workspace_id=workflow.workspace_id, workflow=workflow, conversation=conversation,
                 status=WorkflowRun.Status.SUCCEEDED,
             )
-            log = [_step_run(step=step, conversation=conversation) for step in workflow.steps]
+            for step in workflow.steps:
+                log.append(_step_run(step=step, conversation=conversation))
             run.steps_log = log
             run.save(update_fields=["steps_log"])
             return run
@@ -213,16 +217,23 @@ def workflow_run(*, workflow: Workflow, conversation: Conversation) -> WorkflowR
             workflow=workflow, conversation=conversation, status=WorkflowRun.Status.SUCCEEDED
         ).exists():
             return None  # already ran (a retried or concurrent trigger)
-        return _run_failed(workflow=workflow, conversation=conversation, error="integrity error")
+        return _run_failed(workflow=workflow, conversation=conversation, log=log, error="integrity error")
     except Exception as exc:  # a failing workflow must not break the inbound message that fired it
         logger.exception("workflow %s failed for conversation %s", workflow.pk, conversation.pk)
-        return _run_failed(workflow=workflow, conversation=conversation, error=str(exc) or type(exc).__name__)
+        return _run_failed(
+            workflow=workflow, conversation=conversation, log=log, error=str(exc) or type(exc).__name__
+        )
 
 
-def _run_failed(*, workflow: Workflow, conversation: Conversation, error: str) -> WorkflowRun:
+def _run_failed(*, workflow: Workflow, conversation: Conversation, log: list[dict], error: str) -> WorkflowRun:
+    # The steps before the failing one were rolled back with it: the log says what they did,
+    # then which step failed.
+    failed_step = workflow.steps[len(log)] if len(log) < len(workflow.steps) else {}
+    steps_log = [*({**entry, "outcome": f"rolled_back:{entry['outcome']}"} for entry in log),
+                 {"type": failed_step.get("type") if isinstance(failed_step, dict) else None, "outcome": "failed"}]
     return WorkflowRun.objects.create(
         workspace_id=workflow.workspace_id, workflow=workflow, conversation=conversation,
-        status=WorkflowRun.Status.FAILED, error=error[:2000],
+        status=WorkflowRun.Status.FAILED, steps_log=steps_log, error=error[:2000],
     )
 
 

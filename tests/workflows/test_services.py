@@ -246,6 +246,8 @@ def test_a_failing_workflow_rolls_back_and_the_next_still_runs(workspace, bob, c
     assert contact.tags == ["vip", "después"]
     failed = WorkflowRun.objects.get(workflow=broken)
     assert failed.status == WorkflowRun.Status.FAILED and "teleport" in failed.error
+    assert failed.steps_log == [{"type": "add_tag", "outcome": "rolled_back:tagged"},
+                                {"type": "teleport", "outcome": "failed"}]
     # A failed run may run again.
     Workflow.objects.filter(pk=broken.pk).update(steps=[{"type": "add_tag", "tag": "antes"}])
     broken.refresh_from_db()
