@@ -44,8 +44,9 @@ from .models import ContactImport, ContactImportRowError, ImportMode, settings_r
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 500
-# A worker that has not committed a batch for this long is presumed dead (a batch of 500 rows
+# Rows per transaction: progress is committed (and a resumed run restarts) batch by batch.
+BATCH_SIZE = 200
+# A worker that has not committed a batch for this long is presumed dead (a batch of rows
 # takes seconds); housekeeping then sends the task again and the run resumes.
 STALE_AFTER = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
@@ -55,6 +56,10 @@ MAX_TAG_LENGTH = 100
 _PHONE_FORMATTING = re.compile(r"[\s\-.()/]")
 _E164 = re.compile(r"\+[1-9]\d{6,14}")
 _email_validator = EmailValidator()
+
+
+def batch_size() -> int:
+    return max(1, int(getattr(settings, "IMPORT_BATCH_SIZE", BATCH_SIZE)))
 
 
 def max_rows() -> int:
@@ -384,10 +389,11 @@ def _rows_import(contact_import: ContactImport) -> None:
             position = contact_import.processed_rows
             for _skipped in range(position):  # resuming: rows of the committed batches
                 next(records, None)
+            size = batch_size()
             batch: list[tuple[int, list[str]]] = []
             for line, record in records:
                 batch.append((line, record))
-                if len(batch) >= BATCH_SIZE:
+                if len(batch) >= size:
                     _batch_import(contact_import, batch, position, members)
                     position += len(batch)
                     batch = []

@@ -204,9 +204,9 @@ def test_rerunning_a_finished_import_does_nothing(alice_client, upload, workspac
     assert import_events(workspace).count() == 1
 
 
-def test_a_crashed_run_resumes_after_the_last_committed_batch(monkeypatch, workspace, alice, bob):
+def test_a_crashed_run_resumes_after_the_last_committed_batch(settings, workspace, alice, bob):
     # given: batches of 2 rows; a worker committed the first batch and died
-    monkeypatch.setattr(services, "BATCH_SIZE", 2)
+    settings.IMPORT_BATCH_SIZE = 2
     rows = "".join(f"Persona{n},,p{n}@example.com,,,bob@acme.example\n" for n in range(5))
     contact_import = services.contact_import_create(
         workspace=workspace, uploaded_file=csv_upload(HEADER + rows), uploaded_by=alice, start=False
