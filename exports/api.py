@@ -28,12 +28,12 @@ from .selectors import export_get, export_list
 from .services import export_request
 
 
-class ErrorSerializer(serializers.Serializer):
+class ExportErrorSerializer(serializers.Serializer):
     message = serializers.CharField()
     errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
 
 
-class RangeSerializer(serializers.Serializer):
+class ExportRangeSerializer(serializers.Serializer):
     start = serializers.DateField()
     end = serializers.DateField()
     timezone = serializers.CharField()
@@ -60,7 +60,7 @@ class ExportOutputSerializer(serializers.ModelSerializer):
     def get_error(self, export) -> str | None:
         return export.error or None
 
-    @extend_schema_field(RangeSerializer(allow_null=True))
+    @extend_schema_field(ExportRangeSerializer(allow_null=True))
     def get_range(self, export) -> dict | None:
         start, end = export.filters.get("start"), export.filters.get("end")
         if not start or not end:
@@ -74,6 +74,15 @@ class ExportOutputSerializer(serializers.ModelSerializer):
         path = reverse("api-export-download", kwargs={"export_id": export.pk})
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request else path
+
+
+class ExportPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    page = serializers.IntegerField()
+    page_size = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = ExportOutputSerializer(many=True)
 
 
 class ExportCreateApi(APIView):
@@ -95,6 +104,7 @@ class ExportCreateApi(APIView):
 
     @extend_schema(
         summary="Request a Data Export",
+        operation_id="exports_create",
         description=(
             "Queues a CSV export of the assignment log filtered like the report (no row cap). Owner, manager "
             "without `restrict_data_export`, or API token. Answers 202 with the export; follow it with "
@@ -104,10 +114,10 @@ class ExportCreateApi(APIView):
         request=InputSerializer,
         responses={
             202: ExportOutputSerializer,
-            400: OpenApiResponse(ErrorSerializer, description="Bad `kind` or filters; `errors` names the field (`filters.<param>`)."),
-            401: OpenApiResponse(ErrorSerializer, description="No or bad credentials."),
-            403: OpenApiResponse(ErrorSerializer, description="Agents and restricted managers may not export."),
-            503: OpenApiResponse(ErrorSerializer, description="The job queue is down; the export is recorded as failed."),
+            400: OpenApiResponse(ExportErrorSerializer, description="Bad `kind` or filters; `errors` names the field (`filters.<param>`)."),
+            401: OpenApiResponse(ExportErrorSerializer, description="No or bad credentials."),
+            403: OpenApiResponse(ExportErrorSerializer, description="Agents and restricted managers may not export."),
+            503: OpenApiResponse(ExportErrorSerializer, description="The job queue is down; the export is recorded as failed."),
         },
         examples=[
             OpenApiExample(
@@ -141,16 +151,17 @@ class ExportCreateApi(APIView):
 
     @extend_schema(
         summary="List Data Exports",
+        operation_id="exports_list",
         description="This workspace's exports, newest first, paginated (`page`, `page_size` ≤ 100).",
         parameters=[
             OpenApiParameter("page", OpenApiTypes.INT, OpenApiParameter.QUERY, required=False, description="Page, from 1."),
             OpenApiParameter("page_size", OpenApiTypes.INT, OpenApiParameter.QUERY, required=False, description="Rows per page (default 50, at most 100)."),
         ],
         responses={
-            200: ExportOutputSerializer(many=True),
-            400: OpenApiResponse(ErrorSerializer, description="Bad page or page_size."),
-            401: OpenApiResponse(ErrorSerializer, description="No or bad credentials."),
-            403: OpenApiResponse(ErrorSerializer, description="Agents and restricted managers may not export."),
+            200: ExportPageSerializer,
+            400: OpenApiResponse(ExportErrorSerializer, description="Bad page or page_size."),
+            401: OpenApiResponse(ExportErrorSerializer, description="No or bad credentials."),
+            403: OpenApiResponse(ExportErrorSerializer, description="Agents and restricted managers may not export."),
         },
     )
     def get(self, request):
@@ -175,13 +186,14 @@ class ExportDetailApi(APIView):
 
     @extend_schema(
         summary="Get a Data Export",
+        operation_id="exports_retrieve",
         description="Status and progress (0–100) of an export; `download_url` once it succeeded.",
         parameters=[EXPORT_ID],
         responses={
             200: ExportOutputSerializer,
-            401: OpenApiResponse(ErrorSerializer, description="No or bad credentials."),
-            403: OpenApiResponse(ErrorSerializer, description="Agents and restricted managers may not export."),
-            404: OpenApiResponse(ErrorSerializer, description="No such export in this workspace."),
+            401: OpenApiResponse(ExportErrorSerializer, description="No or bad credentials."),
+            403: OpenApiResponse(ExportErrorSerializer, description="Agents and restricted managers may not export."),
+            404: OpenApiResponse(ExportErrorSerializer, description="No such export in this workspace."),
         },
     )
     def get(self, request, export_id):
@@ -194,6 +206,7 @@ class ExportDownloadApi(APIView):
 
     @extend_schema(
         summary="Download a Data Export",
+        operation_id="exports_download",
         description=(
             "The CSV (`text/csv`, attachment; UTF-8, RFC 4180, header row, newest first). Columns: timestamp, "
             "conversation_id, contact_id, contact_name, previous_assignee_id, previous_assignee, new_assignee_id, "
@@ -202,11 +215,11 @@ class ExportDownloadApi(APIView):
         parameters=[EXPORT_ID],
         responses={
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="The CSV file."),
-            401: OpenApiResponse(ErrorSerializer, description="No or bad credentials."),
-            403: OpenApiResponse(ErrorSerializer, description="Agents and restricted managers may not export."),
-            404: OpenApiResponse(ErrorSerializer, description="No such export in this workspace."),
-            409: OpenApiResponse(ErrorSerializer, description="The export has not succeeded (queued, running or failed)."),
-            410: OpenApiResponse(ErrorSerializer, description="The file expired and was deleted."),
+            401: OpenApiResponse(ExportErrorSerializer, description="No or bad credentials."),
+            403: OpenApiResponse(ExportErrorSerializer, description="Agents and restricted managers may not export."),
+            404: OpenApiResponse(ExportErrorSerializer, description="No such export in this workspace."),
+            409: OpenApiResponse(ExportErrorSerializer, description="The export has not succeeded (queued, running or failed)."),
+            410: OpenApiResponse(ExportErrorSerializer, description="The file expired and was deleted."),
         },
     )
     def get(self, request, export_id):
