@@ -21,6 +21,7 @@ from crm.api import ApiError
 
 from .params import ReportParams
 from .periods import ReportPeriod, local_midnight
+from .rollup_reads import assignment_daily_source_counts
 
 STATE_OK = "ok"
 STATE_NO_DATA = "no_data"
@@ -155,7 +156,13 @@ def assignment_summary(*, workspace, actor: Actor, params: ReportParams) -> Assi
     if state is not None:
         return AssignmentSummary(params.period, state, 0, [], previous_period, 0)
 
-    counts = _source_counts(assignment_event_list(workspace=workspace, actor=actor, params=params))
+    daily = assignment_daily_source_counts(workspace=workspace, actor=actor, params=params)
+    if daily is not None:
+        counts: dict[str, int] = {}
+        for (_day, source), n in daily.items():
+            counts[source] = counts.get(source, 0) + n
+    else:
+        counts = _source_counts(assignment_event_list(workspace=workspace, actor=actor, params=params))
     sources = _ordered_sources(counts)
     total = sum(counts.values())
     percents = percents_largest_remainder([counts[s] for s in sources])
@@ -164,7 +171,11 @@ def assignment_summary(*, workspace, actor: Actor, params: ReportParams) -> Assi
         for s, p in zip(sources, percents, strict=True)
     ]
     previous_params = replace(params, period=previous_period)
-    previous_total = assignment_event_list(workspace=workspace, actor=actor, params=previous_params).count()
+    previous_daily = assignment_daily_source_counts(workspace=workspace, actor=actor, params=previous_params)
+    if previous_daily is not None:
+        previous_total = sum(previous_daily.values())
+    else:
+        previous_total = assignment_event_list(workspace=workspace, actor=actor, params=previous_params).count()
     return AssignmentSummary(
         period=params.period,
         state=STATE_OK if total else STATE_NO_DATA,
@@ -274,10 +285,19 @@ def assignment_timeseries(*, workspace, actor: Actor, params: ReportParams) -> A
     if state is not None:
         return AssignmentTimeseries(period, state, interval, [], [Bucket(s, 0, {}) for s in starts])
 
-    events = assignment_event_list(workspace=workspace, actor=actor, params=params).order_by()
     tz = period.tz
     per_bucket: list[dict[str, int]] = [{} for _ in starts]
-    if interval == "hour":
+    # Day, week and month buckets are made of whole local days: the day rollup answers them.
+    daily = None if interval == "hour" else assignment_daily_source_counts(
+        workspace=workspace, actor=actor, params=params
+    )
+    if daily is not None:
+        bucket_days = [start.date() for start in starts]
+        for (day, source), n in daily.items():
+            index = bisect_right(bucket_days, day) - 1
+            per_bucket[index][source] = per_bucket[index].get(source, 0) + n
+    elif interval == "hour":
+        events = assignment_event_list(workspace=workspace, actor=actor, params=params).order_by()
         # Truncating to the local hour merges the two 01:00 hours of a fall-back day; grouping
         # by the UTC hour as well keeps them apart (exact for whole-hour offsets).
         rows = events.annotate(local=TruncHour("created_at", tzinfo=tz), utc=TruncHour("created_at", tzinfo=UTC))
@@ -295,6 +315,7 @@ def assignment_timeseries(*, workspace, actor: Actor, params: ReportParams) -> A
                 index = max(bisect_right(utc_starts, utc) - 1, 0)
             per_bucket[index][source] = per_bucket[index].get(source, 0) + n
     else:
+        events = assignment_event_list(workspace=workspace, actor=actor, params=params).order_by()
         trunc = _TRUNC[interval]
         rows = events.annotate(bucket=trunc("created_at", tzinfo=tz)).values("bucket", "source").annotate(
             n=Count("id")
