@@ -160,6 +160,7 @@ def _step_assign_to(*, step: dict, conversation: Conversation, contact: Contact)
                 team = Team.objects.filter(pk=step.get("team"), workspace=workspace).first()
                 if team is None:  # the team was deleted after the workflow was saved
                     return "no_one_qualifies"
+            # With "reassign", the current assignee is left out so the contact actually moves.
             user = assignee_pick(
                 workspace=workspace, team=team, strategy=step.get("strategy") or "round_robin",
                 only_online=only_online, max_open=max_open,
