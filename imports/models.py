@@ -147,3 +147,6 @@ class ContactImportRowError(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["contact_import", "line"], name="contact_import_row_error_line_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"

@@ -39,7 +39,14 @@ from assignments.models import AssignmentSource
 from assignments.services import AssignmentError, contact_assign
 from contacts.models import Contact
 
-from .csvfile import CONTACT_FIELDS, CsvFileError, RecordReader, inspect_csv, mapping_problem, open_text
+from .csvfile import (
+    CONTACT_FIELDS,
+    CsvFileError,
+    RecordReader,
+    inspect_csv,
+    mapping_problem,
+    open_text,
+)
 from .models import ContactImport, ContactImportRowError, ImportMode, settings_retention_days
 
 logger = logging.getLogger(__name__)

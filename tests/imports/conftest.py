@@ -4,6 +4,11 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from tests.browser.conftest import (  # noqa: F401  (the shared browser fixtures, for test_browser)
+    allow_orm_beside_playwright,
+    artifacts_dir,
+    chromium,
+)
 from tests.factories import ContactFactory
 
 HEADER = "first_name,last_name,email,phone,tags,assignee\n"

@@ -131,7 +131,7 @@ def test_token_too_big_file_is_400(token_client):
         (bytes(range(256)) * 10, "datos.csv", "binario"),
         (b"", "vacio.csv", "vacío"),
         (b"\n\n\n", "blancos.csv", "no tiene filas"),
-        ("ana@example.com,Ana\nluis@example.com,Luis\n".encode(), "sin-encabezado.csv", "encabezado"),
+        (b"ana@example.com,Ana\nluis@example.com,Luis\n", "sin-encabezado.csv", "encabezado"),
         (b"columna1,columna2\nx,y\n", "columnas.csv", "encabezado"),
         (HEADER.encode(), "solo-encabezado.csv", "ningún contacto"),
         ("first_name,email\n".encode("utf-16"), "utf16.csv", "UTF-16"),

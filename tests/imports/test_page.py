@@ -108,7 +108,7 @@ def test_bad_mapping_is_refused(alice_page, mapping, message):
     [
         (b"PK\x03\x04" + b"\x00" * 50, "Excel"),
         (b"", "vacío"),
-        ("ana@example.com;Ana\n".encode(), "encabezado"),
+        (b"ana@example.com;Ana\n", "encabezado"),
     ],
 )
 def test_unusable_upload_shows_the_reason(alice_page, content, message):
