@@ -38,6 +38,8 @@ from accounts.selectors import member_user_get
 from assignments.models import AssignmentSource
 from assignments.services import AssignmentError, contact_assign
 from contacts.models import Contact
+from contacts.selectors import contact_find, phone_is_e164
+from contacts.services import contact_create, contact_update
 
 from .csvfile import (
     CONTACT_FIELDS,
@@ -61,7 +63,6 @@ MAX_ATTEMPTS = 5
 DRAFT_RETENTION = timedelta(days=1)
 MAX_TAG_LENGTH = 100
 _PHONE_FORMATTING = re.compile(r"[\s\-.()/]")
-_E164 = re.compile(r"\+[1-9]\d{6,14}")
 _email_validator = EmailValidator()
 
 
@@ -190,7 +191,7 @@ def phone_normalize(value: str) -> str | None:
     compact = _PHONE_FORMATTING.sub("", value)
     if compact.startswith("00"):
         compact = "+" + compact[2:]
-    return compact if _E164.fullmatch(compact) else None
+    return compact if phone_is_e164(compact) else None
 
 
 def _shown(value: str) -> str:
@@ -261,23 +262,11 @@ def _row_clean(values: dict[str, str], members: _Members) -> tuple[CleanRow, lis
     return row, problems
 
 
-def _contact_match(*, workspace: Workspace, row: CleanRow) -> Contact | None:
-    """Email first (case-insensitive), then phone; the oldest contact when several match."""
-    contacts = Contact.objects.filter(workspace=workspace).order_by("id")
-    if row.email:
-        contact = contacts.filter(email__iexact=row.email).first()
-        if contact is not None:
-            return contact
-    if row.phone:
-        return contacts.filter(phone=row.phone).first()
-    return None
-
-
 def _contact_write(*, workspace: Workspace, contact: Contact | None, row: CleanRow) -> Contact:
-    # contacts has no create/update service yet; the import is the only bulk writer of contact
-    # fields, and it never touches ``assignee`` (that goes through ``contact_assign``).
+    """Create the contact, or update the fields the row fills (tags merged) through the
+    contacts services; an unchanged contact is not written at all (re-imports stay cheap)."""
     if contact is None:
-        return Contact.objects.create(
+        return contact_create(
             workspace=workspace,
             first_name=row.first_name,
             last_name=row.last_name,
@@ -285,7 +274,7 @@ def _contact_write(*, workspace: Workspace, contact: Contact | None, row: CleanR
             phone=row.phone,
             tags=row.tags,
         )
-    changed = []
+    changes: dict = {}
     for name in ("first_name", "last_name", "email", "phone"):
         value = getattr(row, name)
         current = getattr(contact, name)
@@ -293,15 +282,13 @@ def _contact_write(*, workspace: Workspace, contact: Contact | None, row: CleanR
         if name == "email" and current.lower() == value.lower():
             continue
         if value and current != value:
-            setattr(contact, name, value)
-            changed.append(name)
+            changes[name] = value
     current_tags = contact.tags if isinstance(contact.tags, list) else []
     merged = current_tags + [tag for tag in row.tags if tag not in current_tags]
     if merged != current_tags:
-        contact.tags = merged
-        changed.append("tags")
-    if changed:
-        contact.save(update_fields=[*changed, "updated_at"])
+        changes["tags"] = merged
+    if changes:
+        contact = contact_update(contact=contact, **changes)
     return contact
 
 
@@ -315,7 +302,7 @@ def contact_import_row(*, workspace: Workspace, mode: str, values: dict[str, str
         return "error", " ".join(problems)
     if not (row.email or row.phone or row.first_name):
         return "error", _("The row has no first name, email or phone.")
-    contact = _contact_match(workspace=workspace, row=row)
+    contact = contact_find(workspace=workspace, email=row.email, phone=row.phone)
     if contact is None:
         if mode == ImportMode.UPDATE:
             return "skipped", ""
