@@ -4,6 +4,7 @@ and download the rejected rows. Owners, managers and API tokens; agents get 403.
 from datetime import UTC
 from pathlib import PurePath
 
+from django.core.exceptions import SuspiciousOperation
 from django.http import FileResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +18,7 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -42,6 +43,11 @@ ERROR_RESPONSE = inline_serializer(
 
 def _too_large() -> ApiError:
     message = _("The file is larger than %(max)s MB.") % {"max": max_upload_bytes() // (1024 * 1024)}
+    return ApiError(message, {"file": [message]})
+
+
+def _bad_body(exc: Exception) -> ApiError:
+    message = _("The request body is not a valid upload: send the CSV as the multipart file field “file”.")
     return ApiError(message, {"file": [message]})
 
 
@@ -133,13 +139,24 @@ class ImportCreateInputSerializer(serializers.Serializer):
 
 class ImportListCreateApi(APIView):
     permission_classes = [IsWorkspaceAdmin]
-    parser_classes = [MultiPartParser, FormParser]
+    # Multipart only: a form-encoded body would be read whole into memory (and has no file).
+    parser_classes = [MultiPartParser]
 
     def initial(self, request, *args, **kwargs):
         # Before authentication: a session's CSRF check already parses the multipart body.
         if request.method == "POST":
             limit_upload_size(request._request, too_large=_too_large)
-        super().initial(request, *args, **kwargs)
+        try:
+            super().initial(request, *args, **kwargs)
+        except SuspiciousOperation as exc:  # e.g. a 6 MB text field (DATA_UPLOAD_MAX_MEMORY_SIZE)
+            raise _bad_body(exc) from exc
+
+    @property
+    def request_files(self):
+        try:
+            return self.request.FILES
+        except SuspiciousOperation as exc:
+            raise _bad_body(exc) from exc
 
     @extend_schema(
         summary="List contact imports",
@@ -177,7 +194,7 @@ class ImportListCreateApi(APIView):
     )
     def post(self, request):
         actor = request_actor(request)
-        upload = request.FILES.get("file")
+        upload = self.request_files.get("file")
         if upload is None:
             raise ApiError(_("Send the CSV file in the field “file”."), {"file": [_("No file was sent.")]})
         if upload.size is not None and upload.size > max_upload_bytes():

@@ -190,3 +190,12 @@ def test_schema_documents_the_import_endpoints(client, db):
     schema = client.get("/api/schema/?format=json").json()
 
     assert {"/api/v1/imports", "/api/v1/imports/{import_id}", "/api/v1/imports/{import_id}/error-rows"} <= set(schema["paths"])
+
+
+@pytest.mark.parametrize("client_name", ["alice_client", "token_client"])
+def test_oversized_form_field_and_form_encoded_body_are_json_4xx(request, client_name):
+    client = request.getfixturevalue(client_name)
+
+    assert_error_shape(client.post("/api/v1/imports", {"file": "x" * (6 * 1024 * 1024)}, format="multipart"), 400)
+    response = client.post("/api/v1/imports", "file=" + "x" * 100, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 415 and set(response.json()) == {"message", "errors"}
