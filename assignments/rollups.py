@@ -17,6 +17,8 @@ from accounts.models import Workspace
 from .models import AssignmentDailyCount, AssignmentEvent, AssignmentRollupState, AssignmentSource, RollupDimension
 
 _TABLE = AssignmentDailyCount._meta.db_table
+# The advisory lock namespace of the rollup (two-int form: class, workspace id).
+_LOCK_CLASS = 0x4153
 
 
 def _rows_for(*, day: date, source: str, new_id, previous_id, assigned_by_id) -> list[tuple]:
@@ -35,10 +37,12 @@ def _lock_workspace_rollup(workspace_id: int, *, exclusive: bool) -> None:
     if connection.vendor == "postgresql":
         function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {function}(%s, %s)", [0x4153, workspace_id])
+            cursor.execute(f"SELECT {function}(%s, %s)", [_LOCK_CLASS, workspace_id])
 
 
-def _upsert(workspace_id: int, counts: Counter) -> None:
+def _upsert(workspace_id: int, counts: Counter, *, shared_lock: bool = False) -> None:
+    """Add ``counts`` to the rollup; with ``shared_lock``, take the writers' shared lock first
+    in the same round trip (the write path's hot spot)."""
     if not counts:
         return
     # Sorted so concurrent writers take the row locks in the same order (no deadlocks).
@@ -52,19 +56,23 @@ def _upsert(workspace_id: int, counts: Counter) -> None:
         f"ON CONFLICT (workspace_id, dimension, key, day, source) "
         f"DO UPDATE SET count = {_TABLE}.count + excluded.count"
     )
+    if shared_lock and connection.vendor == "postgresql":
+        # One round trip: Django's psycopg cursors bind parameters client-side, so two
+        # statements can travel together.
+        sql = "SELECT pg_advisory_xact_lock_shared(%s, %s); " + sql
+        params = [_LOCK_CLASS, workspace_id, *params]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 
 
 def rollup_record_event(*, event: AssignmentEvent, workspace_timezone) -> None:
     """Count one new event; called by ``contact_assign`` inside its transaction."""
-    _lock_workspace_rollup(event.workspace_id, exclusive=False)
     day = timezone.localtime(event.created_at, workspace_timezone).date()
     counts = Counter(
         _rows_for(day=day, source=event.source, new_id=event.new_assignee_id,
                   previous_id=event.previous_assignee_id, assigned_by_id=event.assigned_by_id)
     )
-    _upsert(event.workspace_id, counts)
+    _upsert(event.workspace_id, counts, shared_lock=True)
 
 
 @transaction.atomic

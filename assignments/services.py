@@ -26,8 +26,18 @@ class AssignmentError(ValueError):
         self.field = field
 
 
-def _is_member(*, workspace_id: int, user: User) -> bool:
-    return Membership.objects.filter(workspace_id=workspace_id, user=user).exists()
+def _check_members(*, workspace_id: int, assignee: User | None, assigned_by: User | None) -> None:
+    """Both users must belong to the contact's workspace (one query for both)."""
+    wanted = {user.pk for user in (assignee, assigned_by) if user is not None}
+    if not wanted:
+        return
+    members = set(
+        Membership.objects.filter(workspace_id=workspace_id, user_id__in=wanted).values_list("user_id", flat=True)
+    )
+    if assignee is not None and assignee.pk not in members:
+        raise AssignmentError("the assignee is not a member of this workspace")
+    if assigned_by is not None and assigned_by.pk not in members:
+        raise AssignmentError("the assigning user is not a member of this workspace", field="assigned_by")
 
 
 @transaction.atomic
@@ -56,11 +66,12 @@ def contact_assign(
 
     # Rule 4: lock the contact row so concurrent writers see each other's changes and the
     # per-contact chain (previous assignee = the prior event's new assignee) holds.
-    locked = Contact.objects.select_for_update(of=("self",)).select_related("workspace").get(pk=contact.pk)
-    if assignee is not None and not _is_member(workspace_id=locked.workspace_id, user=assignee):
-        raise AssignmentError("the assignee is not a member of this workspace")
-    if assigned_by is not None and not _is_member(workspace_id=locked.workspace_id, user=assigned_by):
-        raise AssignmentError("the assigning user is not a member of this workspace", field="assigned_by")
+    # Only the contact row is locked (OF self); the workspace and current assignee come along
+    # for the timezone and the previous assignee's name.
+    locked = (
+        Contact.objects.select_for_update(of=("self",)).select_related("workspace", "assignee").get(pk=contact.pk)
+    )
+    _check_members(workspace_id=locked.workspace_id, assignee=assignee, assigned_by=assigned_by)
 
     new_id = assignee.pk if assignee is not None else None
     if locked.assignee_id == new_id:
@@ -78,7 +89,7 @@ def contact_assign(
             raise AssignmentError("an assignment cannot be recorded before the contact's latest one", field="at")
         now = at
 
-    previous = User.objects.filter(pk=locked.assignee_id).first() if locked.assignee_id else None
+    previous = locked.assignee
     conversation_id = (
         Conversation.objects.filter(contact_id=locked.pk, status=Conversation.Status.OPEN)
         .values_list("pk", flat=True)

@@ -9,13 +9,13 @@ and the write path (i). See docs/performance.md.
 """
 
 import json
+import multiprocessing
 import os
 import platform
 import random
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from datetime import timedelta
 
@@ -181,7 +181,7 @@ class Command(BaseCommand):
                     ids_by_ws.setdefault(other_ws[i // 3].pk, []).append(u.pk)
                 # Other workspaces' contacts are not needed by any query: their ids only have to differ.
                 for ws in other_ws:
-                    self._insert_events(cursor, ws.pk, per, start, ids_by_ws[ws.pk], (c_max + 1, c_max + 1000), None)
+                    self._insert_events(cursor, ws.pk, per, start, ids_by_ws[ws.pk], (10**12, 10**12 + 1000), None)
         self.log("indexes ...")
         with connection.schema_editor() as editor:
             for index in AssignmentEvent._meta.indexes:
@@ -196,7 +196,7 @@ class Command(BaseCommand):
     def _insert_events(self, cursor, workspace_id, n, start, agent_ids, contact_range, conversation_offset):
         """Events spread evenly over 365 days in time order (as an append-only table is)."""
         events = "assignments_assignmentevent"
-        conversation = "r.contact_id + %(conv_off)s" if conversation_offset is not None else "NULL"
+        conversation = "r.contact_id + %(conv_off)s" if conversation_offset is not None else "NULL::bigint"
         cursor.execute(
             f"""
             INSERT INTO {events} (workspace_id, created_at, source, contact_id, contact_name, conversation_id,
@@ -256,6 +256,9 @@ class Command(BaseCommand):
             return (f"SELECT * FROM {events} WHERE workspace_id = %s AND created_at >= %s AND created_at < %s "
                     f"ORDER BY created_at DESC, id DESC LIMIT 50 OFFSET {offset}", [ws.pk, p30.start_utc, p30.end_utc])
 
+        # f: the last reachable page (rows 9,951–10,000 when the cap applies).
+        first = owner.get(base + "log?period=last_30_days&page=1").json()
+        last_page = max(1, -(-first["count"] // 50))
         cases = {
             "a_summary_30d": (owner, "summary?period=last_30_days", summary_sql(p30)),
             "b_timeseries_30d": (owner, "timeseries?period=last_30_days", series_sql(p30, "day")),
@@ -267,7 +270,7 @@ class Command(BaseCommand):
                              summary_sql(p365, "AND (new_assignee_id = %s OR previous_assignee_id = %s)",
                                          [agent.pk, agent.pk])),
             "f_log_first": (owner, "log?period=last_30_days&page=1", log_sql(0)),
-            "f_log_last": (owner, "log?period=last_30_days&page=200", log_sql(9950)),
+            "f_log_last": (owner, f"log?period=last_30_days&page={last_page}", log_sql((last_page - 1) * 50)),
             "g_contact_365d": (owner, f"summary?{r365}&contact={contact_id}",
                                summary_sql(p365, "AND contact_id = %s", [contact_id])),
             "g_conversation_365d": (owner, f"summary?{r365}&conversation={conversation_id}",
@@ -324,7 +327,7 @@ class Command(BaseCommand):
             copied = 0
             with cursor.cursor.copy(sql) as copy:
                 for chunk in copy:
-                    copied += chunk.count(b"\n")
+                    copied += bytes(chunk).count(b"\n")
             elapsed = time.perf_counter() - started
         result["copy_rows_per_s"] = round(rows / elapsed) if elapsed else None
         self.log(f"COPY: {rows} rows in {elapsed:.2f}s")
@@ -334,39 +337,47 @@ class Command(BaseCommand):
         return result
 
     def export_through_task(self, rows: int) -> dict | None:
-        """Run the real export task in a fresh process (a worker's footprint) and read its peak RSS."""
-        from reports.periods import report_period_resolve
-
-        # The newest `rows` events: find the custom range that holds about that many.
+        """Run the real export task code in a fresh process (a worker's footprint): rows/s, peak RSS."""
         from assignments.models import AssignmentEvent
+        from exports.models import Export
 
         tz = self.workspace.tzinfo
         newest = AssignmentEvent.objects.filter(workspace=self.workspace).order_by("-created_at", "-id")
         boundary = newest.values_list("created_at", flat=True)[rows - 1 : rows].first()
         if boundary is None:
             return None
+        # The custom range of whole local days that holds the newest `rows` events (a few more).
         start = timezone.localtime(boundary, tz).date()
         end = timezone.localtime(timezone.now(), tz).date()
-        if (end - start).days > 365:
-            start = end - timedelta(days=365)
-        report_period_resolve(workspace=self.workspace, start=start.isoformat(), end=end.isoformat())
-        env = dict(os.environ)
-        env["DATABASE_URL"] = self.database_url()
+        start = max(start, end - timedelta(days=365))
+        export = Export.objects.create(
+            workspace=self.workspace, requested_by=self.owner, task_id="bench", heartbeat_at=timezone.now(),
+            filters={"start": [start.isoformat()], "end": [end.isoformat()]},
+        )
+        script = (
+            "import json, resource, django; django.setup()\n"
+            "from exports.services import export_run\n"
+            "from exports.models import Export\n"
+            f"export_run(export_id={export.pk}, task_id='bench')\n"
+            f"e = Export.objects.get(pk={export.pk})\n"
+            "seconds = (e.finished_at - e.started_at).total_seconds() if e.finished_at and e.started_at else None\n"
+            "print(json.dumps({'status': e.status, 'error': e.error, 'rows': e.row_count, 'seconds': seconds,"
+            " 'peak_rss_mb': round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}))\n"
+        )
+        env = dict(os.environ, DATABASE_URL=self.database_url(), DJANGO_SETTINGS_MODULE="crm.settings")
         env.pop("REDIS_URL", None)
-        cmd = [sys.executable, "manage.py", "bench_export", "--workspace", str(self.workspace.pk),
-               "--start", start.isoformat(), "--end", end.isoformat(), "--json"]
-        started = time.perf_counter()
-        completed = subprocess.run(cmd, cwd=settings.BASE_DIR, env=env, capture_output=True, text=True)
-        if completed.returncode != 0:
-            self.log(f"export through the task failed: {completed.stderr[-800:]}")
-            return None
+        completed = subprocess.run([sys.executable, "-c", script], cwd=settings.BASE_DIR, env=env,
+                                   capture_output=True, text=True)
         try:
             data = json.loads(completed.stdout.strip().splitlines()[-1])
         except (ValueError, IndexError):
-            self.log(f"bench_export printed no JSON: {completed.stdout[-300:]}")
+            self.log(f"the export process printed no result: {completed.stderr[-800:]}")
             return None
-        self.log(f"export task: {data} (wall {time.perf_counter() - started:.1f}s)")
-        return {"rows": data.get("rows"), "rows_per_s": data.get("rows_per_s"), "peak_rss_mb": data.get("peak_rss_mb")}
+        self.log(f"export task: {data}")
+        if data.get("status") != "succeeded" or not data.get("seconds"):
+            return None
+        return {"rows": data["rows"], "rows_per_s": round(data["rows"] / data["seconds"]),
+                "peak_rss_mb": data["peak_rss_mb"]}
 
     def database_url(self) -> str:
         s = connection.settings_dict
@@ -385,31 +396,44 @@ class Command(BaseCommand):
             [Contact(workspace=self.workspace, first_name="Escritura", last_name=str(i)) for i in range(2000)]
         )
         fresh_ids = [c.pk for c in fresh]
-        agents = self.agents[:50]
-        deadline = time.perf_counter() + self.opts["write_seconds"]
-        written = [0] * self.opts["writers"]
-        errors: list[str] = []
+        agent_ids = [a.pk for a in self.agents[:50]]
+        seconds = self.opts["write_seconds"]
         sources = [s for s in AssignmentSource.values if s != AssignmentSource.USER]
+        # Writers are processes (as gunicorn and Celery workers are), so Python's GIL does not
+        # serialise them: each runs contact_assign in a loop for the same wall-clock window.
+        connections.close_all()
+        context = multiprocessing.get_context("fork")
+        queue = context.Queue()
+        start_at = time.time() + 1.0
 
         def writer(index: int):
-            rng = random.Random(index)
-            try:
-                while time.perf_counter() < deadline:
-                    contact = Contact(pk=rng.choice(fresh_ids), workspace_id=self.workspace.pk)
-                    if contact_assign(contact=contact, assignee=rng.choice(agents + [None]), source=rng.choice(sources)):
-                        written[index] += 1
-            except Exception as exc:  # noqa: BLE001 - reported in the result
-                errors.append(repr(exc))
-            finally:
-                connections.close_all()
+            from accounts.models import User
 
-        started = time.perf_counter()
-        threads = [threading.Thread(target=writer, args=(i,)) for i in range(self.opts["writers"])]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed = time.perf_counter() - started
+            rng = random.Random(index)
+            users = list(User.objects.filter(pk__in=agent_ids))
+            written, error = 0, ""
+            while time.time() < start_at:
+                time.sleep(0.005)
+            deadline = start_at + seconds
+            try:
+                while time.time() < deadline:
+                    contact = Contact(pk=rng.choice(fresh_ids), workspace_id=self.workspace.pk)
+                    if contact_assign(contact=contact, assignee=rng.choice(users + [None]), source=rng.choice(sources)):
+                        written += 1
+            except Exception as exc:  # noqa: BLE001 - reported in the result
+                error = repr(exc)
+            connections.close_all()
+            queue.put((written, error))
+
+        processes = [context.Process(target=writer, args=(i,)) for i in range(self.opts["writers"])]
+        for process in processes:
+            process.start()
+        results = [queue.get(timeout=seconds + 120) for _ in processes]
+        for process in processes:
+            process.join()
+        elapsed = seconds
+        written = [n for n, _ in results]
+        errors = [e for _, e in results if e]
         events = AssignmentEvent._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute(
@@ -417,10 +441,10 @@ class Command(BaseCommand):
                       SELECT previous_assignee_id,
                              lag(new_assignee_id) OVER (PARTITION BY contact_id ORDER BY created_at, id) AS before,
                              row_number() OVER (PARTITION BY contact_id ORDER BY created_at, id) AS n
-                      FROM {events} WHERE contact_id = ANY(%s)) c
+                      FROM {events} WHERE workspace_id = %s AND contact_id = ANY(%s)) c
                     WHERE (n = 1 AND previous_assignee_id IS NOT NULL)
                        OR (n > 1 AND previous_assignee_id IS DISTINCT FROM before)""",
-                [fresh_ids],
+                [self.workspace.pk, fresh_ids],
             )
             broken = cursor.fetchone()[0]
             cursor.execute(
