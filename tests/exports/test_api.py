@@ -233,3 +233,14 @@ def test_schema_documents_the_export_endpoints(anon_client):
     paths = schema["paths"]
     assert {"/api/v1/exports", "/api/v1/exports/{export_id}", "/api/v1/exports/{export_id}/download"} <= set(paths)
     assert "202" in paths["/api/v1/exports"]["post"]["responses"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_redis_the_request_answers_202_with_the_export_already_done(alice_client, events):
+    """``make run`` (no REDIS_URL): Celery is eager, the export runs in-process right after commit."""
+    response = alice_client.post("/api/v1/exports", {"kind": "assignments", "filters": {"period": "last_30_days"}},
+                                 format="json")
+    assert response.status_code == 202
+    body = response.json()
+    assert body["status"] == "succeeded" and body["row_count"] == 60 and body["download_url"]
+    assert len(read_csv(download(alice_client, body["id"]))) == 61

@@ -33,6 +33,8 @@ pytestmark = [
 ]
 
 EVENTS = 100_000
+# The workers' database sessions carry this name, so the test can end those a SIGKILL orphaned.
+WORKER_APPLICATION_NAME = "export-test-worker"
 
 
 def _test_database_url() -> str:
@@ -40,7 +42,24 @@ def _test_database_url() -> str:
     auth = db["USER"] or ""
     if db.get("PASSWORD"):
         auth += f":{db['PASSWORD']}"
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    return (
+        f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+        f"?application_name={WORKER_APPLICATION_NAME}"
+    )
+
+
+def _end_worker_sessions() -> None:
+    """A killed worker's session may linger; the test database cannot be dropped while it does."""
+    with connection.cursor() as cursor:
+        for _ in range(50):
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND application_name = %s AND pid <> pg_backend_pid()",
+                [WORKER_APPLICATION_NAME],
+            )
+            if not cursor.fetchall():
+                return
+            time.sleep(0.1)
 
 
 class Worker:
@@ -98,6 +117,7 @@ def workers(tmp_path):
     yield start
     for worker in started:
         worker.stop()
+    _end_worker_sessions()
     celery_app.control.purge()
 
 
