@@ -14,6 +14,11 @@ def test_seed_demo_is_idempotent_and_covers_every_source(db):
     for contact_id in AssignmentEvent.objects.values_list("contact_id", flat=True).distinct()[:20]:
         assert_chain_holds(contact_id)
     assert not AssignmentEvent.objects.filter(source=AssignmentSource.USER, assigned_by__isnull=True).exists()
+    # today's web-chat traffic: the enabled sales workflow assigned the three new contacts
+    from django.utils import timezone
+
+    recent = AssignmentEvent.objects.filter(created_at__gte=timezone.now() - timezone.timedelta(minutes=5))
+    assert recent.filter(source=AssignmentSource.WORKFLOW).count() == 3
 
 
 def test_admin_commands(db, capsys):

@@ -119,4 +119,28 @@ class Command(BaseCommand):
                                author=target, at=at + timedelta(minutes=2))
             if rng.random() < 0.35:
                 conversation_close(conversation=conversation, closed_by=target, at=at + timedelta(minutes=5))
+        self._live_entry_points(workspace, users, rng)
         self.stdout.write(self.style.SUCCESS(f"Demo workspace {workspace.pk} created: {len(contacts)} contacts."))
+
+    def _live_entry_points(self, workspace, users, rng):
+        """Today's traffic through the real entry points: a web-chat channel whose new
+        conversations an enabled sales workflow assigns round robin, and a returning contact
+        who keeps their assignee without a new event (seed FAQ)."""
+        from integrations.services import api_token_create, channel_create, dialogflow_integration_create
+        from integrations.services import channel_inbound_receive
+        from workflows.services import workflow_create_from_template, workflow_enabled_set
+
+        owner = users[OWNER_EMAIL]
+        channel, _ = channel_create(workspace=workspace, name="Web chat", created_by=owner)
+        dialogflow_integration_create(workspace=workspace, name="Bot de ventas", created_by=owner)
+        api_token_create(workspace=workspace, name="Demo", created_by=owner)
+        workflow = workflow_create_from_template(workspace=workspace, key="sales_auto_assign", created_by=owner)
+        workflow_enabled_set(workflow=workflow, enabled=True)
+        for first, last, phone in [("Rosa", "Morales", "+5215511110001"), ("Iván", "Cortés", "+5215511110002"),
+                                   ("Paula", "Reyes", "+5215511110003")]:
+            channel_inbound_receive(channel=channel, text=rng.choice(INBOUND), phone=phone, first_name=first,
+                                    last_name=last)
+        returning = Contact.objects.filter(workspace=workspace, assignee__isnull=False).exclude(
+            conversations__status="open").order_by("pk").first()
+        if returning is not None:
+            channel_inbound_receive(channel=channel, text="Hola de nuevo", email=returning.email)
