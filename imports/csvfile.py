@@ -68,6 +68,8 @@ _MAGIC_BINARY = [
     (b"GIF8", gettext_lazy("This is an image, not a CSV.")),
 ]
 _CONTROL_BYTES = set(range(0, 32)) - {9, 10, 12, 13}
+# A header cell that is a phone number (or any long number) means the first row is data.
+_PHONE_LIKE = re.compile(r"\+?\d[\d\s\-().]{5,}")
 
 
 class CsvFileError(ValueError):
@@ -261,7 +263,7 @@ def inspect_csv(raw, *, max_rows: int) -> CsvInspection:
             headers.pop()
         if not any(headers):
             raise CsvFileError(_("The first row of the file must be a header with the column names."))
-        if any("@" in value for value in headers):
+        if any("@" in value or _PHONE_LIKE.fullmatch(value) for value in headers):
             raise CsvFileError(
                 _("The first row looks like a contact, not a header. Add a first row with the column names.")
             )

@@ -109,6 +109,7 @@ def test_bad_mapping_is_refused(alice_page, mapping, message):
         (b"PK\x03\x04" + b"\x00" * 50, "Excel"),
         (b"", "vacío"),
         (b"ana@example.com;Ana\n", "encabezado"),
+        (b"Ana;+52 55 1234 5678\nLuis;+52 55 1234 0000\n", "encabezado"),
     ],
 )
 def test_unusable_upload_shows_the_reason(alice_page, content, message):
