@@ -198,6 +198,10 @@ def _detect_delimiter(sample: str) -> str:
     """``,`` or ``;`` (or tab): csv.Sniffer first; if its answer is absent from the header
     line (it guesses wrong on one-column files or commas inside tags), count in the header."""
     header = _first_line(sample)
+    # Excel's own hint line, "sep=;", names the delimiter (the reader skips that line).
+    hint = re.fullmatch(r"\ufeff?sep=(.)", header.strip(), flags=re.IGNORECASE)
+    if hint:
+        return hint.group(1)
     try:
         delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
         if delimiter in header:
@@ -219,6 +223,7 @@ class RecordReader:
 
     def __init__(self, text, delimiter: str):
         csv.field_size_limit(FIELD_SIZE_LIMIT)
+        self._delimiter = delimiter
         self._reader = csv.reader(text, delimiter=delimiter, strict=False)
 
     def __iter__(self) -> Iterator[tuple[int, list[str]]]:
@@ -236,7 +241,13 @@ class RecordReader:
             start = self._reader.line_num + 1
             if not any(value.strip() for value in record):
                 continue
+            if line == 1 and self._is_separator_hint(record):
+                continue
             yield line, record
+
+    def _is_separator_hint(self, record: list[str]) -> bool:
+        text = self._delimiter.join(record).strip().lstrip("\ufeff").lower()
+        return text == f"sep={self._delimiter}"
 
 
 def inspect_csv(raw, *, max_rows: int) -> CsvInspection:

@@ -24,6 +24,8 @@ def inspect(content: bytes, max_rows: int = 200_000):
         (b"first_name\nAna\nLuis\n", "utf-8-sig", ","),
         # commas inside unquoted tags do not fool the detection of ";"
         (b"Nombre;Etiquetas\nAna;vip, nuevo, norte\nLuis;a, b\n", "utf-8-sig", ";"),
+        # Excel's "sep=" hint line
+        (b"sep=;\r\nNombre;Correo\r\nAna;a@example.com\r\n", "utf-8-sig", ";"),
     ],
 )
 def test_encoding_and_delimiter(content, encoding, delimiter):

@@ -237,3 +237,14 @@ def test_phone_normalisation():
     assert services.phone_normalize("+0123456789") is None
     assert services.phone_normalize("+1234567890123456") is None
     assert services.phone_normalize("+52 55 12ab 5678") is None
+
+
+def test_excel_separator_hint_line_is_skipped(alice_client, upload, workspace):
+    content = "sep=;\r\nNombre;Correo\r\nAna;ana@example.com\r\n;bad\r\n".encode("cp1252")
+
+    body = upload(alice_client, content).json()
+
+    detail = alice_client.get(f"/api/v1/imports/{body['id']}").json()
+    assert (detail["total"], detail["created"], detail["errors"]) == (2, 1, 1)
+    rows = parse_error_rows(alice_client.get(detail["error_rows_url"]).getvalue(), ";")
+    assert rows[1][0] == "4"  # physical line numbers count the hint line
