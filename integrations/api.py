@@ -26,7 +26,7 @@ from accounts.selectors import member_user_get
 from accounts.throttling import ApiTokenRateThrottle
 from assignments.models import AssignmentSource
 from contacts.api import assignee_parse, contact_assign_respond, contact_resolve, request_object
-from contacts.models import Contact
+from contacts.models import Conversation, Contact
 from contacts.selectors import MAX_ID, phone_is_e164
 from contacts.serializers import (
     AssignResultSerializer,
@@ -287,6 +287,10 @@ class DialogflowWebhookApi(APIView):
         if not isinstance(parameters, dict):
             raise _bad_payload(_("queryResult.parameters must be an object."), "queryResult.parameters")
         contact = _dialogflow_contact(integration, data)
+        # "Pausar el Chatbot" (Mensajes): while an agent has paused the bot on the open
+        # conversation, the bot neither speaks nor hands over; the agent is in charge.
+        if Conversation.objects.filter(contact=contact, status=Conversation.Status.OPEN, bot_paused=True).exists():
+            return _fulfillment("", changed=False, event=None, contact=contact, workspace=workspace)
 
         if action == "unassign":
             result = services.dialogflow_contact_unassign(contact=contact)

@@ -235,3 +235,16 @@ def test_the_webhook_is_rate_limited(settings, anon_client, bot, ana):
     body = webhook_request(action="unassign", contact_id=ana.pk)
     assert post(anon_client, integration, secret, body).status_code == 200
     assert_error(post(anon_client, integration, secret, body), 429)
+
+
+def test_paused_chatbot_neither_speaks_nor_assigns(anon_client, bot, ana, bob):
+    # given an agent paused the bot on Ana's open conversation (Mensajes → Pausar el Chatbot)
+    integration, secret = bot
+    ConversationFactory(contact=ana, bot_paused=True)
+    # when Dialogflow asks to hand over
+    response = post(anon_client, integration, secret, webhook_request(parameters={"assignee": "bob@acme.example"},
+                                                                      contact_id=ana.pk))
+    # then nothing is said and nothing recorded
+    assert response.status_code == 200
+    assert response.json()["fulfillmentText"] == "" and response.json()["payload"]["crm"]["changed"] is False
+    assert not AssignmentEvent.objects.exists()
