@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from accounts.permissions import request_actor
 from accounts.throttling import ApiTokenRateThrottle, SessionUserRateThrottle
 from assignments.models import AssignmentSource
+from crm.db_router import report_reads
 from crm.pagination import page_url, parse_positive_int
 
 from . import serializers as out
@@ -86,6 +87,11 @@ class ReportApi(APIView):
     """Any member reads (the selectors scope agents); rate-limited per API token and per user."""
 
     throttle_classes = [ApiTokenRateThrottle, SessionUserRateThrottle]
+
+    def dispatch(self, request, *args, **kwargs):
+        # Report reads may go to a read replica (DATABASE_REPLICA_URL; crm/db_router.py).
+        with report_reads():
+            return super().dispatch(request, *args, **kwargs)
 
 
 class AssignmentSummaryApi(ReportApi):
