@@ -156,13 +156,21 @@ def assignment_summary(*, workspace, actor: Actor, params: ReportParams) -> Assi
     if state is not None:
         return AssignmentSummary(params.period, state, 0, [], previous_period, 0)
 
-    daily = assignment_daily_source_counts(workspace=workspace, actor=actor, params=params)
+    # One rollup read covers this period and the previous one (they are contiguous).
+    both = ReportPeriod(start=previous_period.start, end=params.period.end, timezone=params.period.timezone)
+    daily = assignment_daily_source_counts(workspace=workspace, actor=actor, params=params, period=both)
+    previous_total = 0
     if daily is not None:
         counts: dict[str, int] = {}
-        for (_day, source), n in daily.items():
-            counts[source] = counts.get(source, 0) + n
+        for (day, source), n in daily.items():
+            if day >= params.period.start:
+                counts[source] = counts.get(source, 0) + n
+            else:
+                previous_total += n
     else:
         counts = _source_counts(assignment_event_list(workspace=workspace, actor=actor, params=params))
+        previous_params = replace(params, period=previous_period)
+        previous_total = assignment_event_list(workspace=workspace, actor=actor, params=previous_params).count()
     sources = _ordered_sources(counts)
     total = sum(counts.values())
     percents = percents_largest_remainder([counts[s] for s in sources])
@@ -170,12 +178,6 @@ def assignment_summary(*, workspace, actor: Actor, params: ReportParams) -> Assi
         SourceShare(source=s, label=source_label(s), count=counts[s], percent=p)
         for s, p in zip(sources, percents, strict=True)
     ]
-    previous_params = replace(params, period=previous_period)
-    previous_daily = assignment_daily_source_counts(workspace=workspace, actor=actor, params=previous_params)
-    if previous_daily is not None:
-        previous_total = sum(previous_daily.values())
-    else:
-        previous_total = assignment_event_list(workspace=workspace, actor=actor, params=previous_params).count()
     return AssignmentSummary(
         period=params.period,
         state=STATE_OK if total else STATE_NO_DATA,
