@@ -37,8 +37,9 @@ def export_browser(monkeypatch):
         try:
             yield browser
         finally:
+            # inside Playwright's loop, where those connections were opened
+            connections.close_all()
             browser.close()
-    connections.close_all()
 
 
 @pytest.fixture
