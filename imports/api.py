@@ -17,7 +17,7 @@ from drf_spectacular.utils import (
     extend_schema_field,
     inline_serializer,
 )
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -145,6 +145,11 @@ class ImportListCreateApi(APIView):
     def initial(self, request, *args, **kwargs):
         # Before authentication: a session's CSRF check already parses the multipart body.
         if request.method == "POST":
+            # An agent's upload is refused before its body is read (the role is known from
+            # the session already; IsWorkspaceAdmin below says the same for everyone else).
+            membership = getattr(request._request, "membership", None)
+            if membership is not None and not membership.is_admin and "HTTP_AUTHORIZATION" not in request.META:
+                raise exceptions.PermissionDenied(IsWorkspaceAdmin.message)
             limit_upload_size(request._request, too_large=_too_large)
         try:
             super().initial(request, *args, **kwargs)

@@ -199,3 +199,11 @@ def test_oversized_form_field_and_form_encoded_body_are_json_4xx(request, client
     assert_error_shape(client.post("/api/v1/imports", {"file": "x" * (6 * 1024 * 1024)}, format="multipart"), 400)
     response = client.post("/api/v1/imports", "file=" + "x" * 100, content_type="application/x-www-form-urlencoded")
     assert response.status_code == 415 and set(response.json()) == {"message", "errors"}
+
+
+def test_agent_upload_is_refused_before_the_body_is_read(bob_client):
+    content = b"first_name\n" + b"a\n" * (11 * 1024 * 1024)
+
+    body = assert_error_shape(bob_client.post("/api/v1/imports", {"file": csv_upload(content)}, format="multipart"), 403)
+
+    assert "20 MB" not in body["message"]
