@@ -1,6 +1,7 @@
 """Data Import API (api.md "Data Import"): upload a contacts CSV, follow it, list the history
 and download the rejected rows. Owners, managers and API tokens; agents get 403."""
 
+import json
 from datetime import UTC
 from pathlib import PurePath
 
@@ -26,7 +27,7 @@ from accounts.permissions import IsWorkspaceAdmin, request_actor
 from crm.api import ApiError
 from crm.pagination import paginate
 
-from .csvfile import CsvFileError
+from .csvfile import CsvFileError, MappingError
 from .models import ContactImport, ImportMode
 from .selectors import contact_import_get, contact_import_list
 from .services import contact_import_create
@@ -49,6 +50,19 @@ def _too_large() -> ApiError:
 def _bad_body(exc: Exception) -> ApiError:
     message = _("The request body is not a valid upload: send the CSV as the multipart file field “file”.")
     return ApiError(message, {"file": [message]})
+
+
+def _mapping_parse(raw) -> dict[str, str] | None:
+    if raw in (None, ""):
+        return None
+    try:
+        value = json.loads(raw) if isinstance(raw, str) else None
+    except ValueError:
+        value = None
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str | None) for k, v in value.items()):
+        message = _("mapping must be a JSON object of column header → contact field.")
+        raise ApiError(message, {"mapping": [message]})
+    return {key: val or "" for key, val in value.items()}
 
 
 def _iso_in_workspace(value, context) -> str | None:
@@ -135,6 +149,12 @@ class ImportCreateInputSerializer(serializers.Serializer):
         "Latin-1/cp1252; comma or semicolon separated."
     )
     mode = serializers.ChoiceField(choices=ImportMode.values, required=False, default=ImportMode.ADD_AND_UPDATE)
+    mapping = serializers.CharField(
+        required=False,
+        help_text='Optional JSON object naming the field of columns whose header is not recognised, by header: '
+        '`{"Móvil personal": "phone", "Notas": ""}` ("" ignores a column). Fields: first_name, last_name, email, '
+        "phone, tags, assignee.",
+    )
 
 
 class ImportListCreateApi(APIView):
@@ -180,7 +200,8 @@ class ImportListCreateApi(APIView):
     @extend_schema(
         summary="Import contacts from a CSV file",
         description=(
-            "Multipart upload of `file` and optional `mode` (`add`, `update`, `add_and_update` — the default). "
+            "Multipart upload of `file`, optional `mode` (`add`, `update`, `add_and_update` — the default) and "
+            "optional `mapping` (JSON, header → field, for columns whose header is not recognised). "
             "Columns by header name: `first_name` (required for new contacts), `last_name`, `email`, `phone` "
             "(E.164; spaces and dashes are removed), `tags` (comma-separated, merged), `assignee` (member email, "
             "case-insensitive, or user id; empty leaves the assignee unchanged). Common Spanish headers are "
@@ -209,6 +230,7 @@ class ImportListCreateApi(APIView):
             raise ApiError(
                 _("mode must be one of: add, update, add_and_update."), {"mode": [_("Unknown import mode.")]}
             )
+        overrides = _mapping_parse(request.data.get("mapping"))
         try:
             contact_import = contact_import_create(
                 workspace=actor.workspace,
@@ -216,9 +238,11 @@ class ImportListCreateApi(APIView):
                 uploaded_by=actor.user,
                 mode=mode,
                 start=True,
+                mapping_overrides=overrides,
             )
         except CsvFileError as exc:
-            raise ApiError(exc.message, {"file": [exc.message]}) from exc
+            field = "mapping" if isinstance(exc, MappingError) else "file"
+            raise ApiError(exc.message, {field: [exc.message]}) from exc
         contact_import.refresh_from_db()
         data = ImportOutputSerializer(contact_import, context=_context(request, actor)).data
         return Response(data, status=status.HTTP_202_ACCEPTED)

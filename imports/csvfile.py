@@ -80,6 +80,10 @@ class CsvFileError(ValueError):
         self.message = message
 
 
+class MappingError(CsvFileError):
+    """The column mapping given with the upload names a missing header or an unknown field."""
+
+
 @dataclass
 class CsvInspection:
     encoding: str
@@ -109,6 +113,27 @@ def guess_mapping(headers: list[str]) -> list[str]:
             taken.add(name)
         mapping.append(name)
     return mapping
+
+
+def mapping_apply(headers: list[str], mapping: list[str], overrides: dict[str, str]) -> list[str]:
+    """The guessed mapping with some columns set by header name (``{"Móvil": "phone"}``; ""
+    ignores a column). A field given to a column is taken from any guessed one. Raises
+    CsvFileError for a header the file does not have or an unknown field."""
+    result = list(mapping)
+    chosen: set[int] = set()
+    for header, name in overrides.items():
+        name = name or ""
+        if name and name not in CONTACT_FIELDS:
+            raise MappingError(_("Unknown contact field: %(field)s.") % {"field": name})
+        matches = [index for index, value in enumerate(headers) if value == header]
+        if not matches:
+            raise MappingError(_("The file has no column “%(header)s”.") % {"header": header})
+        result[matches[0]] = name
+        chosen.add(matches[0])
+    for index, name in enumerate(result):
+        if index not in chosen and name and any(result[other] == name for other in chosen):
+            result[index] = ""
+    return result
 
 
 def mapping_problem(mapping: list[str]) -> str | None:

@@ -46,6 +46,7 @@ from .csvfile import (
     CsvFileError,
     RecordReader,
     inspect_csv,
+    mapping_apply,
     mapping_problem,
     open_text,
 )
@@ -113,15 +114,18 @@ def contact_import_create(
     uploaded_by_name: str = "",
     mode: str = ImportMode.ADD_AND_UPDATE,
     start: bool = True,
+    mapping_overrides: dict[str, str] | None = None,
 ) -> ContactImport:
     """Check the CSV (raises ``CsvFileError`` with a sentence for the user) and store it.
 
-    With ``start`` (the API) the columns are mapped from the header names and the import is
-    queued; without it (the page) it waits as a draft for the user to confirm the mapping.
+    With ``start`` (the API) the columns are mapped from the header names (and
+    ``mapping_overrides``, header → field) and the import is queued; without it (the page) it waits as a draft for the user to confirm the mapping.
     """
     if mode not in ImportMode.values:
         raise CsvFileError(_("Unknown import mode."))
     inspection = inspect_csv(_binary(uploaded_file), max_rows=max_rows())
+    if mapping_overrides:
+        inspection.mapping = mapping_apply(inspection.headers, inspection.mapping, mapping_overrides)
     if start:
         problem = mapping_problem(inspection.mapping)
         if problem:

@@ -207,3 +207,27 @@ def test_agent_upload_is_refused_before_the_body_is_read(bob_client):
     body = assert_error_shape(bob_client.post("/api/v1/imports", {"file": csv_upload(content)}, format="multipart"), 403)
 
     assert "20 MB" not in body["message"]
+
+
+def test_mapping_names_the_field_of_unrecognised_columns(alice_client, workspace, django_capture_on_commit_callbacks):
+    content = "Persona,Mail,Móvil personal,Notas\nAna,ana@example.com,+52 55 1234 5678,x\n"
+    data = {"file": csv_upload(content), "mapping": '{"Persona": "first_name", "Móvil personal": "phone", "Mail": ""}'}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = alice_client.post("/api/v1/imports", data, format="multipart")
+
+    assert response.status_code == 202
+    contact = Contact.objects.get(workspace=workspace)
+    assert (contact.first_name, contact.email, contact.phone) == ("Ana", "", "+525512345678")
+
+
+@pytest.mark.parametrize(
+    "mapping", ['{"Nope": "email"}', '{"Persona": "password"}', "[1, 2]", "{not json", '{"Persona": 3}']
+)
+def test_bad_mapping_is_400(alice_client, mapping):
+    data = {"file": csv_upload("Persona,email\nAna,ana@example.com\n"), "mapping": mapping}
+
+    body = assert_error_shape(alice_client.post("/api/v1/imports", data, format="multipart"), 400)
+
+    assert list(body["errors"]) == ["mapping"]
+    assert not ContactImport.objects.exists()
