@@ -122,8 +122,10 @@ class Command(BaseCommand):
 
         if settings.REDIS_URL:
             mode, peak_kib, base_kib, export = self._run_with_worker(actor, filters, timeout)
+            base_label = "worker RSS when ready, before the export"
         else:
             mode, peak_kib, base_kib, export = self._run_in_child(actor, filters, timeout)
+            base_label = "peak RSS of this command before forking the child"
 
         elapsed = (export.finished_at - export.started_at).total_seconds()
         self.stdout.write(
@@ -131,7 +133,7 @@ class Command(BaseCommand):
             f"status: {export.status} {export.error or ''}\n"
             f"rows: {export.row_count:,}  file: {export.size / 1e6:.1f} MB\n"
             f"export time (started→finished): {elapsed:.1f} s  → {export.row_count / elapsed:,.0f} rows/s\n"
-            f"worker RSS before the export: {base_kib / 1024:.0f} MiB; peak during it: {peak_kib / 1024:.0f} MiB"
+            f"{base_label}: {base_kib / 1024:.0f} MiB; peak RSS of the process that ran the export: {peak_kib / 1024:.0f} MiB"
         )
         export.file.storage.delete(export.file.name)
         Export.objects.filter(pk=export.pk).update(status=Export.Status.EXPIRED, file="")
