@@ -421,6 +421,8 @@ def exports_sweep_stale(*, now=None) -> dict[str, int]:
                 give_up = _reason(export, REASON_GAVE_UP, attempts=export.attempts)
             elif export.status == Export.Status.QUEUED and export.created_at < now - timedelta(seconds=queued_give_up_seconds()):
                 give_up = _reason(export, REASON_NEVER_STARTED)
+            # What the dead attempt may have left goes now, before a new attempt can publish.
+            _export_files_delete(export)
             if give_up:
                 _export_fail(export_id=export.pk, reason=give_up)
                 counts["failed"] += 1
@@ -438,7 +440,6 @@ def exports_sweep_stale(*, now=None) -> dict[str, int]:
                 counts["requeued"] += 1
                 transaction.on_commit(partial(_enqueue_quietly, export_id=export.pk, task_id=task_id))
         logger.warning("export %s: stale %s export swept (%s)", export.pk, export.status, "failed" if give_up else "requeued")
-        _export_files_delete(export)
     return counts
 
 

@@ -168,6 +168,20 @@ def test_sweep_requeues_a_running_export_whose_worker_died(alice, events, django
     assert export.error == ""
 
 
+@pytest.mark.django_db(transaction=True)
+def test_sweep_requeue_runs_at_once_without_redis_and_keeps_the_new_file(alice, events):
+    """Eager Celery: the requeued export runs as the sweep commits; its file must survive the sweep."""
+    done = request_export(alice)  # transactional: it already ran
+    export = Export.objects.create(
+        workspace=done.workspace, requested_by=alice, filters=done.filters, status=Export.Status.RUNNING,
+        attempts=1, heartbeat_at=timezone.now() - timedelta(minutes=10),
+    )
+    exports_sweep_stale()
+    export.refresh_from_db()
+    assert export.status == Export.Status.SUCCEEDED and export.attempts == 2
+    assert stored_files(export) == [os.path.basename(export.file.name)]
+
+
 def test_sweep_fails_an_export_after_max_attempts(settings, alice, events):
     settings.EXPORT_MAX_ATTEMPTS = 3
     export = request_export(alice)
