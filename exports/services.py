@@ -321,7 +321,10 @@ def _export_attempt(export: Export) -> None:
         size = os.path.getsize(tmp_path)
 
         # Publish: the complete file goes to storage under its final name, then one UPDATE
-        # makes the export succeeded and points it at that file.
+        # makes the export succeeded and points it at that file. A fresh heartbeat first: an
+        # upload to S3-compatible storage may take a while and must not look like a dead worker.
+        if not Export.objects.filter(_owned(export)).update(progress=99, heartbeat_at=timezone.now()):
+            raise ExportSuperseded()
         with open(tmp_path, "rb") as fh:
             published_name = _storage().save(f"{export.folder}{secrets.token_hex(16)}.csv", File(fh))
         finished = timezone.now()
