@@ -1,8 +1,8 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.views import APIView
 
-from crm.pagination import paginate
+from crm.pagination import page_serializer, paginate
 
 from .permissions import request_actor
 from .selectors import member_list
@@ -18,8 +18,19 @@ class UserListApi(APIView):
 
     @extend_schema(
         summary="List workspace members",
+        operation_id="v1_users_list",
         description="Members of the workspace (for the assignee pickers). `status` is online or away.",
-        responses=OutputSerializer(many=True),
+        parameters=[
+            OpenApiParameter("page", int, description="Page number, from 1."),
+            OpenApiParameter("page_size", int, description="Rows per page (at most 100, default 50)."),
+        ],
+        responses={
+            200: page_serializer(OutputSerializer, "UserPage"),
+            400: OpenApiResponse(description='Bad `page` or `page_size`: `{"message", "errors"}`.'),
+            401: OpenApiResponse(description="Missing or bad credentials."),
+            403: OpenApiResponse(description="The user is not a member of any workspace."),
+            429: OpenApiResponse(description="Too many requests with this API token or user."),
+        },
     )
     def get(self, request):
         actor = request_actor(request)

@@ -15,7 +15,7 @@ from accounts.permissions import request_actor
 from accounts.selectors import member_user_get
 from accounts.throttling import ApiTokenRateThrottle
 from crm.api import ApiError
-from crm.pagination import paginate
+from crm.pagination import page_serializer, paginate
 
 from . import services
 from .models import Contact
@@ -120,6 +120,7 @@ class ContactListApi(APIView):
 
     @extend_schema(
         summary="Search contacts",
+        operation_id="v1_contacts_list",
         description=(
             "Contacts of the workspace whose name, email or phone contains `search` "
             "(case-insensitive) or whose id equals it. Without `search`, every contact. "
@@ -130,7 +131,7 @@ class ContactListApi(APIView):
             OpenApiParameter("page", int, description="Page number, from 1."),
             OpenApiParameter("page_size", int, description="Rows per page (at most 100, default 50)."),
         ],
-        responses={200: ContactSerializer(many=True), **ERROR_RESPONSES},
+        responses={200: page_serializer(ContactSerializer, "ContactPage"), **ERROR_RESPONSES},
     )
     def get(self, request):
         actor = request_actor(request)

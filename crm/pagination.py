@@ -50,3 +50,33 @@ def paginate(request, rows, serializer_class, *, context=None) -> Response:
             "results": data,
         }
     )
+
+
+_PAGE_SERIALIZERS: dict[str, type] = {}
+
+
+def page_serializer(item_serializer, name: str):
+    """The schema of ``paginate``'s answer for drf-spectacular, e.g.
+    ``responses={200: page_serializer(ContactSerializer, "ContactPage")}``.
+
+    ``name`` is the component name; one class per name, so two views listing the same rows
+    share one component instead of colliding.
+    """
+    from rest_framework import serializers
+
+    if name not in _PAGE_SERIALIZERS:
+        item = item_serializer if isinstance(item_serializer, type) else type(item_serializer)
+        _PAGE_SERIALIZERS[name] = type(
+            name,
+            (serializers.Serializer,),
+            {
+                "__doc__": "A page of rows: `next`/`previous` are absolute URLs or null.",
+                "count": serializers.IntegerField(help_text="Rows in all pages."),
+                "page": serializers.IntegerField(),
+                "page_size": serializers.IntegerField(),
+                "next": serializers.URLField(allow_null=True),
+                "previous": serializers.URLField(allow_null=True),
+                "results": item(many=True),
+            },
+        )
+    return _PAGE_SERIALIZERS[name]

@@ -198,6 +198,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Two choice fields named "mode" (Data Import, the workflows' assign_to step): one name each.
+    "ENUM_NAME_OVERRIDES": {
+        "ImportModeEnum": "imports.models.ImportMode.values",
+        "AssignModeEnum": "workflows.steps.ASSIGN_MODES",
+    },
 }
 
 # Production hardening (active when DEBUG is off; see docs/security.md).

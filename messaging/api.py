@@ -18,7 +18,7 @@ from accounts.throttling import ApiTokenRateThrottle
 from contacts.models import Conversation
 from contacts.serializers import UserRefSerializer
 from crm.api import ApiError
-from crm.pagination import paginate
+from crm.pagination import page_serializer, paginate
 
 from . import selectors, services
 
@@ -116,6 +116,7 @@ class ConversationListApi(APIView):
 
     @extend_schema(
         summary="List conversations",
+        operation_id="v1_conversations_list",
         description=(
             "Conversations of the workspace, newest activity first (closed ones: newest closed "
             "first). Agents see the conversations of their own contacts and of unassigned contacts, "
@@ -135,7 +136,7 @@ class ConversationListApi(APIView):
             ),
             *PAGINATION_PARAMETERS,
         ],
-        responses={200: ConversationOutputSerializer(many=True), **ERROR_RESPONSES},
+        responses={200: page_serializer(ConversationOutputSerializer, "ConversationPage"), **ERROR_RESPONSES},
     )
     def get(self, request):
         actor, scope = _actor_scope(request)
@@ -214,6 +215,7 @@ class ConversationMessagesApi(APIView):
 
     @extend_schema(
         summary="List a conversation's messages",
+        operation_id="v1_conversations_messages_list",
         description=(
             "Messages of the conversation, oldest first. With `after`, only messages with a larger "
             "id (the Messages page polls with the id of the last message it shows). Paginated."
@@ -223,7 +225,7 @@ class ConversationMessagesApi(APIView):
             OpenApiParameter("after", OpenApiTypes.INT, description="Only messages whose id is greater than this."),
             *PAGINATION_PARAMETERS,
         ],
-        responses={200: MessageOutputSerializer(many=True), **ERROR_RESPONSES, **NOT_FOUND},
+        responses={200: page_serializer(MessageOutputSerializer, "MessagePage"), **ERROR_RESPONSES, **NOT_FOUND},
     )
     def get(self, request, conversation_id):
         actor, conversation = _conversation_or_404(request, conversation_id)
