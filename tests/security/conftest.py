@@ -65,7 +65,7 @@ class Objects:
             "channel_id": self.channel.pk,
             "integration_id": self.bot.pk,
             "token_id": self.api_token.pk,
-            "key": "round_robin",
+            "key": "sales_auto_assign",
         }
 
 
@@ -77,10 +77,11 @@ def seed_workspace(workspace, owner, *, name_prefix="") -> Objects:
         ContactFactory(workspace=workspace, first_name=f"{name_prefix}Beto"),
         ContactFactory(workspace=workspace, first_name=f"{name_prefix}Carla"),
     ]
-    contact_assign(contact=contacts[0], assignee=owner, source=AssignmentSource.API)
+    # The conversation used in URLs is an unassigned contact's, which agents see too.
     conversation, _ = conversation_open(contact=contacts[0])
     message_create(conversation=conversation, direction="in", text="Hola")
     conversation_open(contact=contacts[1])
+    contact_assign(contact=contacts[1], assignee=owner, source=AssignmentSource.API)
     workflow = workflow_create(
         workspace=workspace, name="Round robin", steps=[{"type": "add_tag", "tag": "vip"}], created_by=owner
     )
@@ -88,7 +89,9 @@ def seed_workspace(workspace, owner, *, name_prefix="") -> Objects:
     export = export_request(actor=Actor.for_membership(membership), filters={"period": "last_30_days"})
     contact_import = contact_import_create(
         workspace=workspace,
-        uploaded_file=SimpleUploadedFile("c.csv", b"first_name,email\nDora,dora@cliente.mx\n", "text/csv"),
+        uploaded_file=SimpleUploadedFile(
+            "c.csv", b"first_name,email\nDora,dora@cliente.mx\n,not-an-email\n", "text/csv"
+        ),
         uploaded_by=owner,
     )
     channel, channel_secret = channel_create(workspace=workspace, name="Web chat")
@@ -103,11 +106,14 @@ def seed_workspace(workspace, owner, *, name_prefix="") -> Objects:
 
 
 @pytest.fixture
-def acme(workspace, alice, bob, dave, erin) -> Objects:
-    return seed_workspace(workspace, alice)
+def acme(workspace, alice, bob, dave, erin, django_capture_on_commit_callbacks) -> Objects:
+    # The export and the import run (eagerly) when their transaction commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        return seed_workspace(workspace, alice)
 
 
 @pytest.fixture
-def globex(other_workspace, charlie) -> Objects:
-    return seed_workspace(other_workspace, charlie, name_prefix="G")
+def globex(other_workspace, charlie, django_capture_on_commit_callbacks) -> Objects:
+    with django_capture_on_commit_callbacks(execute=True):
+        return seed_workspace(other_workspace, charlie, name_prefix="G")
 

@@ -1,0 +1,365 @@
+"""Every route × every persona, with the expected status in ONE table.
+
+The test walks the URL configuration (``get_resolver``), so a new route without an entry in
+``MATRIX`` (or an explicit reason in ``SKIPPED``) fails ``test_every_route_is_in_the_matrix``.
+
+Personas: anonymous, Charlie (owner of another workspace), Bob (agent), Erin (manager with
+``restrict_data_export``), Dave (manager), Alice (owner), and a workspace API token. Path ids
+are always the ids of Alice's workspace's objects, so Charlie's column is the tenancy check:
+objects of another workspace answer 404, lists answer his own (empty or separate) data.
+``test_other_workspace_objects_are_404`` then sends Alice and her workspace's token to every
+object URL of Charlie's workspace.
+
+Each request runs in a savepoint that is rolled back, so a DELETE or a POST that changes
+something does not change what the next persona sees.
+"""
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from rest_framework.test import APIClient
+
+PERSONAS = ("anon", "charlie", "bob", "erin", "dave", "alice", "token")
+
+
+def row(anon, charlie, bob, erin, dave, alice, token) -> dict[str, int]:
+    return dict(zip(PERSONAS, (anon, charlie, bob, erin, dave, alice, token), strict=True))
+
+
+# Pages (session login). Anonymous users and API tokens (no session) go to the login page.
+PAGE = row(302, 200, 200, 200, 200, 200, 302)
+PAGE_OBJECT = row(302, 404, 200, 200, 200, 200, 302)
+PAGE_ADMIN = row(302, 200, 403, 200, 200, 200, 302)
+PAGE_ADMIN_OBJECT = row(302, 404, 403, 200, 200, 200, 302)
+PAGE_ADMIN_POST = row(302, 302, 403, 302, 302, 302, 302)
+PAGE_ADMIN_OBJECT_POST = row(302, 404, 403, 302, 302, 302, 302)
+PAGE_OBJECT_POST = row(302, 404, 302, 302, 302, 302, 302)
+PAGE_EXPORT = row(302, 200, 403, 403, 200, 200, 302)
+# JSON API. Tokens act as an unrestricted manager.
+API = row(401, 200, 200, 200, 200, 200, 200)
+API_OBJECT = row(401, 404, 200, 200, 200, 200, 200)
+API_ADMIN = row(401, 200, 403, 200, 200, 200, 200)
+API_ADMIN_OBJECT = row(401, 404, 403, 200, 200, 200, 200)
+API_EXPORT = row(401, 200, 403, 403, 200, 200, 200)
+API_EXPORT_OBJECT = row(401, 404, 403, 403, 200, 200, 200)
+
+
+def with_status(base: dict, status: int) -> dict:
+    """``base`` with its success status (200) replaced, e.g. 201 for a create."""
+    return {persona: status if code == 200 else code for persona, code in base.items()}
+
+
+@dataclass
+class Case:
+    method: str
+    expect: dict
+    data: object = None  # a dict, or a callable(ids) -> dict
+    format: str = "json"
+    note: str = ""
+    kwargs: dict = field(default_factory=dict)
+
+
+def _csv(_ids):
+    return {"file": SimpleUploadedFile("contacts.csv", b"first_name,email\nEva,eva@cliente.mx\n", "text/csv")}
+
+
+WORKFLOW_FORM = {"name": "Tag", "trigger": "conversation_opened", "steps": '[{"type": "add_tag", "tag": "x"}]'}
+
+# route name -> the requests to make. Names without a namespace are the JSON API's.
+MATRIX: dict[str, list[Case]] = {
+    "home": [Case("GET", row(302, 302, 302, 302, 302, 302, 302), note="redirects to login or the report")],
+    # --- accounts ---
+    "accounts:login": [
+        Case("GET", row(200, 302, 302, 302, 302, 302, 200), note="signed-in users are sent on"),
+        Case("POST", row(200, 302, 302, 302, 302, 302, 200), data={"username": "alice@acme.example", "password": "wrong"},
+             format="form", note="a wrong password shows the form again"),
+        Case("PUT", row(200, 302, 302, 302, 302, 302, 200), format="form", note="FormView treats PUT as POST"),
+    ],
+    "accounts:logout": [
+        Case("GET", row(200, 200, 200, 200, 200, 200, 200), note="a confirmation form"),
+        Case("POST", row(302, 302, 302, 302, 302, 302, 302)),
+    ],
+    "accounts:workspace-switch": [
+        Case("POST", row(302, 404, 302, 302, 302, 302, 302), data=lambda ids: {"workspace": ids["workspace_id"]},
+             format="form", note="Charlie is no member of Alice's workspace"),
+    ],
+    "accounts:settings-general": [
+        Case("GET", PAGE_ADMIN),
+        Case("POST", PAGE_ADMIN_POST, data={"name": "Acme", "timezone": "America/Mexico_City", "language": "es"},
+             format="form"),
+    ],
+    "api-users": [Case("GET", API)],
+    # --- contacts (Developer API) ---
+    "api-contacts": [
+        Case("GET", API),
+        Case("POST", with_status(API, 201), data={"first_name": "Zoe", "email": "zoe@cliente.mx"}),
+    ],
+    "api-contact": [
+        Case("GET", API_OBJECT),
+        Case("PATCH", API_OBJECT, data={"last_name": "Ruiz"}),
+    ],
+    "api-contact-tags": [
+        Case("POST", API_OBJECT, data={"tags": ["vip"]}),
+        Case("DELETE", API_OBJECT, data={"tags": ["vip"]}),
+    ],
+    "api-contact-assignee": [Case("POST", API_OBJECT, data={"assignee": None})],
+    "api-contact-messages": [Case("POST", with_status(API_OBJECT, 201), data={"text": "Hola"})],
+    # --- reports ---
+    "reports:index": [Case("GET", PAGE)],
+    "reports:assignments": [Case("GET", PAGE)],
+    "api-report-assignments-summary": [Case("GET", API)],
+    "api-report-assignments-timeseries": [Case("GET", API)],
+    "api-report-assignments-log": [Case("GET", API)],
+    # --- exports ---
+    "exports:data-export": [
+        Case("GET", PAGE_EXPORT),
+        Case("POST", with_status(PAGE_EXPORT, 302), data={"period": "last_7_days"}, format="form"),
+    ],
+    "api-exports": [
+        Case("GET", API_EXPORT),
+        Case("POST", with_status(API_EXPORT, 202), data={"kind": "assignments", "filters": {"period": "last_7_days"}}),
+    ],
+    "api-export-detail": [Case("GET", API_EXPORT_OBJECT)],
+    "api-export-download": [Case("GET", API_EXPORT_OBJECT)],
+    # --- integrations ---
+    "integrations:developer-api": [
+        Case("GET", PAGE_ADMIN),
+        Case("POST", PAGE_ADMIN_POST, data={"name": "CI"}, format="form"),
+    ],
+    "integrations:api-token-revoke": [Case("POST", PAGE_ADMIN_OBJECT_POST)],
+    "integrations:integrations": [Case("GET", PAGE_ADMIN)],
+    "integrations:channel-create": [Case("POST", PAGE_ADMIN_POST, data={"channel-name": "Web 2"}, format="form")],
+    "integrations:channel-rotate": [Case("POST", PAGE_ADMIN_OBJECT_POST)],
+    "integrations:dialogflow-create": [Case("POST", PAGE_ADMIN_POST, data={"dialogflow-name": "Bot 2"}, format="form")],
+    "integrations:dialogflow-rotate": [Case("POST", PAGE_ADMIN_OBJECT_POST)],
+    "api-zapier-assign": [
+        Case("POST", row(401, 403, 403, 403, 403, 403, 200), data=lambda ids: {"contact": ids["identifier"], "assignee": None},
+             note="Bearer token only"),
+    ],
+    # The webhooks authenticate with their own secret only: no app credential opens them
+    # (tests/integrations/ covers the right secrets).
+    "api-dialogflow-webhook": [Case("POST", row(401, 401, 401, 401, 401, 401, 401), data={"queryResult": {"action": "unassign"}})],
+    "api-channel-inbound": [Case("POST", row(401, 401, 401, 401, 401, 401, 401), data={"contact": {"phone": "+5215500000000"}, "text": "Hola"})],
+    # --- workflows ---
+    "workflows:list": [Case("GET", PAGE_ADMIN)],
+    "workflows:create": [Case("GET", PAGE_ADMIN), Case("POST", PAGE_ADMIN_POST, data=WORKFLOW_FORM, format="form")],
+    "workflows:template": [Case("POST", PAGE_ADMIN_POST, note="a template key is no tenant object")],
+    "workflows:edit": [
+        Case("GET", PAGE_ADMIN_OBJECT),
+        Case("POST", PAGE_ADMIN_OBJECT_POST, data=WORKFLOW_FORM, format="form"),
+    ],
+    "workflows:toggle": [Case("POST", PAGE_ADMIN_OBJECT_POST)],
+    "workflows:delete": [Case("GET", PAGE_ADMIN_OBJECT), Case("POST", PAGE_ADMIN_OBJECT_POST)],
+    "api-workflows": [
+        Case("GET", API_ADMIN),
+        Case("POST", with_status(API_ADMIN, 201), data={"name": "Tag", "steps": [{"type": "add_tag", "tag": "x"}]}),
+    ],
+    "api-workflow": [
+        Case("GET", API_ADMIN_OBJECT),
+        Case("PUT", API_ADMIN_OBJECT, data={"name": "Tag", "enabled": False, "trigger": "conversation_opened",
+                                            "steps": [{"type": "add_tag", "tag": "y"}]}),
+        Case("PATCH", API_ADMIN_OBJECT, data={"name": "Renamed"}),
+        Case("DELETE", with_status(API_ADMIN_OBJECT, 204)),
+    ],
+    # --- messaging ---
+    "messaging:inbox": [Case("GET", PAGE)],
+    "messaging:conversation": [Case("GET", PAGE_OBJECT)],
+    "messaging:reply": [Case("POST", PAGE_OBJECT_POST, data={"text": "Hola"}, format="form")],
+    "messaging:assign": [Case("POST", PAGE_OBJECT_POST, data={"assignee": "none"}, format="form")],
+    "messaging:close": [Case("POST", PAGE_OBJECT_POST, data={"note": "Listo"}, format="form")],
+    "messaging:bot": [Case("POST", PAGE_OBJECT_POST, data={"paused": "1"}, format="form")],
+    "messaging:contacts": [Case("GET", PAGE)],
+    "api-conversations": [Case("GET", API)],
+    "api-conversation-close": [Case("POST", API_OBJECT, data={"note": "Listo"})],
+    "api-conversation-messages": [Case("GET", API_OBJECT)],
+    # --- imports ---
+    "imports:data-import": [Case("GET", PAGE_ADMIN), Case("POST", PAGE_ADMIN_POST, data=_csv, format="multipart")],
+    "imports:data-import-detail": [Case("GET", PAGE_ADMIN_OBJECT)],
+    "contact-import-list": [Case("GET", API_ADMIN), Case("POST", with_status(API_ADMIN, 202), data=_csv, format="multipart")],
+    "contact-import-detail": [Case("GET", API_ADMIN_OBJECT)],
+    "contact-import-error-rows": [Case("GET", API_ADMIN_OBJECT)],
+}
+
+# Routes deliberately outside the matrix, each with the reason.
+SKIPPED = {
+    "admin:*": "Django admin: staff users only (is_staff); no persona is staff. test_admin_refuses_personas covers it.",
+    "api-schema": "The OpenAPI schema is public by design (SERVE_PERMISSIONS AllowAny); it holds no data.",
+    "api-docs": "Swagger UI served from the app; public like the schema, no data.",
+}
+# Unnamed routes Django's admin adds (redirects inside /admin/), skipped with the admin.
+ADMIN_PREFIX = "admin/"
+
+
+def _routes():
+    """``(name, pattern)`` of every route, recursively; admin routes are reported as ``admin:*``."""
+    found = []
+
+    def walk(resolver, prefix, namespace):
+        for pattern in resolver.url_patterns:
+            if isinstance(pattern, URLResolver):
+                ns = namespace
+                if pattern.namespace:
+                    ns = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+                walk(pattern, prefix + str(pattern.pattern), ns)
+            elif isinstance(pattern, URLPattern):
+                route = prefix + str(pattern.pattern)
+                if route.startswith(ADMIN_PREFIX):
+                    found.append(("admin:*", route))
+                    continue
+                name = f"{namespace}:{pattern.name}" if namespace and pattern.name else pattern.name
+                found.append((name or f"<unnamed {route}>", route))
+
+    walk(get_resolver(), "", None)
+    return found
+
+
+def test_every_route_is_in_the_matrix():
+    names = {name for name, _ in _routes()}
+    missing = sorted(names - set(MATRIX) - set(SKIPPED))
+    assert not missing, f"routes without an entry in MATRIX (or a reason in SKIPPED): {missing}"
+    stale = sorted(set(MATRIX) - names)
+    assert not stale, f"MATRIX entries for routes that no longer exist: {stale}"
+    overlap = sorted(set(MATRIX) & set(SKIPPED))
+    assert not overlap, overlap
+
+
+def test_every_api_method_is_in_the_matrix():
+    """An API view that gains a method (say DELETE) needs a row for it too."""
+    missing = []
+    for name, _route in _routes():
+        if name not in MATRIX:
+            continue
+        view_class = getattr(_resolve_callback(name), "view_class", None)
+        if view_class is None or not hasattr(view_class, "http_method_names"):
+            continue
+        methods = {m.upper() for m in view_class.http_method_names if hasattr(view_class, m) and m not in ("options", "head")}
+        methods -= {"OPTIONS", "HEAD"}
+        listed = {case.method for case in MATRIX[name]}
+        if methods - listed:
+            missing.append(f"{name}: {sorted(methods - listed)}")
+    assert not missing, missing
+
+
+def _resolve_callback(name):
+    for pattern_name, route in _routes():
+        if pattern_name == name:
+            match = get_resolver().resolve("/" + _fill(route))
+            return match.func
+    raise KeyError(name)
+
+
+def _fill(route: str) -> str:
+    import re
+
+    return re.sub(r"<(?:\w+:)?(\w+)>", "1", route)
+
+
+def _client(persona, users, token):
+    client = APIClient()
+    if persona == "token":
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    elif persona != "anon":
+        client.force_login(users[persona])
+    return client
+
+
+def _url(name, ids):
+    from django.urls import get_resolver as resolver
+
+    # reverse() needs exactly the kwargs of the route: take them from the pattern.
+    for pattern_name, route in _routes():
+        if pattern_name == name:
+            import re
+
+            kwargs = {kw: ids[kw] for kw in re.findall(r"<(?:\w+:)?(\w+)>", route)}
+            return reverse(name, kwargs=kwargs or None)
+    raise KeyError(name, resolver)
+
+
+def _send(client, case: Case, url: str, ids: dict):
+    data = case.data(ids) if callable(case.data) else case.data
+    method = getattr(client, case.method.lower())
+    with transaction.atomic():
+        if case.format == "json":
+            response = method(url, data, format="json") if data is not None else method(url)
+        elif case.format == "multipart":
+            response = method(url, data, format="multipart")
+        else:
+            response = method(url, data or {})
+        transaction.set_rollback(True)
+    return response
+
+
+def _check_shape(name, url, response, persona) -> str | None:
+    """API 4xx are ``{"message", "errors"}``; anonymous page requests go to the login page."""
+    if url.startswith("/api/") and 400 <= response.status_code < 500:
+        try:
+            body = response.json()
+        except ValueError:
+            return f"{name} {persona}: {response.status_code} is not JSON"
+        if set(body) != {"message", "errors"} or not body["message"]:
+            return f"{name} {persona}: {response.status_code} body {body}"
+    if not url.startswith("/api/") and persona in ("anon", "token") and response.status_code == 302:
+        location = response["Location"]
+        if name not in ("home", "accounts:logout") and not location.startswith("/accounts/login/"):
+            return f"{name} {persona}: redirects to {location}, not the login page"
+    return None
+
+
+@pytest.fixture
+def users(alice, bob, charlie, dave, erin):
+    return {"alice": alice, "bob": bob, "charlie": charlie, "dave": dave, "erin": erin}
+
+
+def _ids(objects):
+    return {**objects.ids(), "workspace_id": objects.workspace.pk}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_matrix(persona, acme, globex, users):
+    ids = _ids(acme)
+    mismatches = []
+    for name, cases in MATRIX.items():
+        url = _url(name, ids)
+        for case in cases:
+            # A fresh client per request: the logout case must not log the next ones out.
+            response = _send(_client(persona, users, acme.token), case, url, ids)
+            expected = case.expect[persona]
+            if response.status_code != expected:
+                mismatches.append(f"{case.method} {name} ({url}): {response.status_code}, expected {expected}")
+            problem = _check_shape(name, url, response, persona)
+            if problem:
+                mismatches.append(problem)
+    assert not mismatches, f"{persona}:\n" + "\n".join(mismatches)
+
+
+TENANT_FREE = {"home", "accounts:login", "accounts:logout", "workflows:template"}
+
+
+@pytest.mark.parametrize("persona", ["alice", "token"])
+def test_other_workspace_objects_are_404(persona, acme, globex, users):
+    """Alice and her workspace's token, on every URL naming an object of Charlie's workspace."""
+    ids = _ids(globex)
+    mismatches = []
+    for name, cases in MATRIX.items():
+        url = _url(name, ids)
+        if name in TENANT_FREE or url == _url(name, _ids(acme)):
+            continue  # no object id in this URL
+        for case in cases:
+            if case.expect[persona] in (302, 401, 403):
+                continue  # refused before any object is looked up (page for a token, wrong role, webhook)
+            response = _send(_client(persona, users, acme.token), case, url, ids)
+            if response.status_code != 404:
+                mismatches.append(f"{case.method} {name} ({url}): {response.status_code}")
+    assert not mismatches, "\n".join(mismatches)
+
+
+@pytest.mark.parametrize("persona", ["alice", "bob", "charlie"])
+def test_admin_refuses_personas(persona, users):
+    """No persona is staff: the admin sends every one of them to its own login page."""
+    client = _client(persona, users, None)
+    response = client.get("/admin/")
+    assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
