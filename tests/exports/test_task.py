@@ -54,16 +54,15 @@ def test_a_task_failing_mid_way_publishes_nothing_and_ends_failed(
 ):
     # given: the rows stop coming after two batches (e.g. the database went away)
     settings.EXPORT_BATCH_SIZE = 500
-    real_rows = services.event_csv_rows
-    calls = {"n": 0}
+    real_batches = services.export_event_batches
 
-    def failing_rows(batch, tz):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise ConnectionError("database connection lost")
-        return real_rows(batch, tz)
+    def failing_batches(events, **kwargs):
+        for number, batch in enumerate(real_batches(events, **kwargs), start=1):
+            if number == 3:
+                raise ConnectionError("database connection lost")
+            yield batch
 
-    monkeypatch.setattr(services, "event_csv_rows", failing_rows)
+    monkeypatch.setattr(services, "export_event_batches", failing_batches)
     # when
     export = request_export(alice, django_capture_on_commit_callbacks)
     # then
@@ -238,13 +237,14 @@ def test_progress_is_reported_while_running(settings, monkeypatch, alice, events
     settings.EXPORT_BATCH_SIZE = 500
     settings.EXPORT_PROGRESS_SECONDS = 0
     seen = []
-    real_rows = services.event_csv_rows
+    real_batches = services.export_event_batches
 
-    def watching_rows(batch, tz):
-        seen.append(Export.objects.values_list("status", "progress").get())
-        return real_rows(batch, tz)
+    def watching_batches(events, **kwargs):
+        for batch in real_batches(events, **kwargs):
+            seen.append(Export.objects.values_list("status", "progress").get())
+            yield batch
 
-    monkeypatch.setattr(services, "event_csv_rows", watching_rows)
+    monkeypatch.setattr(services, "export_event_batches", watching_batches)
     export = request_export(alice, django_capture_on_commit_callbacks)
     assert export.status == Export.Status.SUCCEEDED and export.progress == 100
     progress = [p for status, p in seen]
