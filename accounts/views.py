@@ -1,11 +1,13 @@
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.forms import AuthenticationForm
-from django.core.exceptions import ValidationError
 from django.contrib.auth import logout
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -52,9 +54,20 @@ def logout_view(request):
 @require_POST
 @workspace_member_required
 def workspace_switch(request):
-    membership = get_object_or_404(Membership, user=request.user, workspace_id=request.POST.get("workspace"))
+    raw = request.POST.get("workspace", "")
+    # A malformed id is an unknown workspace (404), not a server error.
+    membership = (
+        Membership.objects.filter(user=request.user, workspace_id=int(raw)).first()
+        if raw.isdigit() and len(raw) < 19 else None
+    )
+    if membership is None:
+        raise Http404("not a member of that workspace")
     request.session[SESSION_WORKSPACE_KEY] = membership.workspace_id
-    return redirect(request.POST.get("next") or "home")
+    # Only back to a page of this site: ``next`` must not send the user elsewhere (open redirect).
+    next_url = request.POST.get("next", "")
+    if next_url and url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        return redirect(next_url)
+    return redirect("home")
 
 
 @workspace_member_required(admin=True)
