@@ -3,6 +3,7 @@ live_server. Skipped, with the reason, where /usr/bin/chromium is not installed 
 installs it)."""
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,34 @@ def allow_orm_beside_playwright(monkeypatch):
 
 
 @pytest.fixture
-def chromium(allow_orm_beside_playwright):
+def one_request_at_a_time_on_sqlite(monkeypatch):
+    """On an in-memory SQLite test database the live server's request threads share ONE
+    connection (Django docs, LiveServerTestCase: "prevent simultaneous database queries via
+    this shared connection"). The page loads its three report requests in parallel, and two
+    queries at once on that connection can deadlock (SQLite calls back into Python for the
+    timezone functions). So requests are served one at a time there; PostgreSQL runs them
+    concurrently, as in production."""
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.db import connection
+
+    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
+        return
+    lock = threading.RLock()
+    serve = WSGIHandler.__call__
+
+    def serve_one_at_a_time(self, environ, start_response):
+        with lock:
+            response = serve(self, environ, start_response)
+            # Django closes the DB work of a response when it is closed; read it inside the lock.
+            body = b"".join(response)
+            response.close()
+        return [body]
+
+    monkeypatch.setattr(WSGIHandler, "__call__", serve_one_at_a_time)
+
+
+@pytest.fixture
+def chromium(allow_orm_beside_playwright, one_request_at_a_time_on_sqlite):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -56,10 +56,11 @@ def test_report_states_in_the_browser(live_server, chromium, busy_workspace, art
     log_in(page, base, "owner@busy.example")
     page.wait_for_function("() => document.querySelector('#metrics-body .skeleton') !== null")
     assert page.get_attribute("#metrics-body", "aria-busy") == "true"
-    page.wait_for_function("() => document.getElementById('log-body').getAttribute('aria-busy') === 'false'")
+    page.wait_for_function("""() => ['bar', 'log'].every(
+        (name) => document.getElementById(name + '-body').getAttribute('aria-busy') === 'false')""")
+    assert page.get_attribute("#metrics-body", "aria-busy") == "true"
 
     # An error in one component: the others stay; the message says what went wrong; retry works.
-    page.wait_for_function("() => true")
     assert held, "the summary request was held"
     held[0].fulfill(status=400, content_type="application/json",
                     body='{"message": "Algo salió mal con el período.", "errors": {"period": ["No válido."]}}')
