@@ -61,6 +61,9 @@ def one_request_at_a_time_on_sqlite(monkeypatch):
 
 @pytest.fixture
 def chromium(allow_orm_beside_playwright, one_request_at_a_time_on_sqlite):
+    """Chromium for one test. Request the fixtures that write data BEFORE this one: database
+    work done while Playwright's loop runs gets a connection of its own that nothing closes
+    (PostgreSQL then refuses to drop the test database at the end of the session)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -91,7 +91,7 @@ def demo_workspace(db):
     return workspace, contact
 
 
-def test_assignments_report_in_the_browser(live_server, chromium, demo_workspace, artifacts_dir):
+def test_assignments_report_in_the_browser(demo_workspace, live_server, chromium, artifacts_dir):
     workspace, markup_contact = demo_workspace
     context = chromium.new_context(viewport={"width": 1280, "height": 900}, reduced_motion="reduce", locale="es-MX")
     page = context.new_page()

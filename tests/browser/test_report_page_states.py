@@ -44,7 +44,7 @@ def log_in(page, base_url, email):
     page.wait_for_url("**/reports/assignments/")
 
 
-def test_report_states_in_the_browser(live_server, chromium, busy_workspace, artifacts_dir):
+def test_report_states_in_the_browser(busy_workspace, live_server, chromium, artifacts_dir):
     workspace, owner, agent = busy_workspace
     context = chromium.new_context(viewport={"width": 1280, "height": 900}, reduced_motion="reduce")
     page = context.new_page()
