@@ -253,6 +253,7 @@
 
   function renderChips() {
     periodButton.querySelector(".period-label").textContent = periodText();
+    intervalSelect.value = ["hour", "day", "week", "month"].includes(state.interval) ? state.interval : "";
     chips.replaceChildren();
     let any = false;
     cfg.filters.forEach((filter) => {
@@ -275,6 +276,10 @@
     clearAll.hidden = !any && isDefault;
   }
   clearAll.addEventListener("click", () => navigate(emptyState()));
+
+  // "Agrupar por": the bar chart's bucket (hour / day / week / month); empty = the API's choice.
+  const intervalSelect = document.getElementById("interval-select");
+  intervalSelect.addEventListener("change", () => navigate(withChanges({ interval: intervalSelect.value })));
 
   // The editor of one filter: a draft of its values, applied with "Aplicar".
   function openEditor(param, trigger) {
@@ -608,7 +613,7 @@
   }
   function narrowToBucket(bucket, interval, range, source) {
     const days = bucketDays(bucket.start, interval, range);
-    const changes = { period: "", start: days.start, end: days.end };
+    const changes = { period: "", start: days.start, end: days.end, interval: "" };
     if (source) changes.source = [source];
     navigate(withChanges(changes));
   }

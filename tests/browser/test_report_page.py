@@ -134,6 +134,14 @@ def test_assignments_report_in_the_browser(demo_workspace, live_server, chromium
     assert month["barBuckets"] == 30  # one bar per day
     assert {"user", "workflow"} <= set(month["cards"])
 
+    # "Agrupar por" semana: fewer, wider bars with the same total; back to automatic (days).
+    page.select_option("#interval-select", "week")
+    weekly = wait_for_query(page, "q.get('interval') === 'week'")
+    assert_consistent(weekly)
+    assert weekly["total"] == month["total"] and 5 <= weekly["barBuckets"] <= 6
+    page.select_option("#interval-select", "")
+    wait_for_query(page, "!q.has('interval')")
+
     # Add a Fuente filter with two values: the numbers are the sum of those two sources.
     page.click("#add-filter-button")
     page.click("#add-filter-menu [data-filter=source]")
