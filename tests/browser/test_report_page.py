@@ -142,6 +142,17 @@ def test_assignments_report_in_the_browser(demo_workspace, live_server, chromium
     page.select_option("#interval-select", "")
     wait_for_query(page, "!q.has('interval')")
 
+    # One fixed Okabe–Ito colour per source, the same in both charts.
+    colours = page.evaluate("""() => {
+      const bar = Chart.getChart('bar-chart'), pie = Chart.getChart('pie-chart');
+      const sources = [...document.querySelectorAll('#pie-body .legend-item')].map((b) => b.dataset.source);
+      return {bar: Object.fromEntries(bar.data.datasets.map((d) => [d.source, d.backgroundColor.toUpperCase()])),
+              pie: Object.fromEntries(sources.map((s, i) => [s, pie.data.datasets[0].backgroundColor[i].toUpperCase()]))};
+    }""")
+    assert colours["bar"] == colours["pie"]
+    assert {k: colours["bar"][k] for k in ("api", "workflow", "user")} == {
+        "api": "#0072B2", "workflow": "#E69F00", "user": "#CC79A7"}
+
     # Add a Fuente filter with two values: the numbers are the sum of those two sources.
     page.click("#add-filter-button")
     page.click("#add-filter-menu [data-filter=source]")
@@ -175,6 +186,8 @@ def test_assignments_report_in_the_browser(demo_workspace, live_server, chromium
     assert workflow["total"] == month["cards"]["workflow"]
     assert workflow["logSources"] == ["workflow"]
     assert workflow["params"]["period"] == ["last_30_days"]
+    # Asignado por applies only to source Usuario: "-" everywhere here.
+    assert set(page.locator("#log-body tbody td:last-child").all_inner_texts()) == {"-"}
 
     # Drill down from a bar segment: that source and that day.
     counts = page.evaluate("Chart.getChart('bar-chart').data.datasets[0].data")
@@ -191,6 +204,12 @@ def test_assignments_report_in_the_browser(demo_workspace, live_server, chromium
     page.click("#clear-all")
     cleared = wait_for_query(page, "q.get('period') === 'last_7_days' && !q.has('source')")
     assert cleared["total"] == week["total"]
+
+    # A metric card narrows to its source too.
+    page.click("#metrics-body [data-source=user]")
+    by_card = wait_for_query(page, "q.getAll('source').join() === 'user'")
+    assert by_card["total"] == week["cards"]["user"]
+    assert by_card["logSources"] == ["user"]
 
     # Contact names are data, shown as text.
     page.goto(f"{live_server.url}/reports/assignments/?contact={markup_contact.pk}")
