@@ -117,6 +117,7 @@
   let state = Object.assign(emptyState(), cfg.state);
 
   function navigate(next) {
+    if (queryString(next) === queryString(state)) return; // nothing changed: no history entry
     const onlyPage = filtersKey(next) === filtersKey(state);
     state = next;
     const qs = queryString(state);
@@ -290,7 +291,7 @@
     const apply = () => {
       closePopovers(false);
       navigate(withChanges({ [param]: draft.slice() }));
-      periodButton.focus();
+      addButton.focus();
     };
     if (param === "source") body.append(checkList(param, cfg.sources.map((s) => ({ value: s.value, label: s.label })), draft, false));
     else if (param === "assignee") body.append(checkList(param, [{ value: "none", label: S.unassigned }].concat(memberOptions()), draft, true));
