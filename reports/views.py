@@ -12,6 +12,9 @@ from accounts.selectors import member_list
 from assignments.models import AssignmentSource
 from contacts.models import Contact
 
+from .params import FILTER_KEYS, MAX_VALUES_PER_FILTER
+from .periods import DEFAULT_PRESET, MAX_SPAN_DAYS
+
 # The seed's "Reportes" menu, in its order. Only Asignaciones is built; the others are listed
 # as "próximamente" (coming soon) instead of as broken links.
 REPORT_MENU = [
@@ -37,11 +40,12 @@ PERIOD_PRESETS = [
     ("this_month", _("This month")),
     ("last_month", _("Last month")),
 ]
-DEFAULT_PERIOD = "last_7_days"
+DEFAULT_PERIOD = DEFAULT_PRESET
 # report.md "Filters": the parameters of "Agregar filtro", each repeatable.
-FILTER_PARAMS = ["source", "assignee", "assigned_by", "contact", "conversation"]
-# Bounds on what the page echoes back from its query string; the API judges the values.
-MAX_VALUES_PER_FILTER = 50
+FILTER_PARAMS = list(FILTER_KEYS)
+# Bounds on what the page echoes back from its query string; the API judges the values (one
+# value over its limit is kept, so the API's error explains a link with too many).
+MAX_VALUES_KEPT = MAX_VALUES_PER_FILTER + 1
 MAX_VALUE_LENGTH = 64
 
 
@@ -72,7 +76,7 @@ def report_query_state(params) -> dict:
              "interval": _query_value(params.get("interval", ""))}
     for name in FILTER_PARAMS:
         values = []
-        for raw in params.getlist(name)[:MAX_VALUES_PER_FILTER]:
+        for raw in params.getlist(name)[:MAX_VALUES_KEPT]:
             value = _query_value(raw)
             if value and value not in values:
                 values.append(value)
@@ -113,7 +117,7 @@ def _page_strings() -> dict:
         "add": _("Add"),
         "invalidConversation": _("Enter a conversation ID (a positive whole number)."),
         "rangeInvalid": _("Choose a start and an end date; the end may not be before the start."),
-        "rangeTooLong": _("A custom range spans at most 366 days."),
+        "rangeTooLong": _("A range may span at most %(days)s days.") % {"days": MAX_SPAN_DAYS},
         "total": _("Assignments"),
         "trendVs": _("vs %(range)s"),
         "trendNoPrevious": _("No assignments in the previous period"),
@@ -180,6 +184,7 @@ def assignments_page(request):
         "contactNames": _contact_names(workspace, state["contact"]),
         "language": workspace.language,
         "timezone": workspace.timezone,
+        "maxSpanDays": MAX_SPAN_DAYS,
         "today": timezone.localtime(timezone.now(), workspace.tzinfo).date().isoformat(),
         "canExport": bool(request.membership.can_export),
         "api": {

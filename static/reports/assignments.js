@@ -213,7 +213,7 @@
       event.preventDefault();
       const a = start.value, b = end.value;
       if (!a || !b || b < a) { error.textContent = S.rangeInvalid; return; }
-      if ((isoDay(b) - isoDay(a)) / 86400000 + 1 > 366) { error.textContent = S.rangeTooLong; return; }
+      if ((isoDay(b) - isoDay(a)) / 86400000 + 1 > cfg.maxSpanDays) { error.textContent = S.rangeTooLong; return; }
       closePopovers(true);
       navigate(withChanges({ period: "", start: a, end: b }));
     });

@@ -12,6 +12,8 @@ import pytest
 from django.test import Client
 
 from accounts.models import Membership, Workspace
+from reports.params import MAX_VALUES_PER_FILTER
+from reports.periods import PRESETS
 from tests.factories import ContactFactory, UserFactory
 
 PAGE = "/reports/assignments/"
@@ -142,6 +144,7 @@ def test_spanish_workspace_strings(alice_client):
         assert text in html, text
     config = page_config(alice_client.get(PAGE))
     assert config["language"] == "es"
+    assert tuple(p["value"] for p in config["presets"]) == PRESETS  # the API's presets, in order
     assert [p["label"] for p in config["presets"]] == [
         "Hoy", "Ayer", "Los últimos 7 días", "Últimos 14 días", "Últimos 30 días", "Este mes", "El mes pasado"]
     assert config["strings"]["notApplicable"] == "Los filtros seleccionados no son aplicables aquí"
@@ -199,3 +202,12 @@ def test_every_role_may_open_the_page(workspace, role):
     client.force_login(member(workspace, role, email=f"{role}@acme.example"))
 
     assert client.get(PAGE).status_code == 200
+
+
+def test_too_many_values_reach_the_api_to_be_explained(alice_client):
+    # One value over the API's limit is kept, so the API answers with its error.
+    query = "&".join(f"conversation={n}" for n in range(1, MAX_VALUES_PER_FILTER + 10))
+
+    config = page_config(alice_client.get(f"{PAGE}?{query}"))
+
+    assert len(config["state"]["conversation"]) == MAX_VALUES_PER_FILTER + 1
