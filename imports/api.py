@@ -25,7 +25,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsWorkspaceAdmin, request_actor
 from crm.api import ApiError
-from crm.pagination import paginate
+from crm.pagination import page_serializer, paginate
 
 from .csvfile import CsvFileError, MappingError
 from .models import ContactImport, ImportMode
@@ -112,7 +112,7 @@ class ImportOutputSerializer(serializers.Serializer):
     started_at = WorkspaceDateTimeField(allow_null=True)
     finished_at = WorkspaceDateTimeField(allow_null=True)
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_error_rows_url(self, obj: ContactImport) -> str | None:
         if not obj.has_error_rows_file:
             return None
@@ -120,7 +120,7 @@ class ImportOutputSerializer(serializers.Serializer):
         request = self.context.get("request")
         return request.build_absolute_uri(url) if request else url
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_error_rows_expires_at(self, obj: ContactImport) -> str | None:
         if not obj.has_error_rows_file:
             return None
@@ -185,12 +185,18 @@ class ImportListCreateApi(APIView):
 
     @extend_schema(
         summary="List contact imports",
+        operation_id="v1_imports_list",
         description="This workspace's imports, newest first (the history of Configuraciones → Importación de datos).",
         parameters=[
             OpenApiParameter("page", OpenApiTypes.INT, description="Page number, from 1."),
             OpenApiParameter("page_size", OpenApiTypes.INT, description="Rows per page, 1..100 (default 50)."),
         ],
-        responses={200: ImportOutputSerializer(many=True), 401: ERROR_RESPONSE, 403: ERROR_RESPONSE},
+        responses={
+            200: page_serializer(ImportOutputSerializer, "ImportPage"),
+            400: OpenApiResponse(ERROR_RESPONSE, description="Bad `page` or `page_size`."),
+            401: ERROR_RESPONSE,
+            403: ERROR_RESPONSE,
+        },
     )
     def get(self, request):
         actor = request_actor(request)
@@ -216,6 +222,7 @@ class ImportListCreateApi(APIView):
             400: OpenApiResponse(ERROR_RESPONSE, description="No file, unknown mode, too big, too many rows, not CSV, no usable header."),
             401: ERROR_RESPONSE,
             403: ERROR_RESPONSE,
+            503: OpenApiResponse(ERROR_RESPONSE, description="The job queue is down; the import is recorded as failed."),
         },
     )
     def post(self, request):

@@ -40,6 +40,7 @@ from assignments.services import AssignmentError, contact_assign
 from contacts.models import Contact
 from contacts.selectors import contact_find, phone_is_e164
 from contacts.services import contact_create, contact_update
+from crm.api import ServiceUnavailable
 
 from .csvfile import (
     CONTACT_FIELDS,
@@ -92,16 +93,44 @@ def _binary(uploaded_file):
     return inner
 
 
-def _enqueue(contact_import: ContactImport) -> None:
+class ImportQueueUnavailable(ServiceUnavailable):
+    """The job queue (Redis) is down when an import is started: 503, and the import is failed."""
+
+
+def _send(pk: int) -> None:
+    """Send the task; fail fast (one connection attempt, no publish retries) when Redis is down."""
     from .tasks import contact_import_run_task
 
+    app = contact_import_run_task.app
+    if app.conf.task_always_eager:
+        contact_import_run_task.delay(pk)
+        return
+    with app.connection_for_write() as connection:
+        connection.ensure_connection(max_retries=0)
+        contact_import_run_task.apply_async(args=[pk], retry=False, connection=connection)
+
+
+def _enqueue(contact_import: ContactImport, *, fail_if_down: bool = False) -> None:
+    """Send the import's task once its row is committed.
+
+    With ``fail_if_down`` (a user starting an import) a down queue marks the import failed and
+    raises ImportQueueUnavailable (503) instead of leaving it "queued" with nobody to run it.
+    Housekeeping re-sends without it: a stale import then stays queued for the next sweep.
+    """
     pk = contact_import.pk
 
     def send():
         try:
-            contact_import_run_task.delay(pk)
-        except Exception:  # the broker is down: the import stays queued; a retry re-sends it
+            _send(pk)
+        except Exception as exc:  # kombu OperationalError, redis ConnectionError, OSError...
             logger.exception("could not queue contact import %s", pk)
+            if not fail_if_down:
+                return
+            message = _("The job queue is unavailable; the import could not be started. Try again later.")
+            ContactImport.objects.filter(pk=pk, status=ContactImport.Status.QUEUED).update(
+                status=ContactImport.Status.FAILED, error_message=message, finished_at=timezone.now()
+            )
+            raise ImportQueueUnavailable(message) from exc
 
     transaction.on_commit(send)
 
@@ -150,7 +179,7 @@ def contact_import_create(
         contact_import.file.save(file_name, File(_binary(uploaded_file)), save=False)
         contact_import.save()
         if start:
-            _enqueue(contact_import)
+            _enqueue(contact_import, fail_if_down=True)
     return contact_import
 
 
@@ -172,7 +201,7 @@ def contact_import_start(*, contact_import: ContactImport, mapping: list[str], m
     locked.mode = mode
     locked.status = ContactImport.Status.QUEUED
     locked.save(update_fields=["mapping", "mode", "status"])
-    _enqueue(locked)
+    _enqueue(locked, fail_if_down=True)
     return locked
 
 

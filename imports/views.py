@@ -13,7 +13,13 @@ from accounts.decorators import workspace_member_required
 from .csvfile import CONTACT_FIELDS, FIELD_LABELS, CsvFileError
 from .models import ContactImport, ImportMode
 from .selectors import contact_import_get, contact_import_list
-from .services import ImportStateError, contact_import_create, contact_import_start, max_rows
+from .services import (
+    ImportQueueUnavailable,
+    ImportStateError,
+    contact_import_create,
+    contact_import_start,
+    max_rows,
+)
 from .uploads import UploadTooLarge, limit_upload_size, max_upload_bytes
 
 HISTORY_LIMIT = 50
@@ -117,6 +123,9 @@ def data_import_detail(request, import_id):
                 return redirect("imports:data-import-detail", import_id=contact_import.pk)
             except ImportStateError as exc:
                 form.add_error(None, exc.message)
+            except ImportQueueUnavailable:
+                # The import is now failed with the reason, which its page shows.
+                return redirect("imports:data-import-detail", import_id=contact_import.pk)
         status = 400
     context.update({"form": form, "preview_rows": contact_import.preview_rows})
     return render(request, "imports/data_import_mapping.html", context, status=status)

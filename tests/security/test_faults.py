@@ -122,17 +122,28 @@ def _csv():
     return SimpleUploadedFile("contacts.csv", b"first_name,email\nEva,eva@cliente.mx\n", "text/csv")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="imports.services._enqueue swallows the broker error in on_commit: POST /api/v1/imports answers "
-    "202 'queued' with Redis down (exports answer 503 and fail the row); the import only runs once the "
-    "housekeeping re-sends it after Redis is back (next test). Data Import area, reported to the lead.",
-)
 @pytest.mark.django_db(transaction=True)
 def test_import_with_redis_down_answers_503_and_nothing_stays_queued(redis_down, token_client, workspace):
     response = token_client.post("/api/v1/imports", {"file": _csv()}, format="multipart")
     _assert_503_json(response)
     assert not ContactImport.objects.filter(status=ContactImport.Status.QUEUED).exists()
+    contact_import = ContactImport.objects.get(workspace=workspace)
+    assert contact_import.status == ContactImport.Status.FAILED and contact_import.error_message
+
+
+@pytest.mark.django_db(transaction=True)
+def test_import_started_from_the_page_with_redis_down_ends_failed_with_the_reason(redis_down, alice, workspace):
+    client = Client()
+    client.force_login(alice)
+    response = client.post("/settings/data-import/", {"file": _csv()})
+    assert response.status_code == 302, response.status_code  # the draft, waiting for the mapping
+    draft = ContactImport.objects.get(workspace=workspace)
+    response = client.post(f"/settings/data-import/{draft.pk}/",
+                           {"mode": "add_and_update", "column_0": "first_name", "column_1": "email"}, follow=True)
+    assert response.status_code == 200
+    draft.refresh_from_db()
+    assert draft.status == ContactImport.Status.FAILED, draft.status
+    assert draft.error_message in response.content.decode()
 
 
 @pytest.mark.django_db(transaction=True)
