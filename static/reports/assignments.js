@@ -136,7 +136,6 @@
   });
 
   // ---------------------------------------------------------------- popovers
-  const filterbar = document.getElementById("filterbar");
   const periodButton = document.getElementById("period-button");
   const periodMenu = document.getElementById("period-menu");
   const addButton = document.getElementById("add-filter-button");
@@ -498,13 +497,11 @@
     rangeText.dataset.start = range.start;
     rangeText.dataset.end = range.end;
   }
-  let lastRange = null;
   function narrowToSource(source) {
     navigate(withChanges({ source: [source] }));
   }
 
   function renderSummary(data) {
-    lastRange = data.range;
     const message = stateMessage(data);
     if (message) { showMessage("metrics", message); showMessage("pie", message); return; }
     renderMetrics(data);
@@ -691,7 +688,6 @@
   function updateExportLinks() {
     exportLinks().forEach((link) => link.setAttribute("href", exportHref()));
   }
-  const COLUMNS = ["timestamp", "conversation", "contact_id", "contact_name", "previous", "new", "source", "assigned_by"];
   function person(value) {
     return value ? value.name || "#" + value.id : S.empty;
   }
@@ -714,7 +710,6 @@
       el("td", { className: "wrap", text: person(row.assigned_by) }))));
     (data.results || []).forEach((row) => (contactName[String(row.contact_id)] = contactName[String(row.contact_id)] || row.contact_name));
     const table = el("table", { className: "data log-table" }, head, tbody);
-    table.dataset.columns = COLUMNS.join(" ");
     slot("log").replaceChildren(el("div", { className: "table-scroll log-scroll", tabindex: "0", "aria-labelledby": "log-title" }, table), pager(data));
   }
   function pager(data) {
