@@ -208,3 +208,17 @@ def test_static_scripts_are_served_from_the_app(alice):
     for src in sources:
         path = BASE_DIR / "static" / src.removeprefix("/static/").split("?")[0]
         assert path.is_file(), src
+
+
+def test_page_scripts_build_the_dom_without_html_strings():
+    """Names reach the charts, tooltips and tables as text: the app's own scripts never parse
+    strings as HTML or code (the vendored Chart.js draws tooltips on a canvas)."""
+    risky = re.compile(r"\.innerHTML\s*[+]?=|\.outerHTML\s*=|insertAdjacentHTML|document\.write|\beval\(|new Function\(")
+    problems = []
+    for path in (BASE_DIR / "static").glob("**/*.js"):
+        if "vendor" in path.parts:
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if risky.search(line):
+                problems.append(f"{path.relative_to(BASE_DIR)}:{number}: {line.strip()}")
+    assert not problems, problems
