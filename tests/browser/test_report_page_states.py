@@ -129,6 +129,32 @@ def test_report_states_in_the_browser(busy_workspace, live_server, chromium, art
     page.keyboard.press("Escape")
     page.click("#chips .chip-remove")
     page.wait_for_function("() => !new URLSearchParams(location.search).has('assignee')")
+
+    # Contacto: search as you type (contacts API), pick, apply.
+    page.click("#add-filter-button")
+    page.click("#add-filter-menu [data-filter=contact]")
+    page.fill("#filter-editor .editor-search", "Rosa")
+    page.click("#contact-results [data-contact]")
+    page.click("[data-action=apply]")
+    page.wait_for_function("() => new URLSearchParams(location.search).has('contact')")
+    page.wait_for_function(SETTLED)
+    assert "Contacto: Rosa Luna" in page.inner_text("#chips")
+    assert page.get_attribute("#metrics-body [data-total]", "data-total") == "10043"
+
+    # Id. de conversación: typed ids; an id of no conversation is the API's 400, shown in place.
+    page.click("#add-filter-button")
+    page.click("#add-filter-menu [data-filter=conversation]")
+    page.fill("#conversation-input", "abc")
+    page.keyboard.press("Enter")
+    assert page.is_visible("#filter-editor .field-error")
+    page.fill("#conversation-input", "987654")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")  # an empty box and Enter applies
+    page.wait_for_function("() => new URLSearchParams(location.search).get('conversation') === '987654'")
+    page.wait_for_function(SETTLED)
+    assert "Id. de conversación: #987654" in page.inner_text("#chips")
+    assert page.locator("#log-body .component-error").count() == 1
+    assert "conversation" in page.inner_text("#log-body").lower() or "conversación" in page.inner_text("#log-body")
     context.close()
 
     # An agent sees only their own events and no Exportar button.
