@@ -95,51 +95,65 @@ def event_csv_rows(rows: Iterable[tuple], tz: tzinfo) -> Iterable[list]:
 
 
 def _sql_guard(expr: str) -> str:
-    """SQL twin of ``csv_safe_text``: a leading quote before a formula trigger."""
-    return f"(CASE WHEN left({expr}, 1) IN ('=', '+', '-', '@', E'\\t', E'\\r') THEN '''' || {expr} ELSE {expr} END)"
-
-
-def _sql_quote(expr: str) -> str:
-    """RFC 4180 quoting as Python's csv writer does it (QUOTE_MINIMAL): only when needed."""
-    return f"(CASE WHEN {expr} ~ '[\",\\r\\n]' THEN '\"' || replace({expr}, '\"', '\"\"') || '\"' ELSE {expr} END)"
-
-
-def _sql_id(column: str) -> str:
-    return f"coalesce({column}::text, '')"
+    """SQL twin of ``csv_safe_text``: a leading quote before a formula trigger (= + - @ tab CR)."""
+    return f"(CASE WHEN ascii({expr}) IN (61, 43, 45, 64, 9, 13) THEN '''' || {expr} ELSE {expr} END)"
 
 
 def _sql_user(table: str, id_column: str, name_column: str) -> str:
+    # NULL (not '') for an empty cell: COPY writes NULL as an empty cell and '' as "".
     name = f"coalesce(nullif({table}.{name_column}, ''), '#' || {table}.{id_column})"
-    return f"(CASE WHEN {table}.{id_column} IS NULL THEN '' ELSE {_sql_quote(_sql_guard(name))} END)"
+    return f"(CASE WHEN {table}.{id_column} IS NULL THEN NULL ELSE {_sql_guard(name)} END)"
 
 
-def csv_line_sql(table: str) -> str:
-    """One finished CSV line per event, built by PostgreSQL (the export's fast path).
+def csv_copy_columns(table: str) -> list[str]:
+    """The export's columns as SQL expressions, for ``COPY (...) TO STDOUT (FORMAT csv)``.
 
-    Byte for byte what ``event_csv_row`` and Python's csv writer produce — ISO 8601 timestamps
-    with the workspace's UTC offset, "#<id>" for names not kept, the formula guard, minimal
-    quoting, CRLF — so the worker only concatenates strings. Every ``%s`` placeholder takes the
-    workspace timezone name. ``tests/exports`` compares both paths on PostgreSQL.
+    With COPY's own quoting (minimal, as Python's csv writer) and ``crlf_rows`` for the line
+    ends, the output is byte for byte what ``event_csv_row`` and ``csv.writer`` produce:
+    ISO 8601 timestamps with the workspace's UTC offset, "#<id>" for names not kept, the formula
+    guard, empty cells for missing values. Every ``%s`` takes the workspace timezone name
+    (``%%`` is a literal percent sign). ``tests/exports`` compares both paths on PostgreSQL.
     """
     local = f"({table}.created_at AT TIME ZONE %s)"
-    offset = f"({local} - ({table}.created_at AT TIME ZONE 'UTC'))"
+    minutes = f"(extract(epoch from {local} - ({table}.created_at AT TIME ZONE 'UTC'))::int / 60)"
     timestamp = (
-        f"to_char({local}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || "
-        f"(CASE WHEN {offset} < interval '0' THEN '-' || to_char(-{offset}, 'HH24:MI') "
-        f"ELSE '+' || to_char({offset}, 'HH24:MI') END)"
+        f"replace(left({local}::text, 19), ' ', 'T') || (CASE WHEN {minutes} < 0 THEN '-' ELSE '+' END) || "
+        f"lpad((abs({minutes}) / 60)::text, 2, '0') || ':' || lpad((abs({minutes}) %% 60)::text, 2, '0')"
     )
     contact_name = f"coalesce(nullif({table}.contact_name, ''), '#' || {table}.contact_id)"
-    parts = [
+    return [
         timestamp,
-        _sql_id(f"{table}.conversation_id"),
-        _sql_id(f"{table}.contact_id"),
-        _sql_quote(_sql_guard(contact_name)),
-        _sql_id(f"{table}.previous_assignee_id"),
+        f"{table}.conversation_id",
+        f"{table}.contact_id",
+        _sql_guard(contact_name),
+        f"{table}.previous_assignee_id",
         _sql_user(table, "previous_assignee_id", "previous_assignee_name"),
-        _sql_id(f"{table}.new_assignee_id"),
+        f"{table}.new_assignee_id",
         _sql_user(table, "new_assignee_id", "new_assignee_name"),
-        _sql_quote(_sql_guard(f"{table}.source")),
-        _sql_id(f"{table}.assigned_by_id"),
+        _sql_guard(f"{table}.source"),
+        f"{table}.assigned_by_id",
         _sql_user(table, "assigned_by_id", "assigned_by_name"),
     ]
-    return " || ',' || ".join(parts) + " || E'\\r\\n'"
+
+
+def crlf_rows(chunks: Iterable[bytes]) -> Iterable[bytes]:
+    """COPY ends rows with LF; RFC 4180 (and Python's csv writer) with CRLF.
+
+    A line feed ends a row unless it lies inside a quoted cell (an odd number of quote
+    characters since the row began). Chunks without a quote take the fast path; the state
+    carries across chunk boundaries.
+    """
+    inside = False
+    for chunk in chunks:
+        chunk = bytes(chunk)
+        if not inside and b'"' not in chunk:
+            yield chunk.replace(b"\n", b"\r\n")
+            continue
+        pieces = chunk.split(b"\n")
+        out = [pieces[0]]
+        inside ^= pieces[0].count(b'"') % 2 == 1
+        for piece in pieces[1:]:
+            out.append(b"\n" if inside else b"\r\n")
+            out.append(piece)
+            inside ^= piece.count(b'"') % 2 == 1
+        yield b"".join(out)

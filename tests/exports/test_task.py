@@ -53,6 +53,7 @@ def test_a_task_failing_mid_way_publishes_nothing_and_ends_failed(
     settings, monkeypatch, alice, events, django_capture_on_commit_callbacks
 ):
     # given: the rows stop coming after two batches (e.g. the database went away)
+    settings.EXPORT_COPY = False  # the batched path; the COPY path has its own test below
     settings.EXPORT_BATCH_SIZE = 500
     real_batches = services.export_event_batches
 
@@ -234,6 +235,7 @@ def test_expiry_deletes_files_and_marks_exports_expired(alice, events, alice_cli
 
 
 def test_progress_is_reported_while_running(settings, monkeypatch, alice, events, django_capture_on_commit_callbacks):
+    settings.EXPORT_COPY = False  # the batched path (SQLite, or EXPORT_COPY off)
     settings.EXPORT_BATCH_SIZE = 500
     settings.EXPORT_PROGRESS_SECONDS = 0
     seen = []
@@ -257,3 +259,25 @@ def test_csv_of_a_rerun_equals_the_first(alice, events, django_capture_on_commit
     second = request_export(alice, django_capture_on_commit_callbacks, first.filters)
     with first.file.open("rb") as a, second.file.open("rb") as b:
         assert read_csv(a.read()) == read_csv(b.read())
+
+
+@pytest.mark.postgres
+def test_a_copy_failing_mid_way_publishes_nothing_and_ends_failed(
+    monkeypatch, alice, events, django_capture_on_commit_callbacks
+):
+    # given: the COPY stream breaks after its first chunk (e.g. the database went away)
+    real_crlf_rows = services.crlf_rows
+
+    def breaking(chunks):
+        for number, chunk in enumerate(real_crlf_rows(chunks), start=1):
+            if number == 2:
+                raise ConnectionError("database connection lost during COPY")
+            yield chunk
+
+    monkeypatch.setattr(services, "crlf_rows", breaking)
+    # when
+    export = request_export(alice, django_capture_on_commit_callbacks)
+    # then
+    assert export.status == Export.Status.FAILED and "during COPY" in export.error
+    assert not export.file and export.row_count is None
+    assert stored_files(export) == [] and temp_files(export) == []
