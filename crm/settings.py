@@ -205,6 +205,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The API-wide error shape and 429 on every operation (crm/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "crm.schema.postprocess_api_conventions",
+    ],
     # Two choice fields named "mode" (Data Import, the workflows' assign_to step): one name each.
     "ENUM_NAME_OVERRIDES": {
         "ImportModeEnum": "imports.models.ImportMode.values",
