@@ -3,7 +3,8 @@
 Every 4xx is ``{"message": "<human sentence>", "errors": {"<field>": ["<why>"]}}``.
 """
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -55,6 +56,15 @@ def exception_handler(exc, context):
     if isinstance(exc, ApiError):
         response = Response({"message": exc.message, "errors": exc.errors}, status=exc.status_code)
         return response
+    if isinstance(exc, RequestDataTooBig):
+        # Reading the body of a request larger than DATA_UPLOAD_MAX_MEMORY_SIZE: Django's own
+        # answer would be an HTML 400 page.
+        message = _("The request body is too large (at most %(mb)s MB).") % {
+            "mb": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+        }
+        return Response({"message": message, "errors": {}}, status=400)
+    if isinstance(exc, SuspiciousOperation):
+        return Response({"message": _("The request is not valid."), "errors": {}}, status=400)
     if isinstance(exc, DjangoValidationError):
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         return Response({"message": _("The request is not valid."), "errors": errors}, status=400)

@@ -57,7 +57,7 @@ def _mapping_parse(raw) -> dict[str, str] | None:
         return None
     try:
         value = json.loads(raw) if isinstance(raw, str) else None
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply
         value = None
     if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str | None) for k, v in value.items()):
         message = _("mapping must be a JSON object of column header → contact field.")

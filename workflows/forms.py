@@ -29,7 +29,7 @@ class WorkflowForm(forms.Form):
             raise forms.ValidationError(_("The steps are too long."))
         try:
             steps = json.loads(raw)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply
             raise forms.ValidationError(_("The steps are not valid JSON.")) from exc
         if not isinstance(steps, list):
             raise forms.ValidationError(_("The steps must be a list."))

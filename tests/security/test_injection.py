@@ -388,3 +388,58 @@ def test_export_csv_guards_formulas(acme, alice, token_client, django_capture_on
     assert all(not cell or cell[0] not in "=+-@\t\r" for row in rows for key, cell in row.items()
                if key in ("contact_name", "previous_assignee", "new_assignee", "assigned_by"))
     assert any(row["new_assignee"] == "'=1+1" for row in rows)
+
+
+# --- Malformed bodies on every JSON write -------------------------------------------------------
+
+BAD_BODIES = [
+    ("{bad", "application/json"),
+    ("[]", "application/json"),
+    ('"text"', "application/json"),
+    ("null", "application/json"),
+    ("1e999", "application/json"),
+    ("[" * 5000 + "]" * 5000, "application/json"),  # deeper than Python's JSON decoder follows
+    ('{"a":' * 3000, "application/json"),
+    ("x" * (256 * 1024 + 1), "application/json"),  # above DATA_UPLOAD_MAX_MEMORY_SIZE (set to 256 KB below)
+    ("a=b", "text/plain"),
+    ("\xff\xfe\x00", "application/json"),
+]
+
+
+def test_malformed_bodies_on_every_api_write_answer_json_4xx(acme, token_client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+    from tests.security.test_url_matrix import MATRIX, _ids, _url
+
+    ids = _ids(acme)
+    problems = []
+    for name, cases in MATRIX.items():
+        url = _url(name, ids)
+        if not url.startswith("/api/"):
+            continue
+        headers = {}
+        if name == "api-channel-inbound":
+            headers = {"HTTP_X_CHANNEL_SECRET": acme.channel_secret}
+        elif name == "api-dialogflow-webhook":
+            headers = {"HTTP_AUTHORIZATION": f"Bearer {acme.bot_secret}"}
+        for case in cases:
+            if case.method not in ("POST", "PUT", "PATCH", "DELETE"):
+                continue
+            for body, content_type in BAD_BODIES:
+                response = getattr(token_client, case.method.lower())(url, body, content_type=content_type, **headers)
+                json_error = response.status_code < 400 or response["Content-Type"].startswith("application/json")
+                if response.status_code >= 500 or not json_error:
+                    problems.append(f"{case.method} {url} {body[:12]!r}: {response.status_code} {response['Content-Type']}")
+    assert not problems, problems
+
+
+def test_deeply_nested_json_in_form_fields_is_a_validation_error(alice, token_client, acme):
+    deep = "[" * 5000 + "]" * 5000
+    client = page_client(alice)
+    response = client.post("/workflows/new/", {"name": "Deep", "trigger": "conversation_opened", "steps": deep})
+    assert response.status_code in (200, 400)
+    response = token_client.post(
+        "/api/v1/imports",
+        {"file": SimpleUploadedFile("c.csv", b"first_name\nEva\n", "text/csv"), "mapping": "{" * 5000},
+        format="multipart",
+    )
+    assert response.status_code == 400 and "mapping" in response.json()["errors"]
