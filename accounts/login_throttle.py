@@ -11,6 +11,23 @@ from django.conf import settings
 from django.core.cache import cache
 
 
+def client_ip(request) -> str:
+    """The address a login attempt came from.
+
+    Behind a reverse proxy every request has the proxy's REMOTE_ADDR, so one address's failures
+    would lock every user out: with ``TRUSTED_PROXY_HOPS`` = n (the proxies in front of the
+    app, each appending to ``X-Forwarded-For``), the n-th address from the right is the client
+    as the outermost trusted proxy saw it. Addresses further left are the client's own claims
+    and are ignored. 0 (the default: gunicorn faces the clients) uses REMOTE_ADDR.
+    """
+    hops = getattr(settings, "TRUSTED_PROXY_HOPS", 0)
+    if hops > 0:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= hops:
+            return forwarded[-hops][:64]
+    return request.META.get("REMOTE_ADDR", "")
+
+
 def _key(kind: str, value: str) -> str:
     return "login-fail:" + kind + ":" + hashlib.sha256(value.strip().lower().encode()).hexdigest()
 

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from .decorators import workspace_member_required
 from .forms import WorkspaceSettingsForm
-from .login_throttle import login_failure_record, login_is_locked, login_success_record
+from .login_throttle import client_ip, login_failure_record, login_is_locked, login_success_record
 from .middleware import SESSION_WORKSPACE_KEY
 from .models import Membership
 
@@ -21,7 +21,7 @@ from .models import Membership
 class ThrottledAuthenticationForm(AuthenticationForm):
     def clean(self):
         email = self.cleaned_data.get("username") or ""
-        ip = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
+        ip = client_ip(self.request) if self.request else ""
         if login_is_locked(email=email, ip=ip):
             minutes = max(1, settings.LOGIN_LOCKOUT_SECONDS // 60)
             raise ValidationError(

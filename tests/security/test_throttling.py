@@ -218,3 +218,26 @@ def test_revoked_tokens_and_garbage_are_401(acme, workspace):
     token.save(update_fields=["revoked_at"])
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {acme.token}")
     assert client.get("/api/v1/contacts").status_code == 401
+
+
+def test_behind_a_proxy_the_per_address_limit_uses_the_forwarded_client(alice, bob, settings):
+    """One guesser behind the proxy must not lock everybody out (they all share its address)."""
+    settings.LOGIN_MAX_FAILURES_PER_IP = 3
+    settings.TRUSTED_PROXY_HOPS = 1
+    proxy = "10.0.0.2"
+
+    def via_proxy(email, password, client_address, claimed=""):
+        client = Client(enforce_csrf_checks=True)
+        token = login_form(client)
+        forwarded = f"{claimed}, {client_address}" if claimed else client_address
+        response = client.post("/accounts/login/", {"username": email, "password": password, "csrfmiddlewaretoken": token},
+                               REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR=forwarded)
+        return client, response
+
+    for n in range(3):
+        # The guesser also claims other addresses at the left of the header: ignored.
+        via_proxy(f"nobody{n}@acme.example", "guess", "203.0.113.9", claimed=f"198.51.100.{n}")
+    client, response = via_proxy("bob@acme.example", PASSWORD, "203.0.113.9")
+    assert "_auth_user_id" not in client.session  # the guesser's address is locked
+    client, response = via_proxy("alice@acme.example", PASSWORD, "198.51.100.77")
+    assert response.status_code == 302  # everyone else still logs in
