@@ -56,7 +56,7 @@ class ExportOutputSerializer(serializers.ModelSerializer):
             "attempts", "created_at", "started_at", "finished_at", "expires_at", "download_url",
         ]
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_error(self, export) -> str | None:
         return export.error or None
 

@@ -8,6 +8,7 @@ from tests.browser.conftest import (  # noqa: F401  (the shared browser fixtures
     allow_orm_beside_playwright,
     artifacts_dir,
     chromium,
+    one_request_at_a_time_on_sqlite,
 )
 from tests.factories import ContactFactory
 

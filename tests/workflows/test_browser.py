@@ -4,7 +4,13 @@ showed. Leaves a screenshot in artifacts/workflows.png."""
 
 import pytest
 
-from tests.browser.conftest import CHROMIUM, allow_orm_beside_playwright, artifacts_dir, chromium  # noqa: F401
+from tests.browser.conftest import (  # noqa: F401  (the shared browser fixtures)
+    CHROMIUM,
+    allow_orm_beside_playwright,
+    artifacts_dir,
+    chromium,
+    one_request_at_a_time_on_sqlite,
+)
 from workflows.models import Workflow
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
