@@ -4,7 +4,8 @@ Schemathesis generates requests from the OpenAPI schema (valid ones, and a few i
 per operation) and sends them to ``live_server`` with Alice's workspace Bearer token; the
 webhooks get their own secrets. Every response must be no 5xx, have a documented status code,
 and match the documented schema and content type. Path ids are half the time the real ids of
-seeded objects, so the success paths are fuzzed too, not only 404s.
+seeded objects, so the success paths are fuzzed too, not only 404s. A second pass sends every
+read as Bob's (an agent's) browser session, whose results the selectors scope.
 
 Bounded: ``MAX_EXAMPLES`` per operation and mode, derandomized (the same examples every run),
 no shrinking; the whole test takes well under 3 minutes on 2 cores.
@@ -14,6 +15,7 @@ import time
 
 import pytest
 import schemathesis
+from django.test import Client
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -29,15 +31,12 @@ from accounts.throttling import ApiTokenRateThrottle
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 MAX_EXAMPLES = {GenerationMode.POSITIVE: 25, GenerationMode.NEGATIVE: 10}
+AGENT_EXAMPLES = 10
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance, content_type_conformance]
 BUDGET_SECONDS = 180
 # Findings in areas whose owners are still at work, reported to them: operation label -> why.
 # An operation listed here that passes fails the test, so the entry is removed with the fix.
-KNOWN_FINDINGS = {
-    label: "exports/api.py: ExportOutputSerializer.get_error and get_download_url are documented as "
-    "non-null strings (OpenApiTypes.STR / URI) but return null until the export failed / succeeded"
-    for label in ("GET /api/v1/exports", "POST /api/v1/exports", "GET /api/v1/exports/{export_id}")
-}
+KNOWN_FINDINGS: dict[str, str] = {}
 
 
 def _auth_headers(path: str, acme) -> dict:
@@ -49,12 +48,11 @@ def _auth_headers(path: str, acme) -> dict:
     return {"Authorization": f"Bearer {acme.token}"}
 
 
-def _fuzz_operation(operation, mode, *, base_url, acme, session) -> None:
+def _fuzz_operation(operation, mode, *, base_url, acme, session, headers, max_examples) -> None:
     ids = acme.ids()
-    headers = _auth_headers(operation.path, acme)
 
     @settings(
-        max_examples=MAX_EXAMPLES[mode], deadline=None, derandomize=True, database=None,
+        max_examples=max_examples, deadline=None, derandomize=True, database=None,
         phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck),
     )
     @given(case=operation.as_strategy(generation_mode=mode), real_ids=st.booleans())
@@ -69,7 +67,26 @@ def _fuzz_operation(operation, mode, *, base_url, acme, session) -> None:
     run()
 
 
-def test_every_operation_conforms_to_the_schema(live_server, acme, globex, monkeypatch):
+def _describe(exc: BaseException, depth: int = 0) -> str:
+    """The failure and, for groups (several failures, or a flaky one), each inner failure."""
+    text = f"{type(exc).__name__}: {str(exc)[:1500]}"
+    if isinstance(exc, BaseExceptionGroup) and depth < 3:
+        text += "".join("\n  -> " + _describe(inner, depth + 1) for inner in exc.exceptions[:3])
+    return text
+
+
+def _passes(operations, acme, agent_cookie):
+    """(label, operation, mode, examples, headers): every operation with the workspace token,
+    then every read as an agent's browser session (the agent scoping's code paths)."""
+    for operation in operations:
+        for mode, examples in MAX_EXAMPLES.items():
+            yield "token", operation, mode, examples, _auth_headers(operation.path, acme)
+    for operation in operations:
+        if operation.method.upper() == "GET":
+            yield "agent", operation, GenerationMode.POSITIVE, AGENT_EXAMPLES, {"Cookie": f"sessionid={agent_cookie}"}
+
+
+def test_every_operation_conforms_to_the_schema(live_server, acme, globex, bob, monkeypatch):
     # The fuzzer sends about a thousand requests with one token in a minute or two: the
     # per-token limit (600/min) is lifted here; tests/security/test_throttling.py tests it.
     monkeypatch.setattr(ApiTokenRateThrottle, "THROTTLE_RATES", {"api_token": "100000/min", "user": "100000/min"})
@@ -81,15 +98,19 @@ def test_every_operation_conforms_to_the_schema(live_server, acme, globex, monke
     started = time.monotonic()
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 30, "the schema lost operations"
+    browser = Client()
+    browser.force_login(bob)
+    agent_cookie = browser.cookies["sessionid"].value
     try:
-        for operation in operations:
-            for mode in MAX_EXAMPLES:
-                t0 = time.monotonic()
-                try:
-                    _fuzz_operation(operation, mode, base_url=live_server.url, acme=acme, session=session)
-                except (Exception, BaseExceptionGroup) as exc:  # every failing operation, not just the first
-                    failures.append(f"{operation.label} [{mode.value}]: {str(exc)[:1500]}")
-                timings[f"{operation.label} [{mode.value}]"] = time.monotonic() - t0
+        for who, operation, mode, examples, headers in _passes(operations, acme, agent_cookie):
+            label = f"{operation.label} [{mode.value}, {who}]"
+            t0 = time.monotonic()
+            try:
+                _fuzz_operation(operation, mode, base_url=live_server.url, acme=acme, session=session,
+                                headers=headers, max_examples=examples)
+            except (Exception, BaseExceptionGroup) as exc:  # every failing operation, not just the first
+                failures.append(f"{label}: {_describe(exc)}")
+            timings[label] = time.monotonic() - t0
     finally:
         # Closing the keep-alive sockets ends the server's request threads, which then close
         # their database connections (else the test database cannot be dropped at the end).
