@@ -73,7 +73,7 @@ def seed_workspace(workspace, owner, *, name_prefix="") -> Objects:
     """Contacts, an assignment, a conversation with messages, a workflow, an export, an import,
     a channel, a Dialogflow integration and an API token, all in ``workspace``."""
     contacts = [
-        ContactFactory(workspace=workspace, first_name=f"{name_prefix}Ana", email=f"{name_prefix.lower()}ana@cliente.mx"),
+        ContactFactory(workspace=workspace, first_name=f"{name_prefix}Ana", last_name=f"{name_prefix}Cliente", email=f"ana@{name_prefix.lower() or 'acme'}-cliente.mx"),
         ContactFactory(workspace=workspace, first_name=f"{name_prefix}Beto"),
         ContactFactory(workspace=workspace, first_name=f"{name_prefix}Carla"),
     ]

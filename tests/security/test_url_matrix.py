@@ -333,7 +333,20 @@ def test_matrix(persona, acme, globex, users):
             problem = _check_shape(name, url, response, persona)
             if problem:
                 mismatches.append(problem)
+            if persona == "charlie" and _leaks_acme(response, acme):
+                mismatches.append(f"{case.method} {name} ({url}): Charlie sees Acme's data")
     assert not mismatches, f"{persona}:\n" + "\n".join(mismatches)
+
+
+def _leaks_acme(response, acme) -> bool:
+    """Whether a response to Charlie names Alice's workspace, its members or its contacts."""
+    if getattr(response, "streaming", False):
+        body = b"".join(response.streaming_content)
+    else:
+        body = response.content
+    text = body.decode("utf-8", "replace")
+    markers = ["acme.example", acme.workspace.name, acme.contact.email, acme.contact.name]
+    return any(marker in text for marker in markers)
 
 
 TENANT_FREE = {"home", "accounts:login", "accounts:logout", "workflows:template"}
