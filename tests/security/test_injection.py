@@ -96,6 +96,8 @@ def test_export_page_prefill_and_post_with_hostile_values(alice, acme):
             response = client.get("/settings/data-export/?" + urlencode({param: payload}))
             assert response.status_code == 200, (param, payload)
             assert SCRIPT not in response.content.decode()
+            if payload not in (SQL, FORMULA, SCRIPT, NUL, "9" * 40):
+                continue  # each accepted POST runs an export: the main hostile values only
             response = client.post("/settings/data-export/", {"period": "last_7_days", param: payload})
             assert response.status_code in (302, 400), (param, payload, response.status_code)
 
