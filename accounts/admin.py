@@ -2,6 +2,10 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from .models import ApiToken, Membership, Team, User, Workspace
+from .views import ThrottledAdminAuthenticationForm
+
+# The admin's login counts failures and honours lockouts like the app's (password guessing).
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
 @admin.register(User)

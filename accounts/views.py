@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import logout
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
@@ -18,7 +19,12 @@ from .middleware import SESSION_WORKSPACE_KEY
 from .models import Membership
 
 
-class ThrottledAuthenticationForm(AuthenticationForm):
+class LoginThrottleMixin:
+    """Refuse logins of a locked email or address (accounts/login_throttle.py) and count failures.
+
+    Used by the app's login form and by the admin's, so the admin login is no way around it.
+    """
+
     def clean(self):
         email = self.cleaned_data.get("username") or ""
         ip = client_ip(self.request) if self.request else ""
@@ -35,6 +41,14 @@ class ThrottledAuthenticationForm(AuthenticationForm):
             raise
         login_success_record(email=email)
         return cleaned
+
+
+class ThrottledAuthenticationForm(LoginThrottleMixin, AuthenticationForm):
+    pass
+
+
+class ThrottledAdminAuthenticationForm(LoginThrottleMixin, AdminAuthenticationForm):
+    pass
 
 
 class CrmLoginView(LoginView):

@@ -241,3 +241,17 @@ def test_behind_a_proxy_the_per_address_limit_uses_the_forwarded_client(alice, b
     assert "_auth_user_id" not in client.session  # the guesser's address is locked
     client, response = via_proxy("alice@acme.example", PASSWORD, "198.51.100.77")
     assert response.status_code == 302  # everyone else still logs in
+
+
+def test_the_admin_login_is_throttled_too(alice, settings):
+    """The admin's login form is no way around the lockout (and counts towards it)."""
+    settings.LOGIN_MAX_FAILURES = 3
+    User = type(alice)
+    User.objects.filter(pk=alice.pk).update(is_staff=True, is_superuser=True)
+    client = Client()
+    for _ in range(2):
+        client.post("/admin/login/", {"username": "alice@acme.example", "password": "guess"})
+    login(Client(enforce_csrf_checks=True), "alice@acme.example", "guess")  # the third, in the app
+    response = client.post("/admin/login/?next=/admin/", {"username": "alice@acme.example", "password": PASSWORD})
+    assert response.status_code == 200 and "_auth_user_id" not in client.session
+    assert "Demasiados intentos fallidos" in response.content.decode() or "Too many failed" in response.content.decode()
