@@ -38,7 +38,14 @@ from crm.api import ApiError, ServiceUnavailable
 from reports.params import report_params_parse
 from reports.selectors import assignment_event_list
 
-from .csv_format import COLUMNS, EVENT_FIELDS, crlf_rows, csv_copy_columns, event_csv_rows
+from .csv_format import (
+    COLUMNS,
+    COPY_SESSION_SQL,
+    EVENT_FIELDS,
+    crlf_rows,
+    csv_copy_columns,
+    event_csv_rows,
+)
 from .models import Export
 from .selectors import export_requester_actor
 
@@ -273,44 +280,71 @@ def export_event_batches(events, *, size: int) -> Iterator[list[tuple]]:
         last = (batch[-1][1], batch[-1][0])
 
 
+# COPY hands over one row per read; the worker joins this many into one block, so the line-end
+# fix, the file write and the progress call run per block, not per row (~80 KB of CSV).
+COPY_BLOCK_ROWS = 1000
+
+
+def _copy_blocks(copy, on_rows=None) -> Iterator[bytes]:
+    """The rows of a running ``COPY ... TO STDOUT`` joined into blocks of ``COPY_BLOCK_ROWS``.
+
+    Each read is exactly one row (libpq's contract), so ``on_rows`` gets the true row count
+    after each block, line breaks inside quoted names included. Appending to a bytearray frees
+    each row's buffer at once (cheaper than keeping a thousand of them for a join).
+    """
+    block = bytearray()
+    in_block = rows = 0
+    for row in copy:
+        block += row
+        in_block += 1
+        if in_block == COPY_BLOCK_ROWS:
+            yield bytes(block)
+            block.clear()
+            rows += in_block
+            in_block = 0
+            if on_rows is not None:
+                on_rows(rows)
+    if block:
+        yield bytes(block)
+
+
 def _export_write_copy(events, *, workspace, fh, on_rows=None) -> int:
     """Fast path on PostgreSQL: ``COPY (the report's event set) TO STDOUT (FORMAT csv)``.
 
     The database formats and quotes every row (the same bytes as the Python writer below,
-    tested); the worker streams the chunks to the file, so memory stays flat. One statement,
-    one snapshot. Returns the row count COPY reports.
+    tested) in a transaction whose TimeZone is the workspace's (``COPY_SESSION_SQL``); the
+    worker streams blocks of rows to the file, so memory stays flat. One statement, one
+    snapshot. Returns the row count COPY reports.
     """
     table = connection.ops.quote_name(AssignmentEvent._meta.db_table)
-    columns = csv_copy_columns(table)
-    names = [f"csv_{index}" for index in range(len(columns))]
+    names = [f"csv_{index}" for index in range(len(COLUMNS))]
     query = events.order_by("-created_at", "-id").annotate(**{
-        name: RawSQL(sql, [workspace.timezone] * sql.replace("%%", "").count("%s"))
-        for name, sql in zip(names, columns, strict=True)
+        name: RawSQL(sql, []) for name, sql in zip(names, csv_copy_columns(table), strict=True)
     }).values_list(*names)
     sql, params = query.query.get_compiler(connection=connection).as_sql()
     fh.write(",".join(COLUMNS) + "\r\n")
     fh.flush()
     out = fh.buffer
-    seen = 0
-    # In a worker (autocommit) COPY streams on a connection of its own, so the progress and
-    # heartbeat updates (``on_rows``) can use the default one meanwhile. Inside a caller's
-    # transaction only the default connection sees its rows: COPY runs there and progress is
-    # reported at the end.
+    # In a worker (autocommit) COPY streams on a connection of its own, in a transaction of its
+    # own, so the progress and heartbeat updates (``on_rows``) can use the default connection
+    # meanwhile. Inside a caller's transaction only the default connection sees its rows: COPY
+    # runs there, in a savepoint that is rolled back afterwards (COPY TO changes nothing), which
+    # also undoes the TimeZone it set; progress is reported at the end.
     live_progress = not connection.in_atomic_block
     copy_connection = connections.create_connection(DEFAULT_DB_ALIAS) if live_progress else connection
-    # A savepoint inside a caller's transaction: a broken COPY must not abort the caller's work.
-    savepoint = transaction.atomic() if not live_progress else contextlib.nullcontext()
+    scope = contextlib.nullcontext() if live_progress else transaction.atomic()
     try:
-        with savepoint, copy_connection.cursor() as cursor:
+        if live_progress:
+            copy_connection.set_autocommit(False)  # one transaction; closing the connection ends it
+        with scope, copy_connection.cursor() as cursor:
             raw = cursor.cursor
+            raw.execute(COPY_SESSION_SQL, [workspace.timezone])
             with raw.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
-                for chunk in crlf_rows(copy):
-                    out.write(chunk)
-                    if on_rows is not None and live_progress:
-                        # Progress only: a quoted line break inside a name counts too.
-                        seen += chunk.count(b"\n")
-                        on_rows(seen)
+                for block in crlf_rows(_copy_blocks(copy, on_rows if live_progress else None)):
+                    out.write(block)
             rows = raw.rowcount
+            if not live_progress:
+                transaction.set_rollback(True)
     finally:
         if live_progress:
             copy_connection.close()
