@@ -5,16 +5,19 @@ contact imports — calls ``contact_assign``. Nothing else changes ``Contact.ass
 writes ``AssignmentEvent`` rows.
 """
 
+import time
 from datetime import datetime
 
-from django.db import transaction
+import psycopg
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
+from psycopg.types.numeric import Int8
 
 from accounts.models import Membership, User
 from contacts.models import Contact, Conversation
 
-from .models import AssignmentEvent, AssignmentSource
-from .rollups import rollup_record_event
+from .models import AssignmentDailyCount, AssignmentEvent, AssignmentSource
+from .rollups import _LOCK_CLASS, rollup_record_event
 
 
 class AssignmentError(ValueError):
@@ -40,7 +43,153 @@ def _check_members(*, workspace_id: int, assignee: User | None, assigned_by: Use
         raise AssignmentError("the assigning user is not a member of this workspace", field="assigned_by")
 
 
-@transaction.atomic
+# str.strip() with no argument strips exactly these characters (Contact.name strips them).
+_PYTHON_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+
+
+def _assign_sql() -> tuple[str, str]:
+    """The PostgreSQL write path: the same steps as the ORM path, as two statements.
+
+    1. Lock the contact row (rule 4), as ``select_for_update(of=("self",))`` does.
+    2. With a fresh snapshot — so it sees whatever the writer we may have waited for
+       committed — read the current assignee and its name, the workspace timezone and the
+       open conversation, check both users' membership and, only when the assignee changes
+       and both are members, insert the event, move the contact and add the event to the
+       rollup under the writers' shared lock (as ``rollup_record_event`` does). It returns
+       the checks, the current assignee and the new event (NULLs when nothing was written).
+
+    The timestamp is taken after the lock (``clock_timestamp()``, once), so a contact's
+    events are ordered as its chain is. Names follow ``Contact.name`` (first and last name
+    stripped of Python's whitespace, else ``#<id>``) and ``User.display_name`` (name, else
+    email); the new assignee's and the assigning user's names come from the passed users,
+    as in the ORM path. The rollup day is the event's date in the workspace timezone, as
+    the rebuild computes it.
+    """
+    contacts, conversations = Contact._meta.db_table, Conversation._meta.db_table
+    users, members = User._meta.db_table, Membership._meta.db_table
+    workspaces = Contact._meta.get_field("workspace").related_model._meta.db_table
+    events, rollup = AssignmentEvent._meta.db_table, AssignmentDailyCount._meta.db_table
+    event_columns = ", ".join(f.column for f in AssignmentEvent._meta.concrete_fields)
+    inserted = ", ".join(f.column for f in AssignmentEvent._meta.concrete_fields if not f.primary_key)
+    whitespace = "U&'" + "".join(f"\\{ord(c):04X}" for c in _PYTHON_WHITESPACE) + "'"
+    lock = f"SELECT 1 FROM {contacts} WHERE id = %(contact)s FOR UPDATE"
+    write = f"""
+WITH current AS MATERIALIZED (
+    SELECT c.id, c.workspace_id, c.assignee_id, w.timezone, clock_timestamp() AS now,
+           coalesce(nullif(btrim(c.first_name || ' ' || c.last_name, {whitespace}), ''), '#' || c.id) AS contact_name,
+           coalesce((SELECT coalesce(nullif(u.name, ''), u.email) FROM {users} u WHERE u.id = c.assignee_id),
+                    '') AS previous_name,
+           (SELECT v.id FROM {conversations} v WHERE v.contact_id = c.id AND v.status = 'open'
+            ORDER BY v.id LIMIT 1) AS conversation_id,
+           (%(new)s::bigint IS NULL OR EXISTS (
+                SELECT 1 FROM {members} m WHERE m.workspace_id = c.workspace_id AND m.user_id = %(new)s::bigint
+           )) AS assignee_ok,
+           (%(by)s::bigint IS NULL OR EXISTS (
+                SELECT 1 FROM {members} m WHERE m.workspace_id = c.workspace_id AND m.user_id = %(by)s::bigint
+           )) AS by_ok
+    FROM {contacts} c JOIN {workspaces} w ON w.id = c.workspace_id
+    WHERE c.id = %(contact)s
+),
+event AS (
+    INSERT INTO {events} ({inserted})
+    SELECT workspace_id, now, %(source)s::text, id, contact_name, conversation_id, assignee_id, previous_name,
+           %(new)s::bigint, %(new_name)s::text, %(by)s::bigint, %(by_name)s::text
+    FROM current
+    WHERE assignee_ok AND by_ok AND assignee_id IS DISTINCT FROM %(new)s::bigint
+    RETURNING {event_columns}
+),
+moved AS (
+    UPDATE {contacts} c SET assignee_id = event.new_assignee_id, updated_at = event.created_at
+    FROM event WHERE c.id = event.contact_id
+),
+shared AS (
+    SELECT pg_advisory_xact_lock_shared({_LOCK_CLASS}, event.workspace_id::integer) FROM event
+),
+counted AS (
+    INSERT INTO {rollup} (workspace_id, dimension, key, day, source, count)
+    SELECT event.workspace_id, d.dimension, d.key, (event.created_at AT TIME ZONE current.timezone)::date,
+           event.source, 1
+    FROM event CROSS JOIN current CROSS JOIN shared
+    CROSS JOIN LATERAL (VALUES ('all', 0::bigint), ('new', coalesce(event.new_assignee_id, 0)),
+                               ('prev', coalesce(event.previous_assignee_id, 0)),
+                               ('by', event.assigned_by_id)) AS d (dimension, key)
+    WHERE d.key IS NOT NULL
+    -- the order of rollups._upsert, so writers on both paths take the row locks alike
+    ORDER BY d.dimension, d.key
+    ON CONFLICT (workspace_id, dimension, key, day, source)
+    DO UPDATE SET count = {rollup}.count + excluded.count
+)
+SELECT current.assignee_ok, current.by_ok, current.assignee_id, event.*
+FROM current LEFT JOIN event ON true"""
+    return lock, write
+
+
+_LOCK_SQL, _WRITE_SQL = _assign_sql()
+# psycopg prepares a statement only when its connection allows it (Django opens connections
+# with prepare_threshold=None); this lets the write path prepare its two statements while
+# nothing else is prepared automatically (Django's cursors bind client-side and never prepare).
+_PREPARE_ONLY_WHEN_ASKED = 2**31
+
+
+def _contact_assign_postgresql(
+    *, contact: Contact, assignee: User | None, source: str, assigned_by: User | None
+) -> AssignmentEvent | None:
+    """``contact_assign`` on PostgreSQL for the present moment: one round trip, little Python.
+
+    Both statements go in one pipeline (one round trip); outside a transaction PostgreSQL
+    runs them as one implicit transaction. They are prepared once per connection (no parse
+    and plan per event), unless ``DISABLE_SERVER_SIDE_CURSORS`` says a transaction-pooling
+    PgBouncer older than 1.21 sits in between.
+    """
+    new_id = assignee.pk if assignee is not None else None
+    by_id = assigned_by.pk if assigned_by is not None else None
+    params = {
+        "contact": Int8(contact.pk),
+        "new": None if new_id is None else Int8(new_id),
+        "new_name": assignee.display_name if assignee is not None else "",
+        "by": None if by_id is None else Int8(by_id),
+        "by_name": assigned_by.display_name if assigned_by is not None else "",
+        "source": source,
+    }
+    db = connections[DEFAULT_DB_ALIAS]
+    db.validate_no_broken_transaction()
+    raw = db.connection
+    prepare = not db.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
+    if prepare and raw.prepare_threshold is None:
+        raw.prepare_threshold = _PREPARE_ONLY_WHEN_ASKED
+    started = time.monotonic()
+    with db.wrap_database_errors:
+        lock, write = psycopg.Cursor(raw), psycopg.Cursor(raw)
+        with raw.pipeline():
+            lock.execute(_LOCK_SQL, params, prepare=prepare)
+            write.execute(_WRITE_SQL, params, prepare=prepare)
+        row = write.fetchone()
+    if db.queries_logged:
+        db.queries_log.append(
+            {"sql": f"{_LOCK_SQL}; {_WRITE_SQL} -- {params}", "time": f"{time.monotonic() - started:.3f}"}
+        )
+    if row is None:
+        raise Contact.DoesNotExist("Contact matching query does not exist.")
+    if not row[0]:
+        raise AssignmentError("the assignee is not a member of this workspace")
+    if not row[1]:
+        raise AssignmentError("the assigning user is not a member of this workspace", field="assigned_by")
+    if row[2] == new_id:
+        contact.assignee_id = new_id
+        return None
+    event = AssignmentEvent.from_db(db.alias, None, row[3:])
+    if assigned_by is not None:
+        event.assigned_by = assigned_by
+    contact.assignee = assignee
+    return event
+
+
+_SOURCES = frozenset(AssignmentSource.values)
+
+
 def contact_assign(
     *,
     contact: Contact,
@@ -55,15 +204,36 @@ def contact_assign(
     assignee again, or unassigning an unassigned contact, writes nothing). ``assigned_by`` is
     recorded only for source ``user`` (rule 3). ``at`` lets seeding and history imports write
     a past timestamp; it may not go before the contact's latest event, so the chain holds.
+    The passed ``contact`` gets the resulting assignee (``contact.assignee``).
+
+    Everything happens in one transaction, nested in the caller's when there is one (a
+    savepoint, as ``transaction.atomic`` does). On PostgreSQL the present-moment write is one
+    round trip; called outside any transaction it needs no BEGIN/COMMIT round trips either:
+    its statements travel in one message, which PostgreSQL runs as one implicit transaction.
     """
-    if source not in AssignmentSource.values:
+    if source not in _SOURCES:
         raise AssignmentError(f"unknown source {source!r}", field="source")
     if source == AssignmentSource.USER:
         if assigned_by is None:
             raise AssignmentError("source 'user' needs the assigning user", field="assigned_by")
     else:
         assigned_by = None
+    db = connections[DEFAULT_DB_ALIAS]
+    if at is None and db.vendor == "postgresql":
+        if not db.in_atomic_block and db.get_autocommit():
+            return _contact_assign_postgresql(contact=contact, assignee=assignee, source=source,
+                                              assigned_by=assigned_by)
+        with transaction.atomic():
+            return _contact_assign_postgresql(contact=contact, assignee=assignee, source=source,
+                                              assigned_by=assigned_by)
+    with transaction.atomic():
+        return _contact_assign_orm(contact=contact, assignee=assignee, source=source, assigned_by=assigned_by, at=at)
 
+
+def _contact_assign_orm(
+    *, contact: Contact, assignee: User | None, source: str, assigned_by: User | None, at: datetime | None
+) -> AssignmentEvent | None:
+    """``contact_assign`` through the ORM: SQLite, and past timestamps (``at``) on any database."""
     # Rule 4: lock the contact row so concurrent writers see each other's changes and the
     # per-contact chain (previous assignee = the prior event's new assignee) holds.
     # Only the contact row is locked (OF self); the workspace and current assignee come along

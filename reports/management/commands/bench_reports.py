@@ -387,6 +387,8 @@ class Command(BaseCommand):
     # --- i: write path -------------------------------------------------------------------------
 
     def measure_writes(self) -> dict:
+        from django.db import DatabaseError
+
         from assignments.models import AssignmentEvent, AssignmentSource
         from assignments.services import contact_assign
         from contacts.models import Contact
@@ -399,12 +401,22 @@ class Command(BaseCommand):
         agent_ids = [a.pk for a in self.agents[:50]]
         seconds = self.opts["write_seconds"]
         sources = [s for s in AssignmentSource.values if s != AssignmentSource.USER]
+        # Steady state, not the aftermath of the bulk load: statistics current (so autovacuum
+        # does not analyse the freshly loaded tables during the window) and a checkpoint behind us.
+        with connection.cursor() as cursor:
+            for model in (Contact, AssignmentEvent):
+                cursor.execute(f"VACUUM (ANALYZE) {model._meta.db_table}")
+            try:
+                cursor.execute("CHECKPOINT")
+            except DatabaseError:  # needs superuser or pg_checkpoint: the window then may hold one
+                pass
         # Writers are processes (as gunicorn and Celery workers are), so Python's GIL does not
-        # serialise them: each runs contact_assign in a loop for the same wall-clock window.
+        # serialise them: each runs contact_assign in a loop for the same wall-clock window,
+        # on a connection already open and warmed up (as a long-lived worker's is).
         connections.close_all()
         context = multiprocessing.get_context("fork")
         queue = context.Queue()
-        start_at = time.time() + 1.0
+        start_at = time.time() + 2.0
 
         def writer(index: int):
             from accounts.models import User
@@ -412,6 +424,10 @@ class Command(BaseCommand):
             rng = random.Random(index)
             users = list(User.objects.filter(pk__in=agent_ids))
             written, error = 0, ""
+            # Warm-up: unassigning an unassigned contact writes nothing.
+            for contact_id in fresh_ids[index::len(fresh_ids) // 20][:20]:
+                contact_assign(contact=Contact(pk=contact_id, workspace_id=self.workspace.pk), assignee=None,
+                               source=sources[0])
             while time.time() < start_at:
                 time.sleep(0.005)
             deadline = start_at + seconds
