@@ -3,6 +3,12 @@
 Every source — Developer API, Zapier, Dialogflow bot, workflows, users in Mensajes and
 contact imports — calls ``contact_assign``. Nothing else changes ``Contact.assignee`` or
 writes ``AssignmentEvent`` rows.
+
+It has two implementations with the same behaviour (tests/assignments/test_write_path_postgres.py
+runs the same operations through both): on PostgreSQL a present-moment assignment is one
+round trip of two prepared statements (the hot path: 8 concurrent writers, see
+docs/performance.md); SQLite, and past timestamps (``at``: seeding, history imports), go
+through the ORM.
 """
 
 import time

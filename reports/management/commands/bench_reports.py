@@ -387,8 +387,6 @@ class Command(BaseCommand):
     # --- i: write path -------------------------------------------------------------------------
 
     def measure_writes(self) -> dict:
-        from django.db import DatabaseError
-
         from assignments.models import AssignmentEvent, AssignmentSource
         from assignments.services import contact_assign
         from contacts.models import Contact
@@ -401,15 +399,6 @@ class Command(BaseCommand):
         agent_ids = [a.pk for a in self.agents[:50]]
         seconds = self.opts["write_seconds"]
         sources = [s for s in AssignmentSource.values if s != AssignmentSource.USER]
-        # Steady state, not the aftermath of the bulk load: statistics current (so autovacuum
-        # does not analyse the freshly loaded tables during the window) and a checkpoint behind us.
-        with connection.cursor() as cursor:
-            for model in (Contact, AssignmentEvent):
-                cursor.execute(f"VACUUM (ANALYZE) {model._meta.db_table}")
-            try:
-                cursor.execute("CHECKPOINT")
-            except DatabaseError:  # needs superuser or pg_checkpoint: the window then may hold one
-                pass
         # Writers are processes (as gunicorn and Celery workers are), so Python's GIL does not
         # serialise them: each runs contact_assign in a loop for the same wall-clock window,
         # on a connection already open and warmed up (as a long-lived worker's is).
