@@ -13,6 +13,7 @@ expiry and marks the exports ``expired``.
 
 import contextlib
 import csv
+import glob
 import logging
 import os
 import secrets
@@ -386,9 +387,22 @@ def export_run(*, export_id: int, task_id: str) -> Export | None:
     return Export.objects.filter(pk=export.pk).first()
 
 
+def _export_temp_dir() -> str:
+    return _setting("FILE_UPLOAD_TEMP_DIR", None) or tempfile.gettempdir()
+
+
+def _export_leftovers_delete(export: Export) -> None:
+    """An attempt whose worker was killed leaves its temporary file; this attempt owns the
+    export now (claimed), so the earlier attempts' files on this host go."""
+    for path in glob.glob(os.path.join(_export_temp_dir(), f"export-{export.pk}-*.csv")):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+
+
 def _export_attempt(export: Export) -> None:
     tmp_path = None
     published_name = None
+    _export_leftovers_delete(export)
     try:
         # The requester may have lost the right to export since asking (report.md "Who sees what").
         actor = export_requester_actor(export=export)
@@ -399,7 +413,7 @@ def _export_attempt(export: Export) -> None:
         total = assignment_event_list(workspace=export.workspace, actor=actor, params=params).count()
         reporter = _ProgressReporter(export, total)
 
-        fd, tmp_path = tempfile.mkstemp(prefix=f"export-{export.pk}-", suffix=".csv", dir=_setting("FILE_UPLOAD_TEMP_DIR", None))
+        fd, tmp_path = tempfile.mkstemp(prefix=f"export-{export.pk}-", suffix=".csv", dir=_export_temp_dir())
         # "For Excel": a UTF-8 byte order mark, so Excel reads the file as UTF-8.
         encoding = "utf-8-sig" if export.excel_bom else "utf-8"
         with open(fd, "w", encoding=encoding, newline="") as fh:

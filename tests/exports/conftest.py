@@ -95,6 +95,15 @@ def download(client, export_id) -> bytes:
 
 
 @pytest.fixture(autouse=True)
+def _own_temp_dir(settings, tmp_path):
+    """Each test's temporary export files in a folder of its own, so checks that "no partial
+    file is left" cannot see another run's files."""
+    folder = tmp_path / "export-tmp"
+    folder.mkdir()
+    settings.FILE_UPLOAD_TEMP_DIR = str(folder)
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     """The personas' passwords are hashed with PBKDF2 by default (slow); logins are forced here."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -46,7 +46,9 @@ def stored_files(export) -> list[str]:
 
 
 def temp_files(export) -> list[str]:
-    return glob.glob(os.path.join(tempfile.gettempdir(), f"export-{export.pk}-*"))
+    from django.conf import settings
+
+    return glob.glob(os.path.join(settings.FILE_UPLOAD_TEMP_DIR or tempfile.gettempdir(), f"export-{export.pk}-*"))
 
 
 def test_a_task_failing_mid_way_publishes_nothing_and_ends_failed(
@@ -281,3 +283,17 @@ def test_a_copy_failing_mid_way_publishes_nothing_and_ends_failed(
     assert export.status == Export.Status.FAILED and "during COPY" in export.error
     assert not export.file and export.row_count is None
     assert stored_files(export) == [] and temp_files(export) == []
+
+
+def test_a_retry_deletes_the_temporary_file_a_killed_attempt_left(settings, alice, events,
+                                                                   django_capture_on_commit_callbacks):
+    # given: a worker died mid-export and left its temporary file
+    export = request_export(alice, django_capture_on_commit_callbacks, execute=False)
+    leftover = os.path.join(settings.FILE_UPLOAD_TEMP_DIR, f"export-{export.pk}-dead.csv")
+    with open(leftover, "w") as fh:
+        fh.write("timestamp,half a ro")
+    # when the export runs again
+    services.export_run(export_id=export.pk, task_id=export.task_id)
+    # then the leftover is gone and the export succeeded with its own file
+    assert not os.path.exists(leftover) and temp_files(export) == []
+    assert Export.objects.get(pk=export.pk).status == Export.Status.SUCCEEDED
