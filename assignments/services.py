@@ -166,13 +166,21 @@ def _contact_assign_postgresql(
     prepare = not db.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
     if prepare and raw.prepare_threshold is None:
         raw.prepare_threshold = _PREPARE_ONLY_WHEN_ASKED
+    # The two cursors live as long as the connection (kept on the wrapper, dropped on error).
+    cursors = getattr(db, "_assignment_cursors", None)
+    if cursors is None or cursors[0] is not raw:
+        cursors = db._assignment_cursors = (raw, psycopg.Cursor(raw), psycopg.Cursor(raw))
+    _raw, lock, write = cursors
     started = time.monotonic()
-    with db.wrap_database_errors:
-        lock, write = psycopg.Cursor(raw), psycopg.Cursor(raw)
-        with raw.pipeline():
-            lock.execute(_LOCK_SQL, params, prepare=prepare)
-            write.execute(_WRITE_SQL, params, prepare=prepare)
-        row = write.fetchone()
+    try:
+        with db.wrap_database_errors:
+            with raw.pipeline():
+                lock.execute(_LOCK_SQL, params, prepare=prepare)
+                write.execute(_WRITE_SQL, params, prepare=prepare)
+            row = write.fetchone()
+    except BaseException:
+        db._assignment_cursors = None
+        raise
     if db.queries_logged:
         db.queries_log.append(
             {"sql": f"{_LOCK_SQL}; {_WRITE_SQL} -- {params}", "time": f"{time.monotonic() - started:.3f}"}
