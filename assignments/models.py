@@ -138,6 +138,9 @@ class AssignmentDailyCount(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.day} {self.source} {self.dimension}={self.key}: {self.count}"
+
 
 class AssignmentRollupState(models.Model):
     """The timezone a workspace's rollup was built in; reports use the rollup only when it matches."""
@@ -147,3 +150,6 @@ class AssignmentRollupState(models.Model):
     ready = models.BooleanField(default=False)
     rebuilt_at = models.DateTimeField(null=True, blank=True)
     events_counted = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"rollup of workspace {self.workspace_id} in {self.timezone} ({'ready' if self.ready else 'building'})"

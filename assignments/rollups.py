@@ -14,7 +14,13 @@ from django.utils import timezone
 
 from accounts.models import Workspace
 
-from .models import AssignmentDailyCount, AssignmentEvent, AssignmentRollupState, AssignmentSource, RollupDimension
+from .models import (
+    AssignmentDailyCount,
+    AssignmentEvent,
+    AssignmentRollupState,
+    AssignmentSource,
+    RollupDimension,
+)
 
 _TABLE = AssignmentDailyCount._meta.db_table
 # The advisory lock namespace of the rollup (two-int form: class, workspace id).

@@ -93,3 +93,6 @@ class Message(models.Model):
         verbose_name = _("message")
         verbose_name_plural = _("messages")
         indexes = [models.Index(fields=["conversation", "created_at"], name="message_conv_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.direction} #{self.pk} in conversation {self.conversation_id}"

@@ -26,7 +26,7 @@ from accounts.selectors import member_user_get
 from accounts.throttling import ApiTokenRateThrottle
 from assignments.models import AssignmentSource
 from contacts.api import assignee_parse, contact_assign_respond, contact_resolve, request_object
-from contacts.models import Conversation, Contact
+from contacts.models import Contact, Conversation
 from contacts.selectors import MAX_ID, phone_is_e164
 from contacts.serializers import (
     AssignResultSerializer,

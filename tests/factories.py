@@ -81,3 +81,30 @@ def member(workspace, role=Membership.Role.AGENT, **user_kwargs) -> User:
 def api_token(workspace) -> str:
     _, key = ApiToken.issue(workspace=workspace)
     return key
+
+
+def build_event(workspace, at, *, source="api", new=None, previous=None, by=None, contact=None,
+                conversation=None):
+    """An unsaved AssignmentEvent (for bulk_create in tests); ``new``/``previous``/``by`` are users or None.
+
+    Tests may place events at exact instants this way; production code writes them only
+    through ``contact_assign``.
+    """
+    from assignments.models import AssignmentEvent
+
+    if contact is None:
+        contact = ContactFactory(workspace=workspace)
+    return AssignmentEvent(
+        workspace=workspace,
+        created_at=at,
+        source=source,
+        contact_id=contact.pk,
+        contact_name=contact.name,
+        conversation_id=conversation.pk if conversation else None,
+        previous_assignee_id=previous.pk if previous else None,
+        previous_assignee_name=previous.display_name if previous else "",
+        new_assignee_id=new.pk if new else None,
+        new_assignee_name=new.display_name if new else "",
+        assigned_by_id=by.pk if by else None,
+        assigned_by_name=by.display_name if by else "",
+    )

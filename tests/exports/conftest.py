@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Workspace
 from assignments.models import AssignmentEvent, AssignmentSource
-from tests.factories import ContactFactory, ConversationFactory
+from tests.factories import ContactFactory, ConversationFactory, build_event
 
 
 @pytest.fixture
@@ -39,9 +39,7 @@ def make_events(workspace, count, *, users, contacts, conversations=(), days=25,
     events = []
     at = now
     for index in range(count):
-        if index % 3:
-            at = at  # ties: same instant as the previous event
-        else:
+        if index % 3 == 0:  # the other two of every three keep the previous instant (ties)
             at = now - step * index
         source = rng.choice(sources)
         new = rng.choice([*users, None])
@@ -49,22 +47,8 @@ def make_events(workspace, count, *, users, contacts, conversations=(), days=25,
         by = rng.choice(users) if source == AssignmentSource.USER else None
         contact = rng.choice(contacts)
         conversation = rng.choice([*conversations, None]) if conversations else None
-        events.append(
-            AssignmentEvent(
-                workspace=workspace,
-                created_at=at,
-                source=source,
-                contact_id=contact.pk,
-                contact_name=contact.name,
-                conversation_id=conversation.pk if conversation else None,
-                previous_assignee_id=previous.pk if previous else None,
-                previous_assignee_name=previous.display_name if previous else "",
-                new_assignee_id=new.pk if new else None,
-                new_assignee_name=new.display_name if new else "",
-                assigned_by_id=by.pk if by else None,
-                assigned_by_name=by.display_name if by else "",
-            )
-        )
+        events.append(build_event(workspace, at, source=source, new=new, previous=previous, by=by,
+                                  contact=contact, conversation=conversation))
         if len(events) >= batch:
             AssignmentEvent.objects.bulk_create(events)
             events = []

@@ -10,8 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from accounts.models import Workspace
-from assignments.models import AssignmentEvent, AssignmentSource
-from tests.factories import ContactFactory, ConversationFactory
+from tests.factories import ContactFactory, ConversationFactory, build_event  # noqa: F401 (re-exported)
 
 LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
 
@@ -38,27 +37,6 @@ def contact(workspace):
 @pytest.fixture
 def conversation(contact):
     return ConversationFactory(contact=contact)
-
-
-def build_event(workspace, at, *, source=AssignmentSource.API, new=None, previous=None, by=None, contact=None,
-                conversation=None) -> AssignmentEvent:
-    """An unsaved event (for bulk_create); ``new``/``previous``/``by`` are users or None."""
-    if contact is None:
-        contact = ContactFactory(workspace=workspace)
-    return AssignmentEvent(
-        workspace=workspace,
-        created_at=at,
-        source=source,
-        contact_id=contact.pk,
-        contact_name=contact.name,
-        conversation_id=conversation.pk if conversation else None,
-        previous_assignee_id=previous.pk if previous else None,
-        previous_assignee_name=previous.display_name if previous else "",
-        new_assignee_id=new.pk if new else None,
-        new_assignee_name=new.display_name if new else "",
-        assigned_by_id=by.pk if by else None,
-        assigned_by_name=by.display_name if by else "",
-    )
 
 
 @pytest.fixture

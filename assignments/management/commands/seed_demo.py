@@ -126,8 +126,12 @@ class Command(BaseCommand):
         """Today's traffic through the real entry points: a web-chat channel whose new
         conversations an enabled sales workflow assigns round robin, and a returning contact
         who keeps their assignee without a new event (seed FAQ)."""
-        from integrations.services import api_token_create, channel_create, dialogflow_integration_create
-        from integrations.services import channel_inbound_receive
+        from integrations.services import (
+            api_token_create,
+            channel_create,
+            channel_inbound_receive,
+            dialogflow_integration_create,
+        )
         from workflows.services import workflow_create_from_template, workflow_enabled_set
 
         owner = users[OWNER_EMAIL]

@@ -278,7 +278,7 @@ class Command(BaseCommand):
         }
         results = {}
         for name, (client, path, (sql, params)) in cases.items():
-            def call(client=client, path=path):
+            def call(client=client, path=path, name=name):
                 response = client.get(base + path)
                 if response.status_code != 200:
                     raise CommandError(f"{name}: {response.status_code} {response.content[:300]!r}")
