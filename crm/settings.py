@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "workflows",
     "messaging",
     "imports",
+    # Dev tools (seed_demo, bench_*): last, the top floor; no other app imports it.
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -18,8 +18,8 @@ from django.db import connection
 from django.utils import timezone
 
 from crm.celery import app as celery_app
+from demo.management.commands.bench_export import insert_synthetic_events
 from exports import services
-from exports.management.commands.bench_export import insert_synthetic_events
 from exports.models import Export
 from reports.periods import workspace_today
 from tests.exports.conftest import download, read_csv
