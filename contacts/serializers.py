@@ -124,7 +124,7 @@ class AssignmentEventRowSerializer(serializers.Serializer):
 def assignment_event_row(event, *, workspace) -> dict:
     """The log row of an event exactly as the report's log shows it (timestamp in the workspace offset)."""
     # Imported here: the report reads contacts' events; contacts do not depend on reports at import.
-    from reports.selectors import log_row
+    from reports.rows import log_row
 
     return log_row(event, tz=workspace.tzinfo)
 

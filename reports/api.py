@@ -4,23 +4,22 @@ Thin views: parse the parameters (``report_params_parse``), call a selector, ren
 may read; agents see only their own events (the selectors scope them).
 """
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from accounts.permissions import request_actor
-from accounts.throttling import ApiTokenRateThrottle, SessionUserRateThrottle
-from assignments.models import AssignmentSource
-from crm.db_router import report_reads
-from crm.pagination import page_url, parse_positive_int
+from crm.pagination import page_url
 
 from . import serializers as out
-from .params import INTERVALS, MAX_VALUES_PER_FILTER, report_params_parse
-from .periods import DEFAULT_PRESET, MAX_SPAN_DAYS, PRESETS
+from .framework.api import (
+    ERRORS,
+    INTERVAL_PARAMETER,
+    LOG_PAGE_PARAMETERS,
+    ReportApi,
+    report_parameters,
+)
+from .framework.query import log_page_parse
+from .params import FILTERS, report_params_parse
 from .selectors import (
-    LOG_DEFAULT_PAGE_SIZE,
-    LOG_MAX_PAGE_SIZE,
     LOG_ROW_CAP,
     assignment_log_page,
     assignment_summary,
@@ -29,51 +28,7 @@ from .selectors import (
     source_label,
 )
 
-
-def _repeatable(name: str, type_, description: str, enum=None) -> OpenApiParameter:
-    return OpenApiParameter(
-        name, type_, OpenApiParameter.QUERY, required=False, many=True, explode=True, style="form",
-        enum=enum, description=description + f" Repeatable (values OR), at most {MAX_VALUES_PER_FILTER} values.",
-    )
-
-
-REPORT_PARAMETERS = [
-    OpenApiParameter(
-        "period", OpenApiTypes.STR, OpenApiParameter.QUERY, required=False, enum=list(PRESETS), default=DEFAULT_PRESET,
-        description=(
-            f"Preset period in the workspace timezone (default `{DEFAULT_PRESET}`). `last_N_days` = today and "
-            "the N-1 days before; `this_month` = the 1st through today; `last_month` = the whole previous month. "
-            "Not together with `start`/`end`."
-        ),
-    ),
-    OpenApiParameter(
-        "start", OpenApiTypes.DATE, OpenApiParameter.QUERY, required=False,
-        description=f"Custom range: first day (YYYY-MM-DD, inclusive). Needs `end`; span at most {MAX_SPAN_DAYS} days.",
-    ),
-    OpenApiParameter(
-        "end", OpenApiTypes.DATE, OpenApiParameter.QUERY, required=False,
-        description="Custom range: last day (YYYY-MM-DD, inclusive, not before `start`).",
-    ),
-    _repeatable("source", OpenApiTypes.STR, "Fuente: the event's source.", enum=list(AssignmentSource.values)),
-    _repeatable(
-        "assignee", OpenApiTypes.STR,
-        "Asignado a: the event's new assignee, a user id of the workspace, or `none` for unassignments.",
-    ),
-    _repeatable(
-        "assigned_by", OpenApiTypes.INT,
-        "Asignado por el usuario: the assigning user's id (source `user` only; with a `source` filter "
-        "excluding `user` the state is `not_applicable`).",
-    ),
-    _repeatable("contact", OpenApiTypes.INT, "Contacto: a contact id of the workspace."),
-    _repeatable("conversation", OpenApiTypes.INT, "Id. de conversación: a conversation id of the workspace."),
-]
-
-ERRORS = {
-    400: OpenApiResponse(out.ReportErrorSerializer, description="A bad parameter; `errors` names the field."),
-    401: OpenApiResponse(out.ReportErrorSerializer, description="No or bad credentials."),
-    403: OpenApiResponse(out.ReportErrorSerializer, description="Not a member of any workspace."),
-    429: OpenApiResponse(out.ReportErrorSerializer, description="Too many requests for this token or user."),
-}
+REPORT_PARAMETERS = report_parameters(list(FILTERS))
 
 SCOPE_NOTE = (
     " Session or Bearer token. Owners, managers and API tokens see the whole workspace; an agent "
@@ -83,18 +38,14 @@ SCOPE_NOTE = (
 )
 
 
-class ReportApi(APIView):
-    """Any member reads (the selectors scope agents); rate-limited per API token and per user."""
+class AssignmentReportApi(ReportApi):
+    filters = FILTERS
 
-    throttle_classes = [ApiTokenRateThrottle, SessionUserRateThrottle]
-
-    def dispatch(self, request, *args, **kwargs):
-        # Report reads may go to a read replica (DATABASE_REPLICA_URL; crm/db_router.py).
-        with report_reads():
-            return super().dispatch(request, *args, **kwargs)
+    def parse(self, *, workspace, data):
+        return report_params_parse(workspace=workspace, data=data)
 
 
-class AssignmentSummaryApi(ReportApi):
+class AssignmentSummaryApi(AssignmentReportApi):
     @extend_schema(
         operation_id="reports_assignments_summary",
         tags=["reports"],
@@ -108,8 +59,7 @@ class AssignmentSummaryApi(ReportApi):
         responses={200: out.AssignmentSummarySerializer, **ERRORS},
     )
     def get(self, request):
-        actor = request_actor(request)
-        params = report_params_parse(workspace=actor.workspace, data=request.query_params)
+        actor, params = self.open(request)
         summary = assignment_summary(workspace=actor.workspace, actor=actor, params=params)
         return Response(
             {
@@ -129,7 +79,7 @@ class AssignmentSummaryApi(ReportApi):
         )
 
 
-class AssignmentTimeseriesApi(ReportApi):
+class AssignmentTimeseriesApi(AssignmentReportApi):
     @extend_schema(
         operation_id="reports_assignments_timeseries",
         tags=["reports"],
@@ -139,18 +89,11 @@ class AssignmentTimeseriesApi(ReportApi):
             "summary's total. Default interval: `hour` for a single day, `day` up to 92 days, `week` (Monday) "
             "beyond. An interval giving more than 2000 buckets is a 400." + SCOPE_NOTE
         ),
-        parameters=[
-            *REPORT_PARAMETERS,
-            OpenApiParameter(
-                "interval", OpenApiTypes.STR, OpenApiParameter.QUERY, required=False, enum=list(INTERVALS),
-                description="Bucket size; default depends on the range length.",
-            ),
-        ],
+        parameters=[*REPORT_PARAMETERS, INTERVAL_PARAMETER],
         responses={200: out.AssignmentTimeseriesSerializer, **ERRORS},
     )
     def get(self, request):
-        actor = request_actor(request)
-        params = report_params_parse(workspace=actor.workspace, data=request.query_params)
+        actor, params = self.open(request)
         series = assignment_timeseries(workspace=actor.workspace, actor=actor, params=params)
         return Response(
             {
@@ -165,7 +108,7 @@ class AssignmentTimeseriesApi(ReportApi):
         )
 
 
-class AssignmentLogApi(ReportApi):
+class AssignmentLogApi(AssignmentReportApi):
     @extend_schema(
         operation_id="reports_assignments_log",
         tags=["reports"],
@@ -175,21 +118,12 @@ class AssignmentLogApi(ReportApi):
             f"are reachable: `count` is at most {LOG_ROW_CAP} and `capped` says more match; a page beyond them is "
             "a 400 pointing to Data Export, which has no cap." + SCOPE_NOTE
         ),
-        parameters=[
-            *REPORT_PARAMETERS,
-            OpenApiParameter("page", OpenApiTypes.INT, OpenApiParameter.QUERY, required=False, default=1,
-                             description="Page number, from 1."),
-            OpenApiParameter("page_size", OpenApiTypes.INT, OpenApiParameter.QUERY, required=False,
-                             default=LOG_DEFAULT_PAGE_SIZE,
-                             description=f"Rows per page, default {LOG_DEFAULT_PAGE_SIZE}, at most {LOG_MAX_PAGE_SIZE}."),
-        ],
+        parameters=[*REPORT_PARAMETERS, *LOG_PAGE_PARAMETERS],
         responses={200: out.AssignmentLogSerializer, **ERRORS},
     )
     def get(self, request):
-        actor = request_actor(request)
-        params = report_params_parse(workspace=actor.workspace, data=request.query_params)
-        page = parse_positive_int(request, "page", 1)
-        page_size = parse_positive_int(request, "page_size", LOG_DEFAULT_PAGE_SIZE, LOG_MAX_PAGE_SIZE)
+        actor, params = self.open(request)
+        page, page_size = log_page_parse(request.query_params)
         log = assignment_log_page(workspace=actor.workspace, actor=actor, params=params, page=page, page_size=page_size)
         tz = params.period.tz
         return Response(

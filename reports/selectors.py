@@ -1,48 +1,50 @@
 """Reads of the Asignaciones report: one filtered event set and the three components built on it.
 
-report.md "Components": Métricas (and the pie), the bar chart and the log are all computed from
-``assignment_event_list``, so their numbers always agree. The aggregation lives in
-``assignment_summary`` / ``assignment_timeseries`` so a rollup table can later serve them
-without changing any caller.
+The contract (report.md "Components"): Métricas (and the pie), the bar chart and the log count
+the same events, ``assignment_event_list``. Counts are read through one function,
+``assignment_day_source_counts``, which answers ``{(local day, source): count}`` either from the
+day rollup (``rollup_reads``, when it can answer exactly) or from the raw events grouped by
+local day; ``tests/reports/test_rollup_reads.py`` pins both paths equal and
+``tests/reports/test_consistency.py`` pins the components to each other. Hour buckets cut days,
+so the hourly chart always reads the raw events. Parameters arrive validated
+(``reports.params``): nothing here raises HTTP errors.
 """
 
-from bisect import bisect_right
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 
 from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import TruncDay, TruncHour, TruncMonth, TruncWeek
-from django.utils.formats import number_format
-from django.utils.translation import gettext as _
+from django.db.models.functions import TruncDay
 
 from accounts.context import Actor
 from assignments.models import AssignmentEvent, AssignmentSource
-from crm.api import ApiError
 
+from .framework.buckets import (  # noqa: F401  (re-exported: the report's own names)
+    DAILY_MAX_DAYS,
+    MAX_BUCKETS,
+    bucket_count,
+    bucket_index_counts,
+    bucket_starts,
+    day_bucket_index,
+    default_interval,
+)
+from .framework.numbers import ordered_keys, percents_largest_remainder  # noqa: F401
+from .framework.query import (  # noqa: F401
+    LOG_DEFAULT_PAGE_SIZE,
+    LOG_MAX_PAGE_SIZE,
+    LOG_ROW_CAP,
+    LogPageOutOfRange,
+)
+from .framework.states import (
+    STATE_NO_DATA,
+    STATE_NOT_APPLICABLE,
+    period_before_workspace,
+    state_of,
+)
 from .params import ReportParams
-from .periods import ReportPeriod, local_midnight
+from .periods import ReportPeriod
 from .rollup_reads import assignment_daily_source_counts
-
-STATE_OK = "ok"
-STATE_NO_DATA = "no_data"
-STATE_NOT_APPLICABLE = "not_applicable"
-
-# report.md: only the newest 10,000 matching rows of the log are reachable; more is an export.
-LOG_ROW_CAP = 10_000
-LOG_DEFAULT_PAGE_SIZE = 50
-LOG_MAX_PAGE_SIZE = 100
-# A time series longer than this is not a chart anyone can read (and is costly to build).
-MAX_BUCKETS = 2_000
-# report.md "Gráfico de barras": hours for a single day, days up to 92 days, weeks beyond.
-DAILY_MAX_DAYS = 92
-
-_SOURCE_ORDER = {value: index for index, value in enumerate(AssignmentSource.values)}
-
-
-def source_label(source: str) -> str:
-    """The translated label of a source ("Usuario" / "User"), in the active language."""
-    return str(AssignmentSource(source).label)
-
+from .rows import log_row, source_label  # noqa: F401
 
 # --- the one filtered event set ------------------------------------------------------------
 
@@ -93,38 +95,33 @@ def report_state_before_query(*, workspace, params: ReportParams) -> str | None:
     """
     if params.assigned_by_ids and params.sources and AssignmentSource.USER not in params.sources:
         return STATE_NOT_APPLICABLE
-    created_local = workspace.created_at.astimezone(params.period.tz).date()
-    if params.period.end < created_local:
+    if period_before_workspace(workspace=workspace, period=params.period):
         return STATE_NO_DATA
     return None
 
 
-def _source_counts(events: QuerySet[AssignmentEvent]) -> dict[str, int]:
-    rows = events.order_by().values("source").annotate(n=Count("id")).values_list("source", "n")
-    return {source: n for source, n in rows if n}
+def assignment_day_source_counts(*, workspace, actor: Actor, params: ReportParams,
+                                 period: ReportPeriod | None = None) -> dict[tuple[date, str], int]:
+    """``{(local day, source): count}`` of the filtered event set over ``period`` (default: the
+    params' period): from the day rollup when it answers exactly, else from the raw events."""
+    period = period or params.period
+    daily = assignment_daily_source_counts(workspace=workspace, actor=actor, params=params, period=period)
+    if daily is not None:
+        return daily
+    events = assignment_event_list(workspace=workspace, actor=actor, params=replace(params, period=period)).order_by()
+    rows = events.annotate(day=TruncDay("created_at", tzinfo=period.tz)).values("day", "source").annotate(
+        n=Count("id")).values_list("day", "source", "n")
+    counts: dict[tuple[date, str], int] = {}
+    for day, source, n in rows:
+        local = day.astimezone(period.tz).date() if isinstance(day, datetime) and day.tzinfo else (
+            day.date() if isinstance(day, datetime) else day)
+        counts[(local, source)] = counts.get((local, source), 0) + n
+    return counts
 
 
 def _ordered_sources(counts: dict[str, int]) -> list[str]:
     """Sources present, largest first; ties in the product's source order, so output is stable."""
-    return sorted((s for s, n in counts.items() if n), key=lambda s: (-counts[s], _SOURCE_ORDER.get(s, 99)))
-
-
-def percents_largest_remainder(counts: list[int], *, decimals: int = 2) -> list[float]:
-    """Percents of the total with ``decimals`` places that add up to exactly 100 (if total > 0).
-
-    Largest remainder method: floor every share to the unit (0.01 %), then give the leftover
-    units to the largest remainders (ties to the earlier, i.e. larger, entry).
-    """
-    total = sum(counts)
-    if total == 0:
-        return [0.0 for _ in counts]
-    scale = 100 * 10**decimals
-    floors = [c * scale // total for c in counts]
-    remainders = [c * scale % total for c in counts]
-    leftover = scale - sum(floors)
-    for index in sorted(range(len(counts)), key=lambda i: (-remainders[i], i))[:leftover]:
-        floors[index] += 1
-    return [round(units / 10**decimals, decimals) for units in floors]
+    return ordered_keys(counts, AssignmentSource.values)
 
 
 # --- Métricas and the pie -------------------------------------------------------------------
@@ -156,21 +153,16 @@ def assignment_summary(*, workspace, actor: Actor, params: ReportParams) -> Assi
     if state is not None:
         return AssignmentSummary(params.period, state, 0, [], previous_period, 0)
 
-    # One rollup read covers this period and the previous one (they are contiguous).
+    # One read covers this period and the previous one (they are contiguous).
     both = ReportPeriod(start=previous_period.start, end=params.period.end, timezone=params.period.timezone)
-    daily = assignment_daily_source_counts(workspace=workspace, actor=actor, params=params, period=both)
+    counts: dict[str, int] = {}
     previous_total = 0
-    if daily is not None:
-        counts: dict[str, int] = {}
-        for (day, source), n in daily.items():
-            if day >= params.period.start:
-                counts[source] = counts.get(source, 0) + n
-            else:
-                previous_total += n
-    else:
-        counts = _source_counts(assignment_event_list(workspace=workspace, actor=actor, params=params))
-        previous_params = replace(params, period=previous_period)
-        previous_total = assignment_event_list(workspace=workspace, actor=actor, params=previous_params).count()
+    for (day, source), n in assignment_day_source_counts(workspace=workspace, actor=actor, params=params,
+                                                         period=both).items():
+        if day >= params.period.start:
+            counts[source] = counts.get(source, 0) + n
+        else:
+            previous_total += n
     sources = _ordered_sources(counts)
     total = sum(counts.values())
     percents = percents_largest_remainder([counts[s] for s in sources])
@@ -180,7 +172,7 @@ def assignment_summary(*, workspace, actor: Actor, params: ReportParams) -> Assi
     ]
     return AssignmentSummary(
         period=params.period,
-        state=STATE_OK if total else STATE_NO_DATA,
+        state=state_of(total),
         total=total,
         by_source=by_source,
         previous_period=previous_period,
@@ -207,78 +199,16 @@ class AssignmentTimeseries:
     buckets: list[Bucket]
 
 
-def default_interval(period: ReportPeriod) -> str:
-    if period.days == 1:
-        return "hour"
-    if period.days <= DAILY_MAX_DAYS:
-        return "day"
-    return "week"
-
-
-def _first_of_next_month(day: date) -> date:
-    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
-
-
-def bucket_starts(period: ReportPeriod, interval: str) -> list[datetime]:
-    """The start of every bucket of the range, aware in the workspace timezone.
-
-    Hours are consecutive real hours from local midnight, so a DST day has 23 or 25 of them
-    (the repeated 01:00 appears twice, with its two offsets). Days, weeks (Monday) and months
-    start at local midnight; the first week or month bucket starts at its calendar start even
-    when that is before the range (only events inside the range count).
-    """
-    tz = period.tz
-    if interval == "hour":
-        first, stop = period.start_utc, period.end_utc
-        hours = int((stop - first).total_seconds() // 3600)
-        return [(first + timedelta(hours=i)).astimezone(tz) for i in range(hours)]
-    if interval == "day":
-        days = [period.start + timedelta(days=i) for i in range(period.days)]
-    elif interval == "week":
-        monday = period.start - timedelta(days=period.start.weekday())
-        days = []
-        while monday <= period.end:
-            days.append(monday)
-            monday += timedelta(days=7)
-    else:  # month
-        first = period.start.replace(day=1)
-        days = []
-        while first <= period.end:
-            days.append(first)
-            first = _first_of_next_month(first)
-    return [local_midnight(day, tz) for day in days]
-
-
-def bucket_count(period: ReportPeriod, interval: str) -> int:
-    if interval == "hour":
-        return int((period.end_utc - period.start_utc).total_seconds() // 3600)
-    if interval == "day":
-        return period.days
-    if interval == "week":
-        first_monday = period.start - timedelta(days=period.start.weekday())
-        return (period.end - first_monday).days // 7 + 1
-    return (period.end.year - period.start.year) * 12 + period.end.month - period.start.month + 1
-
-
 def timeseries_interval(params: ReportParams) -> str:
-    """The interval of the bar chart; a requested one yielding too many buckets is a 400."""
-    interval = params.interval or default_interval(params.period)
-    if params.interval and bucket_count(params.period, interval) > MAX_BUCKETS:
-        reason = _("This interval gives more than %(max)s bars for the period; choose a longer interval or a shorter period.") % {"max": MAX_BUCKETS}
-        raise ApiError(_("interval: %(reason)s") % {"reason": reason}, {"interval": [reason]})
-    return interval
-
-
-_TRUNC = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
+    """The bar chart's interval: the requested one (validated by the parameters) or the default."""
+    return params.interval or default_interval(params.period)
 
 
 def assignment_timeseries(*, workspace, actor: Actor, params: ReportParams) -> AssignmentTimeseries:
     """Counts per bucket stacked by source, every bucket of the range present (zeros included).
 
-    Bucketing runs in the database in the workspace timezone (Django's Trunc functions with
-    ``tzinfo`` work on PostgreSQL and SQLite), then zero buckets are filled here. Every source
-    present in the range appears in every bucket's ``counts`` (0 where absent), so the chart's
-    series line up; bucket totals add up to the summary's total.
+    Every source present in the range appears in every bucket's ``counts`` (0 where absent), so
+    the chart's series line up; bucket totals add up to the summary's total.
     """
     interval = timeseries_interval(params)
     period = params.period
@@ -287,45 +217,17 @@ def assignment_timeseries(*, workspace, actor: Actor, params: ReportParams) -> A
     if state is not None:
         return AssignmentTimeseries(period, state, interval, [], [Bucket(s, 0, {}) for s in starts])
 
-    tz = period.tz
-    per_bucket: list[dict[str, int]] = [{} for _ in starts]
-    # Day, week and month buckets are made of whole local days: the day rollup answers them.
-    daily = None if interval == "hour" else assignment_daily_source_counts(
-        workspace=workspace, actor=actor, params=params
-    )
-    if daily is not None:
-        bucket_days = [start.date() for start in starts]
-        for (day, source), n in daily.items():
-            index = bisect_right(bucket_days, day) - 1
-            per_bucket[index][source] = per_bucket[index].get(source, 0) + n
-    elif interval == "hour":
-        events = assignment_event_list(workspace=workspace, actor=actor, params=params).order_by()
-        # Truncating to the local hour merges the two 01:00 hours of a fall-back day; grouping
-        # by the UTC hour as well keeps them apart (exact for whole-hour offsets).
-        rows = events.annotate(local=TruncHour("created_at", tzinfo=tz), utc=TruncHour("created_at", tzinfo=UTC))
-        rows = rows.values("local", "utc", "source").annotate(n=Count("id")).values_list("local", "utc", "source", "n")
-        by_wall: dict[datetime, list[int]] = {}
-        for index, start in enumerate(starts):
-            by_wall.setdefault(start.replace(tzinfo=None, fold=0), []).append(index)
-        utc_starts = [s.astimezone(UTC) for s in starts]
-        for local, utc, source, n in rows:
-            candidates = by_wall.get(local.replace(tzinfo=None, fold=0), [])
-            if len(candidates) == 1:
-                index = candidates[0]
-            else:
-                utc = utc.astimezone(UTC)
-                index = max(bisect_right(utc_starts, utc) - 1, 0)
-            per_bucket[index][source] = per_bucket[index].get(source, 0) + n
+    if interval == "hour":
+        events = assignment_event_list(workspace=workspace, actor=actor, params=params)
+        per_bucket = bucket_index_counts(events, field="created_at", group="source", period=period,
+                                         interval=interval, starts=starts)
     else:
-        events = assignment_event_list(workspace=workspace, actor=actor, params=params).order_by()
-        trunc = _TRUNC[interval]
-        rows = events.annotate(bucket=trunc("created_at", tzinfo=tz)).values("bucket", "source").annotate(
-            n=Count("id")
-        ).values_list("bucket", "source", "n")
-        index_of = {start.date(): index for index, start in enumerate(starts)}
-        for bucket, source, n in rows:
-            index = index_of[bucket.astimezone(tz).date() if bucket.tzinfo else bucket.date()]
-            per_bucket[index][source] = per_bucket[index].get(source, 0) + n
+        # Day, week and month buckets are made of whole local days.
+        per_bucket = [{} for _ in starts]
+        index_of = day_bucket_index(starts)
+        for (day, source), n in assignment_day_source_counts(workspace=workspace, actor=actor, params=params).items():
+            bucket = per_bucket[index_of(day)]
+            bucket[source] = bucket.get(source, 0) + n
 
     totals: dict[str, int] = {}
     for counts in per_bucket:
@@ -338,7 +240,7 @@ def assignment_timeseries(*, workspace, actor: Actor, params: ReportParams) -> A
     ]
     return AssignmentTimeseries(
         period=period,
-        state=STATE_OK if totals else STATE_NO_DATA,
+        state=state_of(sum(totals.values())),
         interval=interval,
         sources=sources,
         buckets=buckets,
@@ -372,24 +274,13 @@ def assignment_log_page(
 ) -> AssignmentLogPage:
     """One page of the log, newest first (timestamp, then id, descending).
 
-    Only the newest ``LOG_ROW_CAP`` rows are reachable: a page starting past them is a 400
-    pointing to Data Export. Counting stops at the cap + 1 (a COUNT over a LIMIT subquery), so a
+    ``page``/``page_size`` arrive validated (``log_page_parse``: within the newest
+    ``LOG_ROW_CAP`` rows). Counting stops at the cap + 1 (a COUNT over a LIMIT subquery), so a
     workspace with millions of events does not count them all for each page; the metrics still
     count every event. Offsets stay below 10,000 on the (workspace, created_at, id) index.
+    Raises ``LogPageOutOfRange`` for a page past the last matching row.
     """
-    if page < 1:
-        raise ApiError(_("page: Not a positive whole number."), {"page": [_("Not a positive whole number.")]})
-    if not 1 <= page_size <= LOG_MAX_PAGE_SIZE:
-        reason = _("At most %(max)s.") % {"max": LOG_MAX_PAGE_SIZE}
-        raise ApiError(_("page_size: %(reason)s") % {"reason": reason}, {"page_size": [reason]})
     offset = (page - 1) * page_size
-    if offset >= LOG_ROW_CAP:
-        cap = number_format(LOG_ROW_CAP, force_grouping=True)
-        reason = _(
-            "The log shows at most the newest %(cap)s rows. To get every row, use Data Export (Settings → Data Export)."
-        ) % {"cap": cap}
-        raise ApiError(reason, {"page": [_("Beyond the newest %(cap)s rows.") % {"cap": cap}]})
-
     state = report_state_before_query(workspace=workspace, params=params)
     if state is not None:
         return AssignmentLogPage(params.period, state, 0, False, page, page_size, [])
@@ -398,7 +289,7 @@ def assignment_log_page(
     matches = events.order_by()[: LOG_ROW_CAP + 1].count()
     count = min(matches, LOG_ROW_CAP)
     if page > 1 and offset >= count:
-        raise ApiError(_("Page %(page)s does not exist.") % {"page": page}, {"page": [_("Out of range.")]})
+        raise LogPageOutOfRange(page)
     stop = min(offset + page_size, LOG_ROW_CAP)
     rows = list(
         events.order_by("-created_at", "-id").only(
@@ -409,33 +300,10 @@ def assignment_log_page(
     )
     return AssignmentLogPage(
         period=params.period,
-        state=STATE_OK if count else STATE_NO_DATA,
+        state=state_of(count),
         count=count,
         capped=matches > LOG_ROW_CAP,
         page=page,
         page_size=page_size,
         rows=rows,
     )
-
-
-def log_row(event: AssignmentEvent, *, tz) -> dict:
-    """One log row in the wire shape of api.md (also the shape of the assignee endpoint's event)."""
-
-    def person(user_id, name):
-        if user_id is None:
-            return None
-        return {"id": user_id, "name": AssignmentEvent.user_label(user_id, name)}
-
-    is_user = event.source == AssignmentSource.USER
-    return {
-        "id": event.pk,
-        "timestamp": event.created_at.astimezone(tz).isoformat(timespec="seconds"),
-        "conversation_id": event.conversation_id,
-        "contact_id": event.contact_id,
-        "contact_name": event.contact_name or f"#{event.contact_id}",
-        "previous_assignee": person(event.previous_assignee_id, event.previous_assignee_name),
-        "new_assignee": person(event.new_assignee_id, event.new_assignee_name),
-        "source": event.source,
-        "source_label": source_label(event.source),
-        "assigned_by": person(event.assigned_by_id, event.assigned_by_name) if is_user else None,
-    }

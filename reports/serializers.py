@@ -4,7 +4,8 @@ from rest_framework import serializers
 
 from assignments.models import AssignmentSource
 
-STATES = ("ok", "no_data", "not_applicable")
+from .framework.api import ReportErrorSerializer  # noqa: F401  (the schema's error shape)
+from .framework.states import STATES
 
 
 class AssignmentReportRangeSerializer(serializers.Serializer):
@@ -84,8 +85,3 @@ class AssignmentLogSerializer(serializers.Serializer):
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
     results = AssignmentLogRowSerializer(many=True)
-
-
-class ReportErrorSerializer(serializers.Serializer):
-    message = serializers.CharField()
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))

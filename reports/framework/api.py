@@ -1,0 +1,116 @@
+"""The API views every report shares: the view opening (actor + validated query), throttles,
+the read replica, the schema of the period and of the declared filters, the error answers.
+
+A report's view subclasses ``ReportApi``, names its filters, and implements ``get`` as
+"``self.open(request)`` → call a selector → render"; ``LogPageOutOfRange`` from a log selector
+becomes the 400 of docs/reports.md.
+"""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework import serializers
+from rest_framework.views import APIView
+
+from accounts.permissions import request_actor
+from accounts.throttling import ApiTokenRateThrottle, SessionUserRateThrottle
+from crm.db_router import report_reads
+
+from ..periods import DEFAULT_PRESET, MAX_SPAN_DAYS, PRESETS
+from .buckets import INTERVALS, MAX_BUCKETS
+from .query import (
+    CHOICE,
+    LOG_DEFAULT_PAGE_SIZE,
+    LOG_MAX_PAGE_SIZE,
+    MAX_VALUES_PER_FILTER,
+    FilterSpec,
+    LogPageOutOfRange,
+    log_page_error,
+    report_query_parse,
+)
+
+
+class ReportErrorSerializer(serializers.Serializer):
+    message = serializers.CharField()
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+PERIOD_PARAMETERS = [
+    OpenApiParameter(
+        "period", OpenApiTypes.STR, OpenApiParameter.QUERY, required=False, enum=list(PRESETS), default=DEFAULT_PRESET,
+        description=(
+            f"Preset period in the workspace timezone (default `{DEFAULT_PRESET}`). `last_N_days` = today and "
+            "the N-1 days before; `this_month` = the 1st through today; `last_month` = the whole previous month. "
+            "Not together with `start`/`end`."
+        ),
+    ),
+    OpenApiParameter(
+        "start", OpenApiTypes.DATE, OpenApiParameter.QUERY, required=False,
+        description=f"Custom range: first day (YYYY-MM-DD, inclusive). Needs `end`; span at most {MAX_SPAN_DAYS} days.",
+    ),
+    OpenApiParameter(
+        "end", OpenApiTypes.DATE, OpenApiParameter.QUERY, required=False,
+        description="Custom range: last day (YYYY-MM-DD, inclusive, not before `start`).",
+    ),
+]
+
+INTERVAL_PARAMETER = OpenApiParameter(
+    "interval", OpenApiTypes.STR, OpenApiParameter.QUERY, required=False, enum=list(INTERVALS),
+    description=f"Bucket size; default depends on the range length. More than {MAX_BUCKETS} buckets is a 400.",
+)
+
+LOG_PAGE_PARAMETERS = [
+    OpenApiParameter("page", OpenApiTypes.INT, OpenApiParameter.QUERY, required=False, default=1,
+                     description="Page number, from 1."),
+    OpenApiParameter("page_size", OpenApiTypes.INT, OpenApiParameter.QUERY, required=False,
+                     default=LOG_DEFAULT_PAGE_SIZE,
+                     description=f"Rows per page, default {LOG_DEFAULT_PAGE_SIZE}, at most {LOG_MAX_PAGE_SIZE}."),
+]
+
+ERRORS = {
+    400: OpenApiResponse(ReportErrorSerializer, description="A bad parameter; `errors` names the field."),
+    401: OpenApiResponse(ReportErrorSerializer, description="No or bad credentials."),
+    403: OpenApiResponse(ReportErrorSerializer, description="Not a member of any workspace."),
+    429: OpenApiResponse(ReportErrorSerializer, description="Too many requests for this token or user."),
+}
+
+
+def filter_parameters(filters: list[FilterSpec]) -> list[OpenApiParameter]:
+    """The schema of a report's declared filters: repeatable query parameters."""
+    parameters = []
+    for spec in filters:
+        enum = list(spec.choices()) if spec.kind == CHOICE else None
+        parameters.append(OpenApiParameter(
+            spec.param, OpenApiTypes.STR if (enum or spec.allow_none) else OpenApiTypes.INT, OpenApiParameter.QUERY,
+            required=False, many=True, explode=True, style="form", enum=enum,
+            description=spec.description + f" Repeatable (values OR), at most {MAX_VALUES_PER_FILTER} values.",
+        ))
+    return parameters
+
+
+def report_parameters(filters: list[FilterSpec]) -> list[OpenApiParameter]:
+    return [*PERIOD_PARAMETERS, *filter_parameters(filters)]
+
+
+class ReportApi(APIView):
+    """Any member reads (each report's selectors scope agents); rate-limited per API token and user."""
+
+    throttle_classes = [ApiTokenRateThrottle, SessionUserRateThrottle]
+    filters: tuple[FilterSpec, ...] = ()
+
+    def dispatch(self, request, *args, **kwargs):
+        # Report reads may go to a read replica (DATABASE_REPLICA_URL; crm/db_router.py).
+        with report_reads():
+            return super().dispatch(request, *args, **kwargs)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, LogPageOutOfRange):
+            exc = log_page_error(exc)
+        return super().handle_exception(exc)
+
+    def open(self, request):
+        """The acting member and the validated query of this request (400s raised here)."""
+        actor = request_actor(request)
+        return actor, self.parse(workspace=actor.workspace, data=request.query_params)
+
+    def parse(self, *, workspace, data):
+        return report_query_parse(filters=self.filters, workspace=workspace, data=data)
