@@ -1,6 +1,7 @@
 from django.db import transaction
 
 from .models import Membership, Team, User, Workspace
+from .signals import workspace_created, workspace_settings_updated
 
 
 @transaction.atomic
@@ -9,12 +10,19 @@ def workspace_create(*, name: str, timezone: str, language: str, owner_email: st
     workspace = Workspace(name=name, timezone=timezone, language=language)
     workspace.full_clean()
     workspace.save()
-    # A new workspace has no events: its (empty) rollup is complete in its timezone.
-    from assignments.models import AssignmentRollupState
-
-    AssignmentRollupState.objects.create(workspace=workspace, timezone=workspace.timezone, ready=True)
+    workspace_created.send(sender=Workspace, workspace=workspace)
     member_add(workspace=workspace, email=owner_email, role=Membership.Role.OWNER, password=owner_password,
                name=owner_name)
+    return workspace
+
+
+@transaction.atomic
+def workspace_settings_update(*, workspace: Workspace, name: str, timezone: str, language: str) -> Workspace:
+    """Save the general settings (Configuraciones → General)."""
+    workspace.name, workspace.timezone, workspace.language = name, timezone, language
+    workspace.full_clean()
+    workspace.save(update_fields=["name", "timezone", "language"])
+    workspace_settings_updated.send(sender=Workspace, workspace=workspace)
     return workspace
 
 

@@ -5,7 +5,6 @@ from django.contrib.auth import logout
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,6 +16,7 @@ from .forms import WorkspaceSettingsForm
 from .login_throttle import client_ip, login_failure_record, login_is_locked, login_success_record
 from .middleware import SESSION_WORKSPACE_KEY
 from .models import Membership
+from .services import workspace_settings_update
 
 
 class LoginThrottleMixin:
@@ -88,13 +88,7 @@ def workspace_switch(request):
 def settings_general(request):
     form = WorkspaceSettingsForm(request.POST or None, instance=request.workspace)
     if request.method == "POST" and form.is_valid():
-        timezone_changed = "timezone" in form.changed_data
-        workspace = form.save()
-        if timezone_changed:
-            # Report rollups count workspace-local days: recount them in the new timezone.
-            from assignments.tasks import rollup_rebuild_task
-
-            transaction.on_commit(lambda: rollup_rebuild_task.delay(workspace.pk))
+        workspace_settings_update(workspace=request.workspace, **form.cleaned_data)
         messages.success(request, _("Settings saved."))
         return redirect("accounts:settings-general")
     return render(request, "accounts/settings_general.html", {"form": form, "settings_section": "general"})

@@ -10,6 +10,7 @@ from collections import Counter
 from datetime import date
 
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.models import Workspace
@@ -148,6 +149,19 @@ def _rebuild_python(workspace: Workspace, *, batch_size: int) -> int:
         batch_size=5000,
     )
     return total
+
+
+def rollup_state_start(*, workspace: Workspace) -> AssignmentRollupState:
+    """The state of a new workspace: it has no events, so its (empty) rollup is complete in its timezone."""
+    return AssignmentRollupState.objects.create(workspace=workspace, timezone=workspace.timezone, ready=True)
+
+
+def rollup_stale_workspace_ids() -> list[int]:
+    """Workspaces whose rollup the reports cannot read (``rollup_is_ready`` is false): no state
+    (created outside ``workspace_create``, e.g. in the admin), not ready, or counted in another
+    timezone (changed outside the settings page, or its rebuild task was lost)."""
+    fresh = AssignmentRollupState.objects.filter(ready=True, timezone=OuterRef("timezone"), workspace=OuterRef("pk"))
+    return list(Workspace.objects.filter(~Exists(fresh)).order_by("pk").values_list("pk", flat=True))
 
 
 def rollup_is_ready(*, workspace: Workspace) -> bool:

@@ -2,13 +2,25 @@ from celery import shared_task
 
 from accounts.models import Workspace
 
-from .rollups import rollup_rebuild
+from .rollups import rollup_is_ready, rollup_rebuild, rollup_stale_workspace_ids
 
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), max_retries=3, retry_backoff=True)
 def rollup_rebuild_task(workspace_id: int) -> int:
-    """Recount a workspace's assignment rollup (after a timezone change). Idempotent."""
+    """Recount a workspace's assignment rollup in its current timezone. Idempotent; skipped when
+    the rollup is already counted in it (a duplicate from the beat task, or a timezone changed
+    and changed back before the task ran)."""
     workspace = Workspace.objects.filter(pk=workspace_id).first()
-    if workspace is None:
+    if workspace is None or rollup_is_ready(workspace=workspace):
         return 0
     return rollup_rebuild(workspace=workspace)
+
+
+@shared_task(name="assignments.rollups_reconcile", ignore_result=True)
+def rollups_reconcile_task() -> int:
+    """Beat: enqueue a rebuild of every rollup the reports cannot read (missing, or counted in
+    another timezone). The settings page enqueues its own; this catches the other paths."""
+    workspace_ids = rollup_stale_workspace_ids()
+    for workspace_id in workspace_ids:
+        rollup_rebuild_task.delay(workspace_id)
+    return len(workspace_ids)

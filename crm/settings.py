@@ -169,6 +169,8 @@ CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_BEAT_SCHEDULE["exports-housekeeping"] = {"task": "exports.housekeeping", "schedule": 60.0}
 # Data Import: re-send stale imports, delete rejected-rows files after 7 days and abandoned drafts (imports/tasks.py).
 CELERY_BEAT_SCHEDULE["imports-housekeeping"] = {"task": "imports.housekeeping", "schedule": 300.0}
+# Report rollups: rebuild the ones missing or counted in another timezone (assignments/tasks.py).
+CELERY_BEAT_SCHEDULE["assignments-rollups-reconcile"] = {"task": "assignments.rollups_reconcile", "schedule": 600.0}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -99,3 +99,36 @@ def test_rebuild_command_check(ny_workspace, capsys):
 
     assert sum(AssignmentDailyCount.objects.filter(workspace=ny_workspace, dimension="all")
                .values_list("count", flat=True)) == AssignmentEvent.objects.filter(workspace=ny_workspace).count()
+
+
+def test_reconcile_beat_task_rebuilds_missing_and_other_timezone_rollups(ny_workspace):
+    # given: one rollup up to date, one whose state is missing, one whose timezone was changed
+    # outside the settings page (no rebuild enqueued)
+    from accounts.models import Workspace
+    from assignments.models import AssignmentRollupState
+    from assignments.tasks import rollups_reconcile_task
+
+    _random_history(ny_workspace, events=40)
+    rollup_rebuild(workspace=ny_workspace)
+    up_to_date = AssignmentRollupState.objects.get(workspace=ny_workspace).rebuilt_at
+    missing, moved = WorkspaceFactory(timezone="Europe/Madrid"), WorkspaceFactory(timezone="Asia/Kolkata")
+    _random_history(missing, events=30, seed=5)
+    _random_history(moved, events=30, seed=7)
+    rollup_rebuild(workspace=moved)
+    Workspace.objects.filter(pk=moved.pk).update(timezone="Asia/Tokyo")
+    moved.refresh_from_db()
+    AssignmentDailyCount.objects.filter(workspace=missing).update(count=999)
+    assert not rollup_is_ready(workspace=missing) and not rollup_is_ready(workspace=moved)
+
+    # when (tasks run in-process in tests)
+    enqueued = rollups_reconcile_task()
+
+    # then: both are recounted in their current timezone; the up-to-date one is left alone
+    assert enqueued == 2
+    for workspace in (missing, moved):
+        assert rollup_is_ready(workspace=workspace)
+        before = rollup_snapshot(workspace=workspace)
+        rollup_rebuild(workspace=workspace)
+        assert rollup_snapshot(workspace=workspace) == before
+    assert AssignmentRollupState.objects.get(workspace=ny_workspace).rebuilt_at == up_to_date
+    assert rollups_reconcile_task() == 0
