@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Contact, Conversation, Message
+from .models import Contact, Conversation, ConversationEvent, Message
 
 
 @admin.register(Contact)
@@ -12,14 +12,52 @@ class ContactAdmin(admin.ModelAdmin):
     readonly_fields = ["assignee"]
 
 
+# The lifecycle is recorded only by contacts.services (with its events), so it is read-only here.
+CONVERSATION_LIFECYCLE_FIELDS = [
+    "status", "opened_at", "opened_source", "opened_by", "channel_id", "closed_at", "closed_source", "closed_by",
+    "closing_note", "first_response_at", "first_response_by", "awaiting_reply_since",
+]
+
+
 @admin.register(Conversation)
 class ConversationAdmin(admin.ModelAdmin):
-    list_display = ["id", "contact", "status", "opened_at", "closed_at"]
-    list_filter = ["status"]
-    raw_id_fields = ["workspace", "contact", "closed_by"]
+    list_display = ["id", "contact", "status", "opened_source", "opened_at", "closed_source", "closed_at"]
+    list_filter = ["status", "opened_source", "closed_source"]
+    raw_id_fields = ["workspace", "contact"]
+    readonly_fields = CONVERSATION_LIFECYCLE_FIELDS
+
+    def has_add_permission(self, request):
+        return False  # conversations are opened through contacts.services.conversation_open
 
 
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
-    list_display = ["id", "conversation", "direction", "author", "created_at"]
+    list_display = ["id", "conversation", "direction", "sender_kind", "author", "created_at", "response_seconds"]
+    list_filter = ["direction", "sender_kind"]
     raw_id_fields = ["workspace", "conversation", "author"]
+    readonly_fields = ["direction", "sender_kind", "response_seconds"]
+
+    def has_add_permission(self, request):
+        return False  # messages are stored through contacts.services.message_create
+
+
+@admin.register(ConversationEvent)
+class ConversationEventAdmin(admin.ModelAdmin):
+    """Immutable events: the admin shows them and changes nothing."""
+
+    list_display = ["id", "created_at", "kind", "source", "conversation_id", "contact_name", "user_name",
+                    "assignee_name", "seconds_since_open"]
+    list_filter = ["kind", "source"]
+    search_fields = ["contact_name", "user_name", "assignee_name"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -18,7 +18,7 @@ from crm.api import ApiError
 from crm.pagination import page_serializer, paginate
 
 from . import services
-from .models import Contact
+from .models import Contact, SenderKind
 from .selectors import ContactIdentifierError, contact_email_taken, contact_get, contact_search
 from .serializers import (
     AssigneeInputSerializer,
@@ -271,7 +271,9 @@ class ContactMessagesApi(APIView):
         description=(
             "Sends an outgoing message, opening a conversation if none is open. In a session the "
             "session's user is the author, and sending to an unassigned contact assigns it to them "
-            "(source `user`). With an API token the message has no author and assigns nobody."
+            "(source `user`). With an API token the message has no author and assigns nobody. A "
+            "conversation opened by this message has source `user` (session) or `api` (token); only "
+            "a session user's message counts as a response to the contact."
         ),
         parameters=[IDENTIFIER_PARAMETER],
         request=MessageInputSerializer,
@@ -281,5 +283,9 @@ class ContactMessagesApi(APIView):
         actor = request_actor(request)
         contact = contact_resolve(workspace=actor.workspace, identifier=identifier)
         data = _validated(MessageInputSerializer, request_object(request))
-        message = services.message_send(contact=contact, text=data["text"], author=actor.user)
+        if actor.user is None:
+            sender_kind, author = SenderKind.API, None
+        else:
+            sender_kind, author = SenderKind.USER, actor.user
+        message = services.message_send(contact=contact, text=data["text"], sender_kind=sender_kind, author=author)
         return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)

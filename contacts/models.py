@@ -3,8 +3,36 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Workspace
+
+
+class ConversationSource(models.TextChoices):
+    """Who opened or closed a conversation (``Conversation.opened_source`` / ``closed_source``,
+    ``ConversationEvent.source``). Written only by ``contacts.services``."""
+
+    CONTACT = "contact", pgettext_lazy("conversation source", "Contact")
+    USER = "user", pgettext_lazy("conversation source", "User")
+    WORKFLOW = "workflow", pgettext_lazy("conversation source", "Workflow")
+    API = "api", pgettext_lazy("conversation source", "API")
+    BOT = "bot", pgettext_lazy("conversation source", "Bot")
+
+
+class SenderKind(models.TextChoices):
+    """Who wrote a message. Only ``contact`` messages are incoming; only ``user`` messages (a
+    person) count as a response to the contact (``contacts.services.message_create``)."""
+
+    CONTACT = "contact", pgettext_lazy("message sender", "Contact")
+    USER = "user", pgettext_lazy("message sender", "User")
+    WORKFLOW = "workflow", pgettext_lazy("message sender", "Workflow")
+    BOT = "bot", pgettext_lazy("message sender", "Bot")
+    API = "api", pgettext_lazy("message sender", "API")
+    BROADCAST = "broadcast", pgettext_lazy("message sender", "Broadcast")
+
+
+class ImmutableConversationEventError(Exception):
+    pass
 
 
 class Contact(models.Model):
@@ -58,6 +86,33 @@ class Conversation(models.Model):
     bot_paused = models.BooleanField(_("chatbot paused"), default=False)
     last_message_at = models.DateTimeField(null=True, blank=True)
 
+    # Lifecycle, recorded by contacts.services in the same transaction as the change (never
+    # reconstructed afterwards). Conversations opened before this was recorded keep the
+    # defaults: opened_source "contact", no channel, no opened_by.
+    # The custom inbound channel (integrations.Channel) the contact wrote through; a plain id
+    # because contacts sits below integrations. Null: opened outside a channel.
+    channel_id = models.BigIntegerField(_("channel"), null=True, blank=True)
+    opened_source = models.CharField(
+        _("opened by (source)"), max_length=20, choices=ConversationSource.choices, default=ConversationSource.CONTACT
+    )
+    # Only for opened_source "user". Plain ids (as in AssignmentEvent): deleting a user keeps them.
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
+        related_name="+",
+    )
+    closed_source = models.CharField(
+        _("closed by (source)"), max_length=20, choices=ConversationSource.choices, blank=True
+    )
+    # The first message of a person (sender_kind "user") in a conversation the contact opened.
+    first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
+    first_response_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
+        related_name="+",
+    )
+    # The first contact message not yet answered by a person; cleared by a person's reply. On a
+    # closed conversation it stays set: the contact's last messages went unanswered.
+    awaiting_reply_since = models.DateTimeField(_("awaiting a reply since"), null=True, blank=True)
+
     class Meta:
         verbose_name = _("conversation")
         verbose_name_plural = _("conversations")
@@ -70,8 +125,35 @@ class Conversation(models.Model):
                 condition=Q(status="open", closed_at__isnull=True) | Q(status="closed", closed_at__isnull=False),
                 name="conversation_closed_at_matches_status",
             ),
+            models.CheckConstraint(
+                condition=Q(opened_source__in=ConversationSource.values), name="conversation_opened_source_valid"
+            ),
+            # Blank on open conversations; on closed ones the source of the close (conversations
+            # closed before closing sources were recorded keep it blank).
+            models.CheckConstraint(
+                condition=Q(closed_source__in=[*ConversationSource.values, ""]),
+                name="conversation_closed_source_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="closed") | Q(closed_source=""), name="conversation_closed_source_only_closed"
+            ),
+            models.CheckConstraint(
+                condition=Q(opened_by__isnull=True) | Q(opened_source="user"),
+                name="conversation_opened_by_only_for_user",
+            ),
+            models.CheckConstraint(
+                condition=Q(first_response_at__isnull=True, first_response_by__isnull=True)
+                | Q(first_response_at__isnull=False, first_response_by__isnull=False),
+                name="conversation_first_response_by_with_at",
+            ),
         ]
-        indexes = [models.Index(fields=["workspace", "status", "last_message_at"], name="conv_ws_status_idx")]
+        indexes = [
+            models.Index(fields=["workspace", "status", "last_message_at"], name="conv_ws_status_idx"),
+            # The reports' "still open at the end of the period" count: opened before the end
+            # (opened_at) and not closed by then (closed_at), per workspace.
+            models.Index(fields=["workspace", "opened_at"], name="conv_ws_opened_idx"),
+            models.Index(fields=["workspace", "closed_at"], name="conv_ws_closed_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.contact}"
@@ -85,14 +167,140 @@ class Message(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="messages")
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
     direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
+    # Incoming messages are the contact's; outgoing ones say who sent them (a person, a
+    # workflow, the bot, the Developer API, a broadcast). Messages stored before this was
+    # recorded were classified once by a data migration: out with an author = user, else api.
+    sender_kind = models.CharField(_("sender"), max_length=20, choices=SenderKind.choices)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     text = models.TextField(_("text"))
     created_at = models.DateTimeField(default=timezone.now)
+    # On a person's outgoing message (sender_kind "user") that answers waiting contact
+    # messages: whole seconds from the conversation's awaiting_reply_since to this message.
+    response_seconds = models.BigIntegerField(_("response time (seconds)"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("message")
         verbose_name_plural = _("messages")
-        indexes = [models.Index(fields=["conversation", "created_at"], name="message_conv_created_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(sender_kind__in=SenderKind.values), name="message_sender_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(direction="in", sender_kind="contact") | (Q(direction="out") & ~Q(sender_kind="contact")),
+                name="message_sender_kind_matches_direction",
+            ),
+            models.CheckConstraint(
+                condition=Q(response_seconds__isnull=True)
+                | Q(sender_kind="user", response_seconds__isnull=False, response_seconds__gte=0),
+                name="message_response_seconds_only_for_user",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["conversation", "created_at"], name="message_conv_created_idx"),
+            # Reports' period scans of messages (response times) within a workspace.
+            models.Index(fields=["workspace", "created_at"], name="message_ws_created_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.direction} #{self.pk} in conversation {self.conversation_id}"
+
+
+class ConversationEventKind(models.TextChoices):
+    """``ConversationEvent.Kind`` (defined here so the model's constraints can name its values)."""
+
+    OPENED = "opened", pgettext_lazy("conversation event", "Opened")
+    CLOSED = "closed", pgettext_lazy("conversation event", "Closed")
+    FIRST_RESPONSE = "first_response", pgettext_lazy("conversation event", "First response")
+
+
+class ConversationEvent(models.Model):
+    """One step of a conversation's life: opened, closed, first response of a person.
+
+    Immutable; written only by ``contacts.services`` (``conversation_open``,
+    ``conversation_close``, ``message_create``) in the same transaction as the change it
+    records, never reconstructed afterwards. Events start when lifecycle recording shipped:
+    there is no backfill, so conversations opened before have no OPENED event (and never get a
+    FIRST_RESPONSE: whether someone answered them before is unknown); their closes are recorded.
+
+    As in ``AssignmentEvent``, references to the conversation, the contact and users are plain
+    ids (``db_constraint=False``, ``DO_NOTHING``) next to name snapshots, so a report still shows
+    who it was after a user or contact is deleted; only the workspace cascades.
+    """
+
+    Kind = ConversationEventKind
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="conversation_events")
+    created_at = models.DateTimeField(_("timestamp"), default=timezone.now)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    # Who opened / closed it; always "user" for a first response.
+    source = models.CharField(_("source"), max_length=20, choices=ConversationSource.choices)
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.DO_NOTHING, db_constraint=False, related_name="lifecycle_events"
+    )
+    contact = models.ForeignKey(
+        Contact, on_delete=models.DO_NOTHING, db_constraint=False, related_name="conversation_events"
+    )
+    contact_name = models.CharField(_("contact name"), max_length=301, blank=True)
+    # The person who opened / closed / responded; only for source "user".
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
+        related_name="+",
+    )
+    user_name = models.CharField(max_length=150, blank=True)
+    # The contact's assignee at that moment (null: unassigned).
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
+        related_name="+",
+    )
+    assignee_name = models.CharField(max_length=150, blank=True)
+    # Copied from the conversation: the inbound channel it came through (null: none).
+    channel_id = models.BigIntegerField(null=True, blank=True)
+    # The closing note (closed events only).
+    note = models.TextField(_("note"), blank=True)
+    # Closed and first response: whole seconds from the conversation's opened_at.
+    seconds_since_open = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("conversation event")
+        verbose_name_plural = _("conversation events")
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=ConversationEventKind.values), name="conv_event_kind_valid"),
+            models.CheckConstraint(condition=Q(source__in=ConversationSource.values), name="conv_event_source_valid"),
+            # A conversation opens, closes and is first answered at most once (it never reopens:
+            # a new conversation is opened instead). The last line of defence under concurrency.
+            models.UniqueConstraint(fields=["conversation", "kind"], name="conv_event_once_per_kind"),
+            models.CheckConstraint(
+                condition=Q(source="user", user__isnull=False) | (~Q(source="user") & Q(user__isnull=True)),
+                name="conv_event_user_iff_source_user",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="first_response") | Q(source="user"), name="conv_event_first_response_by_user"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="opened", seconds_since_open__isnull=True)
+                | (~Q(kind="opened") & Q(seconds_since_open__isnull=False, seconds_since_open__gte=0)),
+                name="conv_event_seconds_since_open",
+            ),
+            models.CheckConstraint(condition=Q(kind="closed") | Q(note=""), name="conv_event_note_only_closed"),
+        ]
+        indexes = [
+            # Period scans of the reports (opened / closed / first responses in a period) and
+            # their newest-first lists (created_at DESC, id DESC), per workspace and kind.
+            models.Index(fields=["workspace", "kind", "created_at", "id"], name="conv_event_ws_kind_time_idx"),
+            # A conversation's history (the "Id. de conversación" filter).
+            models.Index(fields=["workspace", "conversation"], name="conv_event_ws_conv_idx"),
+            # Per agent: conversations opened / closed / first answered while assigned to them
+            # (agent scoping and the "Asignado a" filter)...
+            models.Index(fields=["workspace", "assignee", "kind", "created_at"], name="conv_event_ws_assignee_idx"),
+            # ... and by them (the user who opened, closed or responded).
+            models.Index(fields=["workspace", "user", "kind", "created_at"], name="conv_event_ws_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} #{self.conversation_id} {self.kind} ({self.source})"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise ImmutableConversationEventError("conversation events are immutable")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableConversationEventError("conversation events are immutable")

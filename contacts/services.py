@@ -1,21 +1,115 @@
+"""Writes of contacts, conversations and messages.
+
+Conversation lifecycle (issue 12): each fact is recorded at its source, in the same
+transaction as the change, by exactly one function here — never reconstructed afterwards:
+
+- ``conversation_open``: ``Conversation.opened_source`` / ``opened_by`` / ``channel_id`` and the
+  OPENED ``ConversationEvent``;
+- ``conversation_close``: ``closed_source`` and the CLOSED event (note, seconds since open);
+- ``message_create``: ``Message.sender_kind`` / ``response_seconds``, the conversation's
+  ``awaiting_reply_since`` and first response, and the FIRST_RESPONSE event;
+- ``message_send``: an outgoing message, opening a conversation with the sender as its source.
+
+Every entry point (inbound channel, Mensajes, Developer API, workflows, the Dialogflow bot,
+seeding) calls these; nothing else writes those fields or ``ConversationEvent`` rows.
+"""
+
+from datetime import datetime, timedelta
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .models import Contact, Conversation, Message
+from .models import (
+    Contact,
+    Conversation,
+    ConversationEvent,
+    ConversationSource,
+    Message,
+    SenderKind,
+)
+
+
+class ConversationError(ValueError):
+    """A conversation or message fact that cannot be recorded as asked (a caller's mistake)."""
+
+    def __init__(self, message: str, field: str):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+_SOURCES = frozenset(ConversationSource.values)
+_SENDER_KINDS = frozenset(SenderKind.values)
+
+
+def _whole_seconds(start: datetime, end: datetime) -> int:
+    return (end - start) // timedelta(seconds=1)
+
+
+def _event_write(
+    *, conversation: Conversation, contact: Contact, kind: str, source: str, user, at: datetime,
+    note: str = "", seconds_since_open: int | None = None,
+) -> ConversationEvent:
+    """The one place ``ConversationEvent`` rows are written, with the name snapshots.
+
+    ``contact`` must come with its current assignee (``select_related("assignee")``), read in
+    the caller's transaction: the event keeps who was assigned at that moment.
+    """
+    assignee = contact.assignee
+    return ConversationEvent.objects.create(
+        workspace_id=conversation.workspace_id,
+        created_at=at,
+        kind=kind,
+        source=source,
+        conversation_id=conversation.pk,
+        contact_id=contact.pk,
+        contact_name=contact.name or f"#{contact.pk}",
+        user=user,
+        user_name=user.display_name if user is not None else "",
+        assignee_id=contact.assignee_id,
+        assignee_name=assignee.display_name if assignee is not None else "",
+        channel_id=conversation.channel_id,
+        note=note,
+        seconds_since_open=seconds_since_open,
+    )
+
+
+def _source_user(*, source: str, user, field: str):
+    """The user recorded with a source: required for ``user``, dropped for every other source
+    (as ``contact_assign`` does with ``assigned_by``)."""
+    if source not in _SOURCES:
+        raise ConversationError(f"unknown conversation source {source!r}", field="source")
+    if source != ConversationSource.USER:
+        return None
+    if user is None:
+        raise ConversationError("source 'user' needs the user", field=field)
+    return user
 
 
 @transaction.atomic
-def conversation_open(*, contact: Contact, at=None) -> tuple[Conversation, bool]:
+def conversation_open(
+    *, contact: Contact, at: datetime | None = None, source: str = ConversationSource.CONTACT, user=None,
+    channel_id: int | None = None,
+) -> tuple[Conversation, bool]:
     """The contact's open conversation, opening one if none is open. Returns ``(conversation, opened)``.
+
+    When it opens one it records who opened it — ``source`` (the contact writing in; a user,
+    workflow, the Developer API or the bot writing first), ``user`` (only for source ``user``),
+    ``channel_id`` (the inbound channel the contact wrote through) — and writes the OPENED event
+    with the contact's assignee at that moment, in the same transaction. When one is already
+    open it is returned unchanged and nothing is written (its source and channel stay those of
+    its opening).
 
     Opening a conversation never assigns anyone: a returning contact who already has an
     assignee lands in that assignee's inbox and no assignment event is written (seed FAQ,
     product.md rule 5). Workflows fired by the opening may assign; they go through
     ``contact_assign`` like every source.
     """
+    user = _source_user(source=source, user=user, field="user")
     # Lock the contact so two inbound messages cannot race to open two conversations; the
-    # partial unique constraint is the last line of defence.
-    Contact.objects.select_for_update().filter(pk=contact.pk).first()
+    # partial unique constraint is the last line of defence. Only the contact row (OF self);
+    # its assignee comes along for the event.
+    locked = Contact.objects.select_for_update(of=("self",)).select_related("assignee").get(pk=contact.pk)
     existing = Conversation.objects.filter(contact=contact, status=Conversation.Status.OPEN).first()
     if existing is not None:
         return existing, False
@@ -23,59 +117,176 @@ def conversation_open(*, contact: Contact, at=None) -> tuple[Conversation, bool]
     try:
         with transaction.atomic():
             conversation = Conversation.objects.create(
-                workspace_id=contact.workspace_id, contact=contact, opened_at=now, last_message_at=now
+                workspace_id=contact.workspace_id, contact=contact, opened_at=now, last_message_at=now,
+                opened_source=source, opened_by=user, channel_id=channel_id,
             )
     except IntegrityError:
         return Conversation.objects.get(contact=contact, status=Conversation.Status.OPEN), False
+    _event_write(conversation=conversation, contact=locked, kind=ConversationEvent.Kind.OPENED, source=source,
+                 user=user, at=now)
     return conversation, True
 
 
 @transaction.atomic
-def conversation_close(*, conversation: Conversation, note: str = "", closed_by=None, at=None) -> Conversation:
-    """Close an open conversation (idempotent: closing a closed one changes nothing)."""
-    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
-    if conversation.status == Conversation.Status.CLOSED:
-        return conversation
-    conversation.status = Conversation.Status.CLOSED
-    conversation.closed_at = at or timezone.now()
-    conversation.closing_note = note or ""
-    conversation.closed_by = closed_by
-    conversation.save(update_fields=["status", "closed_at", "closing_note", "closed_by"])
-    return conversation
+def conversation_close(
+    *, conversation: Conversation, note: str = "", closed_by=None, source: str, at: datetime | None = None
+) -> Conversation:
+    """Close an open conversation and record who closed it: ``source`` (``user`` with
+    ``closed_by``, ``workflow``, ``api``, ``bot``), the note, and the CLOSED event with the
+    whole seconds since it opened and the contact's assignee at that moment.
 
-
-def message_create(*, conversation: Conversation, direction: str, text: str, author=None, at=None) -> Message:
+    Idempotent: closing a closed conversation changes and writes nothing. Returns the
+    conversation as stored.
+    """
+    closed_by = _source_user(source=source, user=closed_by, field="closed_by")
+    locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    if locked.status == Conversation.Status.CLOSED:
+        return locked
     now = at or timezone.now()
-    message = Message.objects.create(
-        workspace_id=conversation.workspace_id,
-        conversation=conversation,
-        direction=direction,
-        author=author,
-        text=text,
-        created_at=now,
-    )
-    Conversation.objects.filter(pk=conversation.pk).update(last_message_at=now)
-    return message
+    if now < locked.opened_at:
+        raise ConversationError("a conversation cannot be closed before it was opened", field="at")
+    locked.status = Conversation.Status.CLOSED
+    locked.closed_at = now
+    locked.closing_note = note or ""
+    locked.closed_by = closed_by
+    locked.closed_source = source
+    locked.save(update_fields=["status", "closed_at", "closing_note", "closed_by", "closed_source"])
+    contact = Contact.objects.select_related("assignee").get(pk=locked.contact_id)
+    _event_write(conversation=locked, contact=contact, kind=ConversationEvent.Kind.CLOSED, source=source,
+                 user=closed_by, at=now, note=locked.closing_note,
+                 seconds_since_open=_whole_seconds(locked.opened_at, now))
+    return locked
+
+
+def _sender_check(*, direction: str, sender_kind: str, author) -> None:
+    if sender_kind not in _SENDER_KINDS:
+        raise ConversationError(f"unknown sender kind {sender_kind!r}", field="sender_kind")
+    if direction not in Message.Direction.values:
+        raise ConversationError(f"unknown direction {direction!r}", field="direction")
+    if (direction == Message.Direction.IN) != (sender_kind == SenderKind.CONTACT):
+        raise ConversationError("incoming messages, and only they, are the contact's", field="sender_kind")
+    if sender_kind == SenderKind.USER and author is None:
+        raise ConversationError("a person's message needs its author", field="author")
+    if sender_kind != SenderKind.USER and author is not None:
+        raise ConversationError("only a person's message (sender kind 'user') has an author", field="author")
 
 
 @transaction.atomic
-def message_send(*, contact: Contact, text: str, author=None, at=None) -> Message:
+def message_create(
+    *, conversation: Conversation, direction: str, text: str, sender_kind: str, author=None,
+    at: datetime | None = None,
+) -> Message:
+    """Store a message and what it means for the conversation's response times.
+
+    - An incoming message (``sender_kind`` ``contact``) starts the wait for a reply:
+      ``awaiting_reply_since`` is set unless the contact is already waiting.
+    - An outgoing message of a person (``user``, with ``author``) answers that wait: its
+      ``response_seconds`` are the whole seconds since ``awaiting_reply_since``, which is
+      cleared. If the contact opened the conversation and nobody had answered it yet, it is
+      also the first response: ``first_response_at`` / ``_by`` and the FIRST_RESPONSE event
+      (whole seconds since the conversation opened, the contact's assignee at that moment).
+    - Messages of workflows, the bot, the Developer API and broadcasts never count as a
+      response and leave the wait as it is: the reports measure how long the contact waited
+      for a person; an automatic acknowledgement would hide exactly that wait.
+
+    Conversations opened before lifecycle recording shipped have no OPENED event and never get
+    a first response (whether somebody answered them before is unknown).
+
+    One transaction, with the conversation row locked (``SELECT … FOR UPDATE``), so concurrent
+    replies queue and exactly one of them is the first response. The passed ``conversation``
+    gets the updated lifecycle fields.
+    """
+    _sender_check(direction=direction, sender_kind=sender_kind, author=author)
+    locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    now = at or timezone.now()
+    if now < locked.opened_at:
+        raise ConversationError("a message cannot be recorded before its conversation opened", field="at")
+    changes: dict = {"last_message_at": now}
+    response_seconds = None
+    first_response = False
+    if sender_kind == SenderKind.CONTACT:
+        if locked.awaiting_reply_since is None:
+            changes["awaiting_reply_since"] = now
+    elif sender_kind == SenderKind.USER:
+        if locked.awaiting_reply_since is not None:
+            if now < locked.awaiting_reply_since:
+                raise ConversationError("a reply cannot be recorded before the message it answers", field="at")
+            response_seconds = _whole_seconds(locked.awaiting_reply_since, now)
+            changes["awaiting_reply_since"] = None
+        first_response = (
+            locked.first_response_at is None
+            and locked.opened_source == ConversationSource.CONTACT
+            # Only conversations whose opening was recorded (see the docstring).
+            and ConversationEvent.objects.filter(
+                conversation_id=locked.pk, kind=ConversationEvent.Kind.OPENED
+            ).exists()
+        )
+        if first_response:
+            changes["first_response_at"] = now
+            changes["first_response_by"] = author
+    message = Message.objects.create(
+        workspace_id=locked.workspace_id,
+        conversation=conversation,
+        direction=direction,
+        sender_kind=sender_kind,
+        author=author,
+        text=text,
+        created_at=now,
+        response_seconds=response_seconds,
+    )
+    Conversation.objects.filter(pk=locked.pk).update(**changes)
+    if first_response:
+        contact = Contact.objects.select_related("assignee").get(pk=locked.contact_id)
+        _event_write(conversation=locked, contact=contact, kind=ConversationEvent.Kind.FIRST_RESPONSE,
+                     source=ConversationSource.USER, user=author, at=now,
+                     seconds_since_open=_whole_seconds(locked.opened_at, now))
+    for name, value in changes.items():
+        setattr(conversation, name, value)
+    return message
+
+
+# The source of a conversation opened by an outgoing message. A broadcast is sent through the
+# Developer API or a campaign, never by a person answering: it opens with source "api".
+OPENING_SOURCE_OF_SENDER = {
+    SenderKind.USER: ConversationSource.USER,
+    SenderKind.WORKFLOW: ConversationSource.WORKFLOW,
+    SenderKind.API: ConversationSource.API,
+    SenderKind.BOT: ConversationSource.BOT,
+    SenderKind.BROADCAST: ConversationSource.API,
+}
+
+
+@transaction.atomic
+def message_send(
+    *, contact: Contact, text: str, sender_kind: str, author=None, at: datetime | None = None
+) -> Message:
     """Send an outgoing message to a contact, opening a conversation if none is open.
+
+    A conversation opened this way has the sender as its source: ``user`` (with the author as
+    ``opened_by``), ``workflow``, ``api``, ``bot``; a ``broadcast`` opens with source ``api``
+    (see ``OPENING_SOURCE_OF_SENDER``). It has no first response: nobody answers the contact's
+    first message in a conversation the CRM started.
 
     Seed ("Usuario"): when a user sends an outgoing message to an unassigned contact, the
     contact is assigned to the sender — source ``user``, the sender as "Asignado por".
-    Messages sent without a user (Developer API, workflows) assign nobody.
+    Messages sent without a user (Developer API, workflows, bot, broadcasts) assign nobody.
     """
     # Imported here: assignments depends on contacts, not the other way round.
     from assignments.models import AssignmentSource
     from assignments.services import contact_assign
 
-    conversation, _ = conversation_open(contact=contact, at=at)
+    if sender_kind not in OPENING_SOURCE_OF_SENDER:
+        raise ConversationError("message_send sends outgoing messages (not the contact's)", field="sender_kind")
+    _sender_check(direction=Message.Direction.OUT, sender_kind=sender_kind, author=author)
+    conversation, _ = conversation_open(
+        contact=contact, at=at, source=OPENING_SOURCE_OF_SENDER[sender_kind], user=author
+    )
     if author is not None:
         locked = Contact.objects.select_for_update().get(pk=contact.pk)
         if locked.assignee_id is None:
             contact_assign(contact=contact, assignee=author, source=AssignmentSource.USER, assigned_by=author, at=at)
-    return message_create(conversation=conversation, direction=Message.Direction.OUT, text=text, author=author, at=at)
+    return message_create(conversation=conversation, direction=Message.Direction.OUT, text=text,
+                          sender_kind=sender_kind, author=author, at=at)
 
 
 # --- Contact records (Developer API, inbound channel). Never the assignee: see contact_assign. ---

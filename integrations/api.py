@@ -35,6 +35,7 @@ from contacts.serializers import (
     assignment_event_row,
 )
 from crm.api import ApiError
+from messaging.services import CLOSING_NOTE_MAX_LENGTH
 
 from . import services
 from .models import Channel, DialogflowIntegration
@@ -235,9 +236,16 @@ class DialogflowWebhookApi(APIView):
             "- `assign` with `parameters.assignee` (a member's email or id), or `parameters.team` "
             "(a team id: the next team member by round robin; `parameters.only_online: true` skips "
             "away members). When nobody can be picked the contact stays unassigned.\n"
-            "- `unassign`.\n\n"
+            "- `unassign`.\n"
+            "- `close`: closes the contact's open conversation (source `bot`), with the optional "
+            "`parameters.note` (text, at most 2000 characters) as its closing note. `changed` says "
+            "whether a conversation was closed (false when none was open); `event` is null.\n\n"
+            "While an agent has paused the bot on the open conversation (\"Pausar el Chatbot\"), "
+            "every action does nothing and `fulfillmentText` is empty.\n\n"
             "Answers a `WebhookResponse` whose `fulfillmentText` speaks the workspace language, and "
-            "`payload.crm` = `{changed, event, contact}`. The event's source is `bot`."
+            "`payload.crm` = `{changed, event, contact}`; `event` is the assignment event (source "
+            "`bot`), if one was written. The `fulfillmentText` is the bot's answer and is not "
+            "stored as a message."
         ),
         parameters=[OpenApiParameter("integration_id", int, location=OpenApiParameter.PATH)],
         request=inline_serializer(
@@ -280,8 +288,8 @@ class DialogflowWebhookApi(APIView):
         if not isinstance(query, dict):
             raise _bad_payload(_("queryResult is required and must be an object."), "queryResult")
         action = query.get("action")
-        if action not in ("assign", "unassign"):
-            raise _bad_payload(_("queryResult.action must be assign or unassign."), "queryResult.action")
+        if action not in ("assign", "unassign", "close"):
+            raise _bad_payload(_("queryResult.action must be assign, unassign or close."), "queryResult.action")
         parameters = query.get("parameters")
         parameters = {} if parameters is None else parameters
         if not isinstance(parameters, dict):
@@ -291,6 +299,21 @@ class DialogflowWebhookApi(APIView):
         # conversation, the bot neither speaks nor hands over; the agent is in charge.
         if Conversation.objects.filter(contact=contact, status=Conversation.Status.OPEN, bot_paused=True).exists():
             return _fulfillment("", changed=False, event=None, contact=contact, workspace=workspace)
+
+        if action == "close":
+            note = parameters.get("note")
+            note = "" if note is None else note
+            if not isinstance(note, str) or len(note) > CLOSING_NOTE_MAX_LENGTH:
+                message = _("queryResult.parameters.note must be a text of at most %(max)s characters.")
+                raise _bad_payload(message % {"max": CLOSING_NOTE_MAX_LENGTH}, "queryResult.parameters.note")
+            # PostgreSQL text cannot hold NUL characters.
+            note = note.replace("\x00", "").strip()
+            closed = services.dialogflow_conversation_close(contact=contact, note=note)
+            # The same answer when nothing was open: Dialogflow may retry a webhook call.
+            return _fulfillment(
+                _("Thank you for writing to us. We have closed this conversation; write again whenever you need."),
+                changed=closed is not None, event=None, contact=contact, workspace=workspace,
+            )
 
         if action == "unassign":
             result = services.dialogflow_contact_unassign(contact=contact)

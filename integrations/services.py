@@ -2,6 +2,8 @@
 
 Every assignment made here goes through ``assignments.services.contact_assign`` (the one write
 path), with the source of the entry point: ``api`` / ``zapier`` (API token), ``bot`` (Dialogflow).
+Conversations and messages go through ``contacts.services``: inbound messages open with source
+``contact`` and the channel; the bot closes with source ``bot``.
 """
 
 from dataclasses import dataclass
@@ -12,9 +14,9 @@ from django.utils import timezone
 from accounts.models import ApiToken, Team, User, Workspace
 from assignments.models import AssignmentEvent, AssignmentSource
 from assignments.services import contact_assign
-from contacts.models import Contact, Conversation, Message
+from contacts.models import Contact, Conversation, ConversationSource, Message, SenderKind
 from contacts.selectors import contact_find
-from contacts.services import contact_create, conversation_open, message_create
+from contacts.services import contact_create, conversation_close, conversation_open, message_create
 
 from .models import Channel, DialogflowIntegration
 
@@ -118,8 +120,11 @@ def channel_inbound_receive(
         contact, created = _contact_for_inbound(
             channel=channel, email=email, phone=phone, first_name=first_name, last_name=last_name
         )
-        conversation, opened = conversation_open(contact=contact)
-        message = message_create(conversation=conversation, direction=Message.Direction.IN, text=text)
+        # Source "contact" through this channel: the conversation records where it came from.
+        conversation, opened = conversation_open(contact=contact, source=ConversationSource.CONTACT,
+                                                 channel_id=channel.pk)
+        message = message_create(conversation=conversation, direction=Message.Direction.IN, text=text,
+                                 sender_kind=SenderKind.CONTACT)
     if opened:
         # After the commit: each workflow runs in its own transaction and sees the stored message.
         from workflows.services import workflow_trigger_conversation_opened
@@ -163,3 +168,16 @@ def dialogflow_contact_assign(
 def dialogflow_contact_unassign(*, contact: Contact) -> BotActionResult:
     event = contact_assign(contact=contact, assignee=None, source=AssignmentSource.BOT)
     return BotActionResult(event=event, assignee=None)
+
+
+def dialogflow_conversation_close(*, contact: Contact, note: str = "") -> Conversation | None:
+    """The bot closes the contact's open conversation (source ``bot``, with an optional note).
+
+    Returns the conversation it closed, or ``None`` when the contact had none open (nothing is
+    written, so a retried webhook closes nothing twice).
+    """
+    with transaction.atomic():
+        conversation = Conversation.objects.filter(contact=contact, status=Conversation.Status.OPEN).first()
+        if conversation is None:
+            return None
+        return conversation_close(conversation=conversation, note=note, source=ConversationSource.BOT)

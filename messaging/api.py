@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from accounts.permissions import request_actor
 from accounts.selectors import member_user_get
 from accounts.throttling import ApiTokenRateThrottle
-from contacts.models import Conversation
+from contacts.models import Conversation, ConversationSource
 from contacts.serializers import UserRefSerializer
 from crm.api import ApiError
 from crm.pagination import page_serializer, paginate
@@ -189,7 +189,8 @@ class ConversationCloseApi(APIView):
         description=(
             "Closes the conversation with an optional closing note (\"Cerrar conversación\"). "
             "Closing a closed conversation changes nothing and answers it as it is. Closing never "
-            "changes the assignee."
+            "changes the assignee. The close is recorded with source `user` (the session's user) "
+            "or `api` (an API token)."
         ),
         parameters=[CONVERSATION_ID],
         request=ConversationCloseInputSerializer,
@@ -201,7 +202,8 @@ class ConversationCloseApi(APIView):
         data.is_valid(raise_exception=True)
         try:
             services.conversation_close_by_user(
-                conversation=conversation, closed_by=actor.user, note=data.validated_data.get("note", "")
+                conversation=conversation, closed_by=actor.user, note=data.validated_data.get("note", ""),
+                source=ConversationSource.API if actor.user is None else ConversationSource.USER,
             )
         except services.MessagingError as error:
             raise ApiError(error.message, {error.field: [error.message]}) from None

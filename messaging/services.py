@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from assignments.models import AssignmentEvent, AssignmentSource
 from assignments.services import contact_assign
-from contacts.models import Conversation, Message
+from contacts.models import Conversation, ConversationSource, Message, SenderKind
 from contacts.services import conversation_close, message_send
 
 MESSAGE_MAX_LENGTH = 4000
@@ -46,7 +46,7 @@ def conversation_reply(*, conversation: Conversation, author: User, text: str) -
     belongs to it).
     """
     text = _clean_text(text, field="text", max_length=MESSAGE_MAX_LENGTH, required=True)
-    return message_send(contact=conversation.contact, text=text, author=author)
+    return message_send(contact=conversation.contact, text=text, sender_kind=SenderKind.USER, author=author)
 
 
 @transaction.atomic
@@ -61,10 +61,16 @@ def conversation_assign(*, conversation: Conversation, assignee: User | None, as
     )
 
 
-def conversation_close_by_user(*, conversation: Conversation, closed_by: User | None, note: str = "") -> Conversation:
-    """"Cerrar conversación" with an optional closing note (idempotent for a closed one)."""
+def conversation_close_by_user(
+    *, conversation: Conversation, closed_by: User | None, note: str = "", source: str = ConversationSource.USER
+) -> Conversation:
+    """"Cerrar conversación" with an optional closing note (idempotent for a closed one).
+
+    Source ``user`` with ``closed_by`` in Mensajes and in a session; the conversations API
+    passes ``api`` (and no user) for an API token.
+    """
     note = _clean_text(note, field="note", max_length=CLOSING_NOTE_MAX_LENGTH, required=False)
-    return conversation_close(conversation=conversation, note=note, closed_by=closed_by)
+    return conversation_close(conversation=conversation, note=note, closed_by=closed_by, source=source)
 
 
 @transaction.atomic

@@ -69,6 +69,9 @@ class MessageFactory(factory.django.DjangoModelFactory):
     conversation = factory.SubFactory(ConversationFactory)
     workspace = factory.SelfAttribute("conversation.workspace")
     direction = Message.Direction.IN
+    # Incoming messages are the contact's; an outgoing one defaults to the Developer API (pass
+    # sender_kind="user" with an author for a person's message).
+    sender_kind = factory.LazyAttribute(lambda m: "contact" if m.direction == Message.Direction.IN else "api")
     text = "Hola"
 
 
@@ -107,4 +110,35 @@ def build_event(workspace, at, *, source="api", new=None, previous=None, by=None
         new_assignee_name=new.display_name if new else "",
         assigned_by_id=by.pk if by else None,
         assigned_by_name=by.display_name if by else "",
+    )
+
+
+def build_conversation_event(workspace, at, *, kind="opened", source="contact", conversation=None, user=None,
+                             assignee=None, channel_id=None, note="", seconds_since_open=None):
+    """An unsaved ConversationEvent (for bulk_create in tests); ``user``/``assignee`` are users or None.
+
+    Closed and first-response events need ``seconds_since_open`` (0 when not given). Production
+    code writes these events only through ``contacts.services``.
+    """
+    from contacts.models import ConversationEvent
+
+    if conversation is None:
+        conversation = ConversationFactory(contact=ContactFactory(workspace=workspace), opened_at=at)
+    if kind != "opened" and seconds_since_open is None:
+        seconds_since_open = 0
+    return ConversationEvent(
+        workspace=workspace,
+        created_at=at,
+        kind=kind,
+        source=source,
+        conversation_id=conversation.pk,
+        contact_id=conversation.contact_id,
+        contact_name=conversation.contact.name,
+        user_id=user.pk if user else None,
+        user_name=user.display_name if user else "",
+        assignee_id=assignee.pk if assignee else None,
+        assignee_name=assignee.display_name if assignee else "",
+        channel_id=channel_id,
+        note=note,
+        seconds_since_open=seconds_since_open,
     )

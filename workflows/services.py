@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Team, User, Workspace
 from assignments.models import AssignmentSource
 from assignments.services import contact_assign
-from contacts.models import Contact, Conversation
+from contacts.models import Contact, Conversation, ConversationSource, SenderKind
 from contacts.services import conversation_close, message_send
 
 from .models import Workflow, WorkflowRun, WorkflowTrigger
@@ -183,14 +183,17 @@ def _step_run(*, step: dict, conversation: Conversation) -> dict:
         outcome = "unassigned" if event is not None else "unchanged"
     elif kind == "close_conversation":
         before = conversation.status
-        conversation_close(conversation=conversation, note=step.get("note") or "")
+        conversation_close(
+            conversation=conversation, note=step.get("note") or "", source=ConversationSource.WORKFLOW
+        )
         outcome = "closed" if before == Conversation.Status.OPEN else "unchanged"
         conversation.refresh_from_db()
     elif kind == "add_tag":
         outcome = "tagged" if contact_tag_add(contact=contact, tag=step["tag"]) else "unchanged"
     elif kind == "send_message":
-        # No author: a workflow's message assigns nobody (contacts.services.message_send).
-        message_send(contact=contact, text=step["text"])
+        # No author: a workflow's message assigns nobody and is no response to the contact
+        # (contacts.services.message_send / message_create).
+        message_send(contact=contact, text=step["text"], sender_kind=SenderKind.WORKFLOW)
         outcome = "sent"
     else:  # steps are validated on save; an unknown type means a newer version wrote it
         raise ValueError(f"unknown step type {kind!r}")

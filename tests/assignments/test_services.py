@@ -66,7 +66,7 @@ def test_open_conversation_is_recorded(contact, bob):
 
 def test_no_open_conversation_records_none(contact, bob):
     conversation, _ = conversation_open(contact=contact)
-    conversation_close(conversation=conversation)
+    conversation_close(conversation=conversation, source="api")
 
     event = contact_assign(contact=contact, assignee=bob, source=AssignmentSource.ZAPIER)
 
@@ -77,7 +77,7 @@ def test_returning_contact_with_assignee_opens_conversation_without_event(contac
     # given José's closed conversation, still assigned to Bob
     first, _ = conversation_open(contact=contact)
     contact_assign(contact=contact, assignee=bob, source=AssignmentSource.USER, assigned_by=bob)
-    conversation_close(conversation=first)
+    conversation_close(conversation=first, source="user", closed_by=bob)
     # when José comes back
     second, opened = conversation_open(contact=contact)
     # then a new conversation lands with Bob and no assignment is recorded
@@ -201,7 +201,7 @@ def test_chain_holds_under_concurrent_writers():
 def test_outgoing_message_to_unassigned_contact_assigns_sender(contact, bob):
     from contacts.services import message_send
 
-    message = message_send(contact=contact, text="Hola", author=bob)
+    message = message_send(contact=contact, text="Hola", sender_kind="user", author=bob)
 
     event = AssignmentEvent.objects.get()
     assert event.source == "user" and event.new_assignee_id == bob.pk and event.assigned_by_id == bob.pk
@@ -212,8 +212,8 @@ def test_outgoing_message_to_assigned_contact_keeps_assignee(contact, alice, bob
     from contacts.services import message_send
 
     contact_assign(contact=contact, assignee=alice, source=AssignmentSource.API)
-    message_send(contact=contact, text="Hola", author=bob)
-    message_send(contact=contact, text="Sin usuario")
+    message_send(contact=contact, text="Hola", sender_kind="user", author=bob)
+    message_send(contact=contact, text="Sin usuario", sender_kind="api")
 
     contact.refresh_from_db()
     assert contact.assignee_id == alice.pk and AssignmentEvent.objects.count() == 1

@@ -53,7 +53,7 @@ def _contacts(workspace):
     contacts = [ContactFactory(workspace=workspace, first_name=first, last_name=last) for first, last in NAMES]
     conversation_open(contact=contacts[0])
     closed, _ = conversation_open(contact=contacts[1])
-    conversation_close(conversation=closed)
+    conversation_close(conversation=closed, source="api")
     conversation_open(contact=contacts[2])
     return contacts
 
@@ -207,7 +207,7 @@ def test_open_conversation_is_recorded_and_a_closed_one_is_not(people):
     contact = ContactFactory(workspace=fast)
     conversation, _ = conversation_open(contact=contact)
     first = contact_assign(contact=contact, assignee=users[0], source=AssignmentSource.ZAPIER)
-    conversation_close(conversation=conversation)
+    conversation_close(conversation=conversation, source="api")
     second = contact_assign(contact=contact, assignee=users[1], source=AssignmentSource.ZAPIER)
     assert first.conversation_id == conversation.pk and second.conversation_id is None
 

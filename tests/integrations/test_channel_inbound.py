@@ -94,7 +94,7 @@ def test_returning_contact_with_an_assignee_writes_no_event(anon_client, channel
     ch, secret = channel
     first = post(anon_client, ch, secret, {"contact": {"email": ana.email}, "text": "hola"}).json()
     contact_assign(contact=ana, assignee=alice, source=AssignmentSource.API)
-    conversation_close(conversation=Conversation.objects.get(pk=first["conversation_id"]))
+    conversation_close(conversation=Conversation.objects.get(pk=first["conversation_id"]), source="api")
     events_before = AssignmentEvent.objects.count()
     # when: she writes again
     body = post(anon_client, ch, secret, {"contact": {"phone": ana.phone}, "text": "de vuelta"}).json()

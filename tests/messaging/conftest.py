@@ -21,7 +21,7 @@ def open_conversation(workspace, *, assignee=None, first_name="Rosa", text="Hola
     """A contact of ``workspace`` who wrote in (an open conversation), assigned through the API source."""
     contact = ContactFactory(workspace=workspace, first_name=first_name, last_name=contact_kw.pop("last_name", "Prieto"), **contact_kw)
     conversation, _ = conversation_open(contact=contact)
-    message_create(conversation=conversation, direction=Message.Direction.IN, text=text)
+    message_create(conversation=conversation, direction=Message.Direction.IN, text=text, sender_kind="contact")
     if assignee is not None:
         contact_assign(contact=contact, assignee=assignee, source=AssignmentSource.API)
     conversation.refresh_from_db()

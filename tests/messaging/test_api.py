@@ -201,7 +201,8 @@ def test_close_refuses_get(alice_client, unassigned_conversation):
 
 
 def test_messages_oldest_first_and_after(alice_client, bob, bob_conversation):
-    reply = message_create(conversation=bob_conversation, direction=Message.Direction.OUT, text="Con gusto", author=bob)
+    reply = message_create(conversation=bob_conversation, direction=Message.Direction.OUT, text="Con gusto",
+                           sender_kind="user", author=bob)
     first = Message.objects.filter(conversation=bob_conversation).order_by("pk").first()
 
     rows = alice_client.get(messages_url(bob_conversation)).json()["results"]

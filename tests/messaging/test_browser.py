@@ -77,7 +77,8 @@ def test_agent_takes_an_unassigned_conversation_by_replying(live_server, message
     page.wait_for_selector("#reply-text")
 
     # A new incoming message shows up without reloading (the page polls the API).
-    message_create(conversation=conversation, direction=Message.Direction.IN, text="¡Perfecto, gracias!")
+    message_create(conversation=conversation, direction=Message.Direction.IN, text="¡Perfecto, gracias!",
+                   sender_kind="contact")
     page.wait_for_selector("#message-list >> text=¡Perfecto, gracias!", timeout=10_000)
 
     page.screenshot(path=str(artifacts_dir / "messages.png"), full_page=True)

@@ -79,7 +79,7 @@ def seed_workspace(workspace, owner, *, name_prefix="") -> Objects:
     ]
     # The conversation used in URLs is an unassigned contact's, which agents see too.
     conversation, _ = conversation_open(contact=contacts[0])
-    message_create(conversation=conversation, direction="in", text="Hola")
+    message_create(conversation=conversation, direction="in", text="Hola", sender_kind="contact")
     conversation_open(contact=contacts[1])
     contact_assign(contact=contacts[1], assignee=owner, source=AssignmentSource.API)
     workflow = workflow_create(

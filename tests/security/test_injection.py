@@ -296,7 +296,7 @@ def hostile(acme, alice, bob):
     alice.save(update_fields=["name"])
     contact = ContactFactory(workspace=acme.workspace, first_name=SCRIPT, last_name='"><img src=x onerror=alert(2)>')
     conversation, _ = conversation_open(contact=contact)
-    message_create(conversation=conversation, direction="in", text=SCRIPT)
+    message_create(conversation=conversation, direction="in", text=SCRIPT, sender_kind="contact")
     contact_assign(contact=contact, assignee=alice, source=AssignmentSource.USER, assigned_by=alice)
     return contact, conversation
 

@@ -86,7 +86,7 @@ def test_closed_conversations_do_not_count_towards_the_cap(workspace, sales_team
     ContactFactory(workspace=workspace, assignee=first)
     assert assignee_pick(workspace=workspace, team=sales_team, max_open=1, exclude=sales_agents[1:]) is None
 
-    conversation_close(conversation=conversation)
+    conversation_close(conversation=conversation, source="workflow")
 
     assert assignee_pick(workspace=workspace, team=sales_team, max_open=1, exclude=sales_agents[1:]) == first
 
