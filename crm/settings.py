@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "workflows",
     "messaging",
     "imports",
+    "business_hours",
     # Dev tools (seed_demo, bench_*): last, the top floor; no other app imports it.
     "demo",
 ]

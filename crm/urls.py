@@ -5,8 +5,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from crm import views
 
 # Each app owns its pages (``<app>/urls.py``) and its JSON API (``<app>/api_urls.py``).
-API_APPS = ["accounts", "contacts", "reports", "exports", "integrations", "workflows", "messaging", "imports"]
-PAGE_APPS = ["accounts", "reports", "exports", "integrations", "workflows", "messaging", "imports"]
+API_APPS = ["accounts", "contacts", "reports", "exports", "integrations", "workflows", "messaging", "imports", "business_hours"]
+PAGE_APPS = ["accounts", "reports", "exports", "integrations", "workflows", "messaging", "imports", "business_hours"]
 
 urlpatterns = [
     path("", views.home, name="home"),

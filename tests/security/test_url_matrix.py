@@ -181,6 +181,16 @@ MATRIX: dict[str, list[Case]] = {
     "contact-import-list": [Case("GET", API_ADMIN), Case("POST", with_status(API_ADMIN, 202), data=_csv, format="multipart")],
     "contact-import-detail": [Case("GET", API_ADMIN_OBJECT)],
     "contact-import-error-rows": [Case("GET", API_ADMIN_OBJECT)],
+    # --- business hours (Configuraciones → Fuera de Horario) ---
+    "business_hours:settings": [
+        Case("GET", PAGE_ADMIN),
+        Case("POST", PAGE_ADMIN_POST, data={"enabled": "on", "mon_open": "on", "mon_from1": "09:00", "mon_to1": "18:00"},
+             format="form"),
+    ],
+    "api-business-hours": [
+        Case("GET", API, note="any member reads the workspace's hours"),
+        Case("PUT", API_ADMIN, data={"enabled": True, "schedule": {"mon": [["09:00", "18:00"]]}}),
+    ],
 }
 
 # Routes deliberately outside the matrix, each with the reason.
