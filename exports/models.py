@@ -23,6 +23,7 @@ class Export(models.Model):
 
     class Kind(models.TextChoices):
         ASSIGNMENTS = "assignments", _("Assignment log")
+        CONVERSATIONS = "conversations", _("Conversations")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")

@@ -7,3 +7,12 @@ urlpatterns = [
     path("reports/assignments/timeseries", AssignmentTimeseriesApi.as_view(), name="api-report-assignments-timeseries"),
     path("reports/assignments/log", AssignmentLogApi.as_view(), name="api-report-assignments-log"),
 ]
+
+from .conversations_api import ConversationLogApi, ConversationSummaryApi, ConversationTimeseriesApi  # noqa: E402
+
+urlpatterns += [
+    path("reports/conversations/summary", ConversationSummaryApi.as_view(), name="api-report-conversations-summary"),
+    path("reports/conversations/timeseries", ConversationTimeseriesApi.as_view(),
+         name="api-report-conversations-timeseries"),
+    path("reports/conversations/log", ConversationLogApi.as_view(), name="api-report-conversations-log"),
+]

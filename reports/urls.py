@@ -7,4 +7,5 @@ app_name = "reports"
 urlpatterns = [
     path("reports/", views.report_index, name="index"),
     path("reports/assignments/", views.assignments_page, name="assignments"),
+    path("reports/conversations/", views.conversations_page, name="conversations"),
 ]

@@ -79,6 +79,14 @@ class ReportQuery:
     def has_filters(self) -> bool:
         return any(self.has(param) for param in set(self.values) | set(self.none))
 
+    def as_query(self) -> dict[str, list[str]]:
+        """The query as a dict ``report_query_parse`` turns back into it, with the resolved dates
+        (so a stored query, e.g. an export's, keeps meaning the same days)."""
+        query = {"start": [self.period.start.isoformat()], "end": [self.period.end.isoformat()]}
+        for param in sorted(set(self.values) | set(self.none)):
+            query[param] = [str(v) for v in self.values.get(param, ())] + ([NONE_VALUE] if param in self.none else [])
+        return query
+
 
 def query_values(data, key: str) -> list:
     """All values of ``key`` from a QueryDict (``getlist``) or a plain dict of scalars or lists."""

@@ -113,6 +113,10 @@ MATRIX: dict[str, list[Case]] = {
     "api-report-assignments-summary": [Case("GET", API)],
     "api-report-assignments-timeseries": [Case("GET", API)],
     "api-report-assignments-log": [Case("GET", API)],
+    "reports:conversations": [Case("GET", PAGE)],
+    "api-report-conversations-summary": [Case("GET", API)],
+    "api-report-conversations-timeseries": [Case("GET", API)],
+    "api-report-conversations-log": [Case("GET", API)],
     # --- exports ---
     "exports:data-export": [
         Case("GET", PAGE_EXPORT),

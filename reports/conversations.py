@@ -1,0 +1,448 @@
+"""Reportes → Conversaciones, declared on the reports framework (docs/reports.md "Conversaciones").
+
+The raw data are the immutable ``ConversationEvent`` rows ``opened`` and ``closed``. Every
+component reads one of three filtered event sets — ``conversation_opened_events``,
+``conversation_closed_events`` and ``conversation_open_at`` — so cards, charts, log and export
+agree by construction (``tests/reports/test_conversations.py`` pins them to a by-hand count).
+A conversation's owner ("Asignado a") is the assignee recorded on its ``closed`` event, or the
+contact's assignee now while it is open; agents see the conversations they own.
+"""
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, When
+from django.utils.translation import gettext_lazy, pgettext_lazy
+
+from accounts.context import Actor
+from accounts.models import Membership, Team
+from contacts.models import Contact, ConversationEvent, ConversationSource
+from integrations.models import Channel
+
+from .framework.buckets import bucket_index_counts, bucket_starts, default_interval
+from .framework.numbers import ordered_keys, percents_largest_remainder
+from .framework.query import (
+    CHOICE,
+    ID,
+    LOG_ROW_CAP,
+    FilterSpec,
+    LogPageOutOfRange,
+    ReportQuery,
+    missing_ids,
+)
+from .framework.states import STATE_NO_DATA, STATE_NOT_APPLICABLE, period_before_workspace, state_of
+from .periods import ReportPeriod
+
+OPENED = ConversationEvent.Kind.OPENED
+CLOSED = ConversationEvent.Kind.CLOSED
+OPENING_SOURCES = [ConversationSource.CONTACT, ConversationSource.USER, ConversationSource.WORKFLOW,
+                   ConversationSource.API]
+CLOSING_SOURCES = [ConversationSource.USER, ConversationSource.WORKFLOW, ConversationSource.API,
+                   ConversationSource.BOT]
+SOURCE_ORDER = list(ConversationSource.values)
+
+
+def source_label(source: str) -> str:
+    return str(ConversationSource(source).label) if source in ConversationSource.values else source
+
+
+def _channels_known(workspace, ids):
+    found = set(Channel.objects.filter(workspace=workspace, pk__in=ids).values_list("pk", flat=True))
+    rest = missing_ids(ids, found)
+    if rest:  # a deleted channel's conversations keep its id
+        found |= set(ConversationEvent.objects.filter(workspace=workspace, channel_id__in=rest)
+                     .values_list("channel_id", flat=True).distinct())
+    return found
+
+
+def _owners_known(workspace, ids):
+    found = set(Membership.objects.filter(workspace=workspace, user_id__in=ids).values_list("user_id", flat=True))
+    rest = missing_ids(ids, found)
+    if rest:
+        found |= set(ConversationEvent.objects.filter(workspace=workspace, assignee_id__in=rest)
+                     .values_list("assignee_id", flat=True).distinct())
+    return found
+
+
+def _contacts_known(workspace, ids):
+    found = set(Contact.objects.filter(workspace=workspace, pk__in=ids).values_list("pk", flat=True))
+    rest = missing_ids(ids, found)
+    if rest:
+        found |= set(ConversationEvent.objects.filter(workspace=workspace, contact_id__in=rest)
+                     .values_list("contact_id", flat=True).distinct())
+    return found
+
+
+FILTERS = (
+    FilterSpec("channel", gettext_lazy("Channel"), ID, "options",
+               "Canal: the channel the conversation came through (a channel id), or `none` for conversations "
+               "started outside a channel.", exists=_channels_known, allow_none=True,
+               no_such=gettext_lazy("No channel with id %(ids)s in this workspace.")),
+    FilterSpec("assignee", gettext_lazy("Assigned to"), ID, "member",
+               "Asignado a: the conversation's owner (the assignee when it closed, or the contact's assignee "
+               "while open), a user id, or `none`.", exists=_owners_known, allow_none=True,
+               no_such=gettext_lazy("No user with id %(ids)s in this workspace.")),
+    FilterSpec("team", gettext_lazy("Team"), ID, "options", "Equipo: the owner is a member of the team now.",
+               exists=lambda ws, ids: Team.objects.filter(workspace=ws, pk__in=ids).values_list("pk", flat=True),
+               no_such=gettext_lazy("No team with id %(ids)s in this workspace.")),
+    FilterSpec("opening_source", gettext_lazy("Opened by"), CHOICE, "choice",
+               "Who opened the conversation.", choices=lambda: OPENING_SOURCES),
+    FilterSpec("closing_source", gettext_lazy("Closed by"), CHOICE, "choice",
+               "Who closed the conversation; with it, open at period end is `not_applicable`.",
+               choices=lambda: CLOSING_SOURCES),
+    FilterSpec("contact", gettext_lazy("Contact"), ID, "contact", "Contacto: a contact id of the workspace.",
+               exists=_contacts_known, no_such=gettext_lazy("No contact with id %(ids)s in this workspace.")),
+)
+
+METRICS = {
+    "opened": pgettext_lazy("conversations report", "Opened"),
+    "closed": pgettext_lazy("conversations report", "Closed"),
+    "open_at_end": pgettext_lazy("conversations report", "Open at period end"),
+}
+
+
+# --- the three filtered event sets ---------------------------------------------------------
+
+
+def _closed_of(workspace) -> QuerySet[ConversationEvent]:
+    return ConversationEvent.objects.filter(workspace=workspace, kind=CLOSED, conversation_id=OuterRef("conversation_id"))
+
+
+def _owner_expression(workspace):
+    """The owner of an opened event's conversation: the assignee on its closed event, else the
+    contact's assignee now."""
+    closed = _closed_of(workspace)
+    return Case(
+        When(Exists(closed), then=Subquery(closed.values("assignee_id")[:1])),
+        default=Subquery(Contact.objects.filter(pk=OuterRef("contact_id")).values("assignee_id")[:1]),
+    )
+
+
+def _owner_filter(*, workspace, actor: Actor, query: ReportQuery, field: str) -> Q | None:
+    """Owner conditions (assignee, team, agent scope) on ``field``; ``Q(pk__in=[])`` = nothing."""
+    conditions = Q()
+    if actor.is_agent:
+        if actor.user is None:
+            return Q(pk__in=[])
+        conditions &= Q(**{field: actor.user.pk})
+    if query.has("assignee"):
+        owner = Q(**{f"{field}__in": query.get("assignee")}) if query.get("assignee") else Q(pk__in=[])
+        if query.includes_none("assignee"):
+            owner |= Q(**{f"{field}__isnull": True})
+        conditions &= owner
+    if query.get("team"):
+        members = Team.members.through.objects.filter(team_id__in=query.get("team")).values("user_id")
+        conditions &= Q(**{f"{field}__in": members})
+    return conditions
+
+
+def _common(events: QuerySet, query: ReportQuery) -> QuerySet:
+    if query.has("channel"):
+        channel = Q(channel_id__in=query.get("channel")) if query.get("channel") else Q(pk__in=[])
+        if query.includes_none("channel"):
+            channel |= Q(channel_id__isnull=True)
+        events = events.filter(channel)
+    if query.get("contact"):
+        events = events.filter(contact_id__in=query.get("contact"))
+    return events
+
+
+def _opened_base(*, workspace, actor: Actor, query: ReportQuery) -> QuerySet[ConversationEvent]:
+    events = _common(ConversationEvent.objects.filter(workspace=workspace, kind=OPENED), query)
+    if query.get("opening_source"):
+        events = events.filter(source__in=query.get("opening_source"))
+    if query.get("closing_source"):
+        events = events.filter(Exists(_closed_of(workspace).filter(source__in=query.get("closing_source"))))
+    if actor.is_agent or query.has("assignee") or query.get("team"):
+        events = events.annotate(owner_id=_owner_expression(workspace)).filter(
+            _owner_filter(workspace=workspace, actor=actor, query=query, field="owner_id"))
+    return events
+
+
+def conversation_opened_events(*, workspace, actor: Actor, query: ReportQuery,
+                               period: ReportPeriod | None = None) -> QuerySet[ConversationEvent]:
+    """``opened`` events in the period whose conversation matches the filters ``actor`` may see."""
+    if actor.workspace.pk != workspace.pk:
+        return ConversationEvent.objects.none()
+    period = period or query.period
+    return _opened_base(workspace=workspace, actor=actor, query=query).filter(
+        created_at__gte=period.start_utc, created_at__lt=period.end_utc)
+
+
+def conversation_closed_events(*, workspace, actor: Actor, query: ReportQuery,
+                               period: ReportPeriod | None = None) -> QuerySet[ConversationEvent]:
+    """``closed`` events in the period whose conversation matches the filters ``actor`` may see."""
+    if actor.workspace.pk != workspace.pk:
+        return ConversationEvent.objects.none()
+    period = period or query.period
+    events = _common(ConversationEvent.objects.filter(
+        workspace=workspace, kind=CLOSED, created_at__gte=period.start_utc, created_at__lt=period.end_utc), query)
+    if query.get("closing_source"):
+        events = events.filter(source__in=query.get("closing_source"))
+    if query.get("opening_source"):
+        opened = ConversationEvent.objects.filter(workspace=workspace, kind=OPENED,
+                                                  conversation_id=OuterRef("conversation_id"))
+        events = events.filter(Exists(opened.filter(source__in=query.get("opening_source"))))
+    owner = _owner_filter(workspace=workspace, actor=actor, query=query, field="assignee_id")
+    return events.filter(owner) if owner else events
+
+
+def conversation_open_at(*, workspace, actor: Actor, query: ReportQuery, at: datetime) -> QuerySet[ConversationEvent]:
+    """``opened`` events before ``at`` whose conversation has no ``closed`` event before ``at``."""
+    if actor.workspace.pk != workspace.pk:
+        return ConversationEvent.objects.none()
+    closed_before = _closed_of(workspace).filter(created_at__lt=at)
+    return _opened_base(workspace=workspace, actor=actor, query=query).filter(created_at__lt=at).filter(
+        ~Exists(closed_before))
+
+
+# --- summary ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Share:
+    source: str
+    label: str
+    count: int
+    percent: float
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    label: str
+    state: str
+    value: int
+    previous: int
+
+
+@dataclass(frozen=True)
+class ConversationSummary:
+    period: ReportPeriod
+    state: str
+    previous_period: ReportPeriod
+    metrics: list[Metric]
+    opened_by_source: list[Share]
+    closed_by_source: list[Share]
+
+
+def _shares(events: QuerySet) -> list[Share]:
+    from django.db.models import Count
+
+    counts = dict(events.order_by().values("source").annotate(n=Count("id")).values_list("source", "n"))
+    keys = ordered_keys(counts, SOURCE_ORDER)
+    percents = percents_largest_remainder([counts[k] for k in keys])
+    return [Share(k, source_label(k), counts[k], p) for k, p in zip(keys, percents, strict=True)]
+
+
+def _state_before_query(*, workspace, query: ReportQuery) -> str | None:
+    return STATE_NO_DATA if period_before_workspace(workspace=workspace, period=query.period) else None
+
+
+def open_at_end_applies(query: ReportQuery) -> bool:
+    """A closing-source filter cannot apply to conversations still open."""
+    return not query.get("closing_source")
+
+
+def conversation_summary(*, workspace, actor: Actor, query: ReportQuery) -> ConversationSummary:
+    period, previous = query.period, query.period.previous()
+    state = _state_before_query(workspace=workspace, query=query)
+    labels = {key: str(label) for key, label in METRICS.items()}
+    if state is not None:
+        metrics = [Metric(key, labels[key], state, 0, 0) for key in METRICS]
+        return ConversationSummary(period, state, previous, metrics, [], [])
+    scope = {"workspace": workspace, "actor": actor, "query": query}
+    opened = conversation_opened_events(**scope)
+    closed = conversation_closed_events(**scope)
+    opened_by_source, closed_by_source = _shares(opened), _shares(closed)
+    opened_n = sum(s.count for s in opened_by_source)
+    closed_n = sum(s.count for s in closed_by_source)
+    metrics = [
+        Metric("opened", labels["opened"], state_of(opened_n), opened_n,
+               conversation_opened_events(**scope, period=previous).count()),
+        Metric("closed", labels["closed"], state_of(closed_n), closed_n,
+               conversation_closed_events(**scope, period=previous).count()),
+    ]
+    if open_at_end_applies(query):
+        open_n = conversation_open_at(**scope, at=period.end_utc).count()
+        metrics.append(Metric("open_at_end", labels["open_at_end"], state_of(open_n), open_n,
+                              conversation_open_at(**scope, at=previous.end_utc).count()))
+    else:
+        metrics.append(Metric("open_at_end", labels["open_at_end"], STATE_NOT_APPLICABLE, 0, 0))
+    any_data = opened_n or closed_n or any(m.value for m in metrics)
+    return ConversationSummary(period, state_of(any_data), previous, metrics, opened_by_source, closed_by_source)
+
+
+# --- time series -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConversationBucket:
+    start: datetime
+    opened: int
+    closed: int
+
+
+@dataclass(frozen=True)
+class ConversationTimeseries:
+    period: ReportPeriod
+    state: str
+    interval: str
+    buckets: list[ConversationBucket]
+
+
+def conversation_timeseries(*, workspace, actor: Actor, query: ReportQuery) -> ConversationTimeseries:
+    """Opened and closed per bucket; every bucket present; bucket sums equal the cards."""
+    interval = query.interval or default_interval(query.period)
+    starts = bucket_starts(query.period, interval)
+    state = _state_before_query(workspace=workspace, query=query)
+    if state is not None:
+        return ConversationTimeseries(query.period, state, interval, [ConversationBucket(s, 0, 0) for s in starts])
+    scope = {"workspace": workspace, "actor": actor, "query": query}
+    series = {}
+    for key, events in (("opened", conversation_opened_events(**scope)), ("closed", conversation_closed_events(**scope))):
+        counts = bucket_index_counts(events, field="created_at", group=None, period=query.period,
+                                     interval=interval, starts=starts)
+        series[key] = [bucket.get(None, 0) for bucket in counts]
+    buckets = [ConversationBucket(s, o, c) for s, o, c in zip(starts, series["opened"], series["closed"], strict=True)]
+    total = sum(series["opened"]) + sum(series["closed"])
+    return ConversationTimeseries(query.period, state_of(total), interval, buckets)
+
+
+# --- the log ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConversationLogPage:
+    period: ReportPeriod
+    state: str
+    count: int
+    capped: bool
+    page: int
+    page_size: int
+    rows: list[dict]
+
+    @property
+    def has_next(self) -> bool:
+        return self.page * self.page_size < self.count
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+
+LOG_FIELDS = ("id", "conversation_id", "contact_id", "contact_name", "channel_id", "created_at", "source",
+              "user_id", "user_name", "closed_at", "closed_source", "closed_user_id", "closed_user_name",
+              "closed_note", "closed_assignee_id", "closed_assignee_name", "closed", "contact_assignee_id")
+
+
+def conversation_log_rows(events: QuerySet, *, workspace) -> QuerySet:
+    """The opened events with what the log shows of their close and owner, newest first."""
+    closed = _closed_of(workspace)
+    return events.annotate(
+        closed=Exists(closed),
+        closed_at=Subquery(closed.values("created_at")[:1]),
+        closed_source=Subquery(closed.values("source")[:1]),
+        closed_user_id=Subquery(closed.values("user_id")[:1]),
+        closed_user_name=Subquery(closed.values("user_name")[:1]),
+        closed_note=Subquery(closed.values("note")[:1]),
+        closed_assignee_id=Subquery(closed.values("assignee_id")[:1]),
+        closed_assignee_name=Subquery(closed.values("assignee_name")[:1]),
+        contact_assignee_id=Subquery(Contact.objects.filter(pk=OuterRef("contact_id")).values("assignee_id")[:1]),
+    ).order_by("-created_at", "-id").values(*LOG_FIELDS)
+
+
+def _names(workspace, rows: list[dict]) -> tuple[dict[int, str], dict[int, str]]:
+    from accounts.models import User
+
+    channel_ids = {r["channel_id"] for r in rows if r["channel_id"]}
+    user_ids = {r["contact_assignee_id"] for r in rows if not r["closed"] and r["contact_assignee_id"]}
+    channels = dict(Channel.objects.filter(workspace=workspace, pk__in=channel_ids).values_list("pk", "name"))
+    users = {u.pk: u.display_name for u in User.objects.filter(pk__in=user_ids)}
+    return channels, users
+
+
+def conversation_row(row: dict, *, tz, channels: dict, users: dict) -> dict:
+    """One log row in the wire shape of the Conversaciones log (also the CSV's source)."""
+
+    def person(user_id, name):
+        return None if user_id is None else {"id": user_id, "name": name or f"#{user_id}"}
+
+    if row["closed"]:
+        owner = person(row["closed_assignee_id"], row["closed_assignee_name"])
+    else:
+        owner_id = row["contact_assignee_id"]
+        owner = person(owner_id, users.get(owner_id, ""))
+    channel_id = row["channel_id"]
+    return {
+        "conversation_id": row["conversation_id"],
+        "contact_id": row["contact_id"],
+        "contact_name": row["contact_name"] or f"#{row['contact_id']}",
+        "channel": None if channel_id is None else {"id": channel_id, "name": channels.get(channel_id) or f"#{channel_id}"},
+        "opened_at": row["created_at"].astimezone(tz).isoformat(timespec="seconds"),
+        "opened_by": {"source": row["source"], "label": source_label(row["source"]),
+                      "user": person(row["user_id"], row["user_name"])},
+        "closed_at": row["closed_at"].astimezone(tz).isoformat(timespec="seconds") if row["closed"] else None,
+        "closed_by": {"source": row["closed_source"], "label": source_label(row["closed_source"]),
+                      "user": person(row["closed_user_id"], row["closed_user_name"])} if row["closed"] else None,
+        "assignee": owner,
+        "closing_note": row["closed_note"] or "",
+    }
+
+
+def conversation_log_page(*, workspace, actor: Actor, query: ReportQuery, page: int = 1,
+                          page_size: int = 50) -> ConversationLogPage:
+    """One page of the conversations opened in the period (the Abiertas set), newest first."""
+    state = _state_before_query(workspace=workspace, query=query)
+    if state is not None:
+        return ConversationLogPage(query.period, state, 0, False, page, page_size, [])
+    events = conversation_opened_events(workspace=workspace, actor=actor, query=query)
+    matches = events.order_by()[: LOG_ROW_CAP + 1].count()
+    count = min(matches, LOG_ROW_CAP)
+    offset = (page - 1) * page_size
+    if page > 1 and offset >= count:
+        raise LogPageOutOfRange(page)
+    rows = list(conversation_log_rows(events, workspace=workspace)[offset:min(offset + page_size, LOG_ROW_CAP)])
+    channels, users = _names(workspace, rows)
+    tz = query.period.tz
+    return ConversationLogPage(query.period, state_of(count), count, matches > LOG_ROW_CAP, page, page_size,
+                               [conversation_row(r, tz=tz, channels=channels, users=users) for r in rows])
+
+
+# --- export ----------------------------------------------------------------------------------
+
+CSV_COLUMNS = ["conversation_id", "contact_id", "contact_name", "channel_id", "channel", "opened_at",
+               "opened_by_source", "opened_by_id", "opened_by", "closed_at", "closed_by_source", "closed_by_id",
+               "closed_by", "assignee_id", "assignee", "closing_note"]
+
+
+def conversation_csv_rows(*, workspace, actor: Actor, query: ReportQuery, batch: int = 2000):
+    """Every conversation of the log (no cap), newest first, as CSV cells (CSV_COLUMNS)."""
+    events = conversation_opened_events(workspace=workspace, actor=actor, query=replace(query, interval=None))
+    rows = conversation_log_rows(events, workspace=workspace)
+    tz = query.period.tz
+    buffer = []
+    for row in rows.iterator(chunk_size=batch):
+        buffer.append(row)
+        if len(buffer) >= batch:
+            yield from _csv_cells(buffer, workspace=workspace, tz=tz)
+            buffer = []
+    if buffer:
+        yield from _csv_cells(buffer, workspace=workspace, tz=tz)
+
+
+def _csv_cells(rows, *, workspace, tz):
+    channels, users = _names(workspace, rows)
+    for row in rows:
+        r = conversation_row(row, tz=tz, channels=channels, users=users)
+        opened_user, closed_by = r["opened_by"]["user"], r["closed_by"]
+        closed_user = closed_by["user"] if closed_by else None
+        yield [
+            r["conversation_id"], r["contact_id"], r["contact_name"],
+            r["channel"]["id"] if r["channel"] else "", r["channel"]["name"] if r["channel"] else "",
+            r["opened_at"], r["opened_by"]["source"], opened_user["id"] if opened_user else "",
+            opened_user["name"] if opened_user else "", r["closed_at"] or "",
+            closed_by["source"] if closed_by else "", closed_user["id"] if closed_user else "",
+            closed_user["name"] if closed_user else "", r["assignee"]["id"] if r["assignee"] else "",
+            r["assignee"]["name"] if r["assignee"] else "", r["closing_note"],
+        ]

@@ -1,0 +1,23 @@
+"""The Reportes landing page's headline numbers: each built report's main figures for a period,
+read through the same selectors as the report itself (so they match its cards)."""
+
+from django.utils.translation import pgettext_lazy
+
+from accounts.context import Actor
+
+from . import conversations
+from .framework.query import ReportQuery
+from .params import ReportParams
+from .selectors import assignment_summary
+
+
+def report_headlines(*, workspace, membership, query: ReportQuery) -> dict[str, list[dict]]:
+    actor = Actor.for_membership(membership)
+    assignments = assignment_summary(workspace=workspace, actor=actor, params=ReportParams(period=query.period))
+    summary = conversations.conversation_summary(workspace=workspace, actor=actor,
+                                                 query=ReportQuery(period=query.period))
+    return {
+        "assignments": [{"label": str(pgettext_lazy("report", "Assignments")), "value": assignments.total}],
+        "conversations": [{"label": m.label, "value": m.value} for m in summary.metrics],
+    }
+

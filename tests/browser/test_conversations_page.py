@@ -1,0 +1,95 @@
+"""Reportes → Conversaciones in a real browser, on the demo workspace made through the real
+services: the cards, the chart, the pie and the log agree; a period and a filter change them;
+Spanish and English; desktop and phone widths. Screenshots in artifacts/."""
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import Workspace
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+OWNER, PASSWORD = "ana@demo.example", "demo1234"
+
+SETTLED = """() => ['metrics', 'bar', 'pie', 'log'].every(
+    (name) => document.getElementById(name + '-body').getAttribute('aria-busy') === 'false')"""
+
+SNAPSHOT = """() => {
+  const value = (key) => Number(document.querySelector(`#metrics-body [data-metric=${key}] [data-value]`)?.dataset.value ?? -1);
+  const bar = Chart.getChart('bar-chart'), pie = Chart.getChart('pie-chart');
+  const sum = (a) => a.reduce((x, y) => x + y, 0);
+  const summary = document.getElementById('log-summary');
+  return {
+    opened: value('opened'), closed: value('closed'), openAtEnd: value('open_at_end'),
+    barOpened: bar ? sum(bar.data.datasets[0].data) : -1, barClosed: bar ? sum(bar.data.datasets[1].data) : -1,
+    pie: pie ? sum(pie.data.datasets[0].data) : 0,
+    logCount: summary ? Number(summary.dataset.count) : -1,
+    title: document.getElementById('report-title').textContent,
+    scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth,
+  };
+}"""
+
+
+@pytest.fixture
+def demo(db):
+    call_command("seed_demo", "--contacts", "40", "--events", "300", "--days", "30", "--seed", "5")
+    return Workspace.objects.get(name="Demo Tienda")
+
+
+def settle(page):
+    page.wait_for_function(SETTLED)
+    return page.evaluate(SNAPSHOT)
+
+
+def agree(snap):
+    assert snap["opened"] == snap["barOpened"] == snap["pie"] == min(snap["logCount"], 10000) or (
+        snap["opened"] == snap["barOpened"] == snap["logCount"] == 0)
+    assert snap["closed"] == snap["barClosed"]
+
+
+@pytest.mark.parametrize("language, title", [("es", "Conversaciones"), ("en", "Conversations")])
+def test_conversations_report_in_the_browser(demo, live_server, chromium, artifacts_dir, language, title):
+    Workspace.objects.filter(pk=demo.pk).update(language=language)
+    context = chromium.new_context(viewport={"width": 1366, "height": 900}, reduced_motion="reduce")
+    page = context.new_page()
+    problems = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", OWNER)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(f"{live_server.url}/reports/conversations/?period=last_30_days")
+
+    month = settle(page)
+    assert month["title"] == title
+    assert month["opened"] > 0 and month["closed"] > 0, month
+    agree(month)
+    page.screenshot(path=str(artifacts_dir / f"conversations-{language}.png"), full_page=True)
+
+    # A shorter period never counts more.
+    page.click("#period-button")
+    page.click("[data-period=last_7_days]")
+    page.wait_for_function("() => new URLSearchParams(location.search).get('period') === 'last_7_days'")
+    week = settle(page)
+    agree(week)
+    assert week["opened"] <= month["opened"]
+
+    # Filter "Abierta por": Contacto, through Agregar filtro.
+    page.click("#add-filter-button")
+    page.click("[data-filter=opening_source]")
+    page.check("#f-opening_source-contact")
+    page.click("[data-action=apply]")
+    page.wait_for_function("() => new URLSearchParams(location.search).get('opening_source') === 'contact'")
+    by_contact = settle(page)
+    agree(by_contact)
+    assert by_contact["opened"] <= week["opened"]
+
+    # Phone width: nothing wider than the screen.
+    page.set_viewport_size({"width": 390, "height": 844})
+    phone = settle(page)
+    page.screenshot(path=str(artifacts_dir / f"conversations-{language}-phone.png"), full_page=True)
+    wide = page.evaluate("""() => [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > innerWidth + 1
+        && !e.closest('.table-scroll, .report-menu, .chart-box')).slice(0, 5).map((e) => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""")
+    assert phone["scrollWidth"] <= phone["innerWidth"], (phone, wide)
+    assert not problems, problems
+    context.close()
