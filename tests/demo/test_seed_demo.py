@@ -1,15 +1,20 @@
 from django.core.management import call_command
+from django.db.models import Max, Min
 
 from assignments.models import AssignmentEvent, AssignmentSource
+from contacts.models import Conversation, ConversationEvent, ConversationSource, Message
+from integrations.models import Channel
 from tests.assignments.test_services import assert_chain_holds
 
 
 def test_seed_demo_is_idempotent_and_covers_every_source(db):
     call_command("seed_demo", "--contacts", "40", "--events", "300")
     count = AssignmentEvent.objects.count()
+    lifecycle = ConversationEvent.objects.count()
     call_command("seed_demo", "--contacts", "40", "--events", "300")
 
     assert count > 200 and AssignmentEvent.objects.count() == count
+    assert ConversationEvent.objects.count() == lifecycle
     assert set(AssignmentEvent.objects.values_list("source", flat=True)) == set(AssignmentSource.values)
     for contact_id in AssignmentEvent.objects.values_list("contact_id", flat=True).distinct()[:20]:
         assert_chain_holds(contact_id)
@@ -18,3 +23,39 @@ def test_seed_demo_is_idempotent_and_covers_every_source(db):
     web_chat = AssignmentEvent.objects.filter(contact__phone__in=["+5215511110001", "+5215511110002", "+5215511110003"])
     assert list(web_chat.values_list("source", flat=True)) == [AssignmentSource.WORKFLOW] * 3
 
+
+
+def test_seed_demo_records_the_conversation_lifecycle_through_every_path(db):
+    call_command("seed_demo", "--contacts", "40", "--events", "300")
+    events = ConversationEvent.objects.all()
+
+    def sources(kind):
+        return set(events.filter(kind=kind).values_list("source", flat=True))
+
+    # opened by contacts (through the channels) and by every kind of CRM sender
+    assert sources("opened") == set(ConversationSource.values)
+    # closed by agents, workflows, the API and the bot, with notes
+    assert sources("closed") == {"user", "workflow", "api", "bot"}
+    assert sources("first_response") == {"user"}
+    assert events.filter(kind="closed").exclude(note="").count() > 20
+    assert not events.filter(source="user", user__isnull=True).exists()
+    # contacts wrote in through both demo channels; some conversations are still open
+    channels = set(Channel.objects.values_list("pk", flat=True))
+    assert len(channels) == 2
+    assert set(events.filter(kind="opened", source="contact").values_list("channel_id", flat=True)) == channels
+    assert Conversation.objects.filter(status="open").exists()
+    # agents answered after realistic delays: minutes to hours
+    responses = Message.objects.filter(response_seconds__isnull=False)
+    assert responses.count() > 100
+    spread = responses.aggregate(low=Min("response_seconds"), high=Max("response_seconds"))
+    assert spread["low"] < 10 * 60 and spread["high"] > 3 * 3600
+    assert set(responses.values_list("sender_kind", flat=True)) == {"user"}
+    # automatic messages were sent and never counted as a response
+    automatic = Message.objects.filter(sender_kind__in=["workflow", "api", "bot"])
+    assert automatic.exists() and not automatic.filter(response_seconds__isnull=False).exists()
+    # each conversation's story is in time order: opened, first response, closed
+    for conversation in Conversation.objects.filter(first_response_at__isnull=False, status="closed")[:50]:
+        assert conversation.opened_at <= conversation.first_response_at <= conversation.closed_at
+        story = list(events.filter(conversation=conversation).order_by("created_at", "id").values_list("kind",
+                                                                                                       flat=True))
+        assert story == ["opened", "first_response", "closed"]

@@ -1,12 +1,18 @@
-"""A demo workspace: users, teams, contacts, conversations and ~90 days of assignments.
+"""A demo workspace: users, teams, contacts, conversations and ~90 days of assignments and
+conversation lifecycle.
 
 Everything is written through the real services (``conversation_open``, ``message_create``,
-``contact_assign``), so the report shows what a real workspace produces. Idempotent: a second
-run finds the demo workspace and changes nothing.
+``message_send``, ``conversation_close``, ``contact_assign``) with past timestamps (``at``), so the
+reports show what a real workspace produces: conversations opened by contacts through two
+channels and by agents, workflows, the Developer API and the bot; agents answering after
+minutes or hours (the next morning outside business hours); automatic workflow messages that
+are no response; closes by agents, workflows, the API and the bot, with notes; some left open.
+Each contact's facts are written in time order (``contact_assign`` refuses to go back in a
+contact's history). Idempotent: a second run finds the demo workspace and changes nothing.
 """
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -17,8 +23,16 @@ from accounts.models import Membership, Workspace
 from accounts.services import member_add, workspace_create
 from assignments.models import AssignmentSource
 from assignments.services import contact_assign
-from contacts.models import Contact, Message
-from contacts.services import conversation_close, conversation_open, message_create
+from contacts.models import Contact, ConversationSource, Message, SenderKind
+from contacts.services import conversation_close, conversation_open, message_create, message_send
+from integrations.models import Channel
+from integrations.services import (
+    api_token_create,
+    channel_create,
+    channel_inbound_receive,
+    dialogflow_integration_create,
+)
+from workflows.services import workflow_create_from_template, workflow_enabled_set
 
 DEMO_NAME = "Demo Tienda"
 OWNER_EMAIL = "ana@demo.example"
@@ -40,8 +54,38 @@ SOURCE_WEIGHTS = {
 }
 INBOUND = ["Hola, quisiera información", "¿Tienen envío a Monterrey?", "Mi pedido no ha llegado",
            "¿Cuál es el horario?", "Quiero cambiar mi talla", "Gracias por la ayuda"]
+FOLLOW_UP = ["¿Me confirma, por favor?", "Perfecto, gracias", "¿Y el costo de envío?", "Listo, ya lo recibí"]
 OUTBOUND = ["¡Hola! Con gusto le ayudo.", "Ya revisé su pedido.", "Le comparto la información.",
             "¿Algo más en que pueda ayudarle?"]
+# Conversations the CRM starts: an agent's follow-up, a workflow's reminder, an API notification.
+PROACTIVE = {
+    SenderKind.USER: "Hola, le escribo para dar seguimiento a su pedido.",
+    SenderKind.WORKFLOW: "Recordatorio: su carrito sigue guardado.",
+    SenderKind.API: "Su pedido fue enviado. Número de guía: 7781-2290.",
+    SenderKind.BOT: "¿Pudimos resolver su duda? Responda 1 (sí) o 2 (no).",
+}
+ACKNOWLEDGEMENT = "Gracias por escribirnos; en breve le atiende un asesor."
+# How a conversation of the demo opens (relative weights). Contacts write in through the two
+# channels; the rest are started by the CRM (message_send: the opening source follows the sender).
+OPENING_WEIGHTS = {"web": 42, "app": 28, SenderKind.USER: 12, SenderKind.WORKFLOW: 7, SenderKind.API: 9,
+                   SenderKind.BOT: 2}
+# Who closes (relative weights) and the notes they leave; some conversations stay open.
+CLOSING_WEIGHTS = {ConversationSource.USER: 55, ConversationSource.WORKFLOW: 18, ConversationSource.API: 12,
+                   ConversationSource.BOT: 15}
+CLOSING_NOTES = {
+    ConversationSource.USER: ["", "Resuelto", "Se envió la guía de tallas", "Cambio de talla en proceso",
+                              "Cliente satisfecho"],
+    ConversationSource.WORKFLOW: ["Cerrada por inactividad (48 h)", ""],
+    ConversationSource.API: ["Pedido entregado", "Ticket cerrado en el ERP"],
+    ConversationSource.BOT: ["El bot resolvió la duda", "Consulta de horario respondida por el bot"],
+}
+# Conversations of the last two days stay open half of the time; older ones were all closed, those
+# where the contact was left waiting by the 48-hour inactivity workflow.
+RECENT, LEFT_OPEN = timedelta(days=2), 0.5
+INACTIVITY = timedelta(hours=48)
+# The agents' shifts in the workspace's time: a message outside them is answered next morning,
+# and most contacts write while they are awake.
+OPENS_AT, CLOSES_AT = 8, 21
 
 
 class Command(BaseCommand):
@@ -95,30 +139,45 @@ class Command(BaseCommand):
             ))
         contacts = Contact.objects.bulk_create(contacts)
 
-        # Walk time forward: each step a contact writes in (opening a conversation when none is
-        # open), gets assigned or reassigned by some source, and sometimes the chat is closed.
+        channels = self._channels(workspace, users[OWNER_EMAIL], created_at=start - timedelta(days=30))
+
+        # Walk time forward: each step a contact's conversation opens (or goes on, when one is
+        # open), the contact gets assigned or reassigned by some source, people answer, and the
+        # conversation is usually closed. Every fact of a contact lies after its previous ones
+        # (``free_at``), so its assignment chain and its conversations stay in time order.
         step = (now - start) / opts["events"]
         sources, weights = zip(*SOURCE_WEIGHTS.items(), strict=True)
+        tz = workspace.tzinfo
+        free_at: dict[int, datetime] = {}
+        # the first steps open and close once with every source, so the reports show them all
+        forced_openings = list(OPENING_WEIGHTS)
+        forced_closings = list(CLOSING_WEIGHTS)
         at = start
         for _ in range(opts["events"]):
             at = at + step * rng.uniform(0.5, 1.5)
             if at >= now:
                 break
             contact = rng.choice(contacts)
-            conversation, opened = conversation_open(contact=contact, at=at)
-            if opened:
-                message_create(conversation=conversation, direction=Message.Direction.IN, text=rng.choice(INBOUND), at=at)
+            opening = forced_openings.pop(0) if forced_openings else rng.choices(
+                list(OPENING_WEIGHTS), list(OPENING_WEIGHTS.values()))[0]
+            # the episode's time: contacts and agents mostly write in the day, workflows and the
+            # API at any hour
+            when = self._daytime(at, rng, tz) if opening in channels or opening == SenderKind.USER else at
+            if free_at.get(contact.pk, start) > when or when >= now:
+                continue  # still busy with its previous conversation: the step goes by
+            opener = rng.choice(agents) if opening == SenderKind.USER else None
+            conversation = self._open(contact, opening, opener, channels, when, rng)
             source = rng.choices(sources, weights)[0]
             target = None if rng.random() < 0.08 else rng.choice(agents)
             by = rng.choice(assigners) if source == AssignmentSource.USER else None
             if by is not None and target is not None and rng.random() < 0.5:
                 target = by if by in agents else target
-            contact_assign(contact=contact, assignee=target, source=source, assigned_by=by, at=at)
-            if target is not None and rng.random() < 0.5:
-                message_create(conversation=conversation, direction=Message.Direction.OUT, text=rng.choice(OUTBOUND),
-                               author=target, at=at + timedelta(minutes=2))
-            if rng.random() < 0.35:
-                conversation_close(conversation=conversation, closed_by=target, at=at + timedelta(minutes=5))
+            contact_assign(contact=contact, assignee=target, source=source, assigned_by=by, at=when)
+            last, responder, waiting = self._talk(conversation, contact, opening, opener, target, agents, when,
+                                                  now, rng, tz)
+            unanswered = waiting and responder is None
+            free_at[contact.pk] = self._close(conversation, last, responder or target or rng.choice(agents),
+                                              unanswered, forced_closings, now, rng)
         self._live_entry_points(workspace, users, rng)
         self.stdout.write(self.style.SUCCESS(f"Demo workspace {workspace.pk} created: {len(contacts)} contacts."))
 
@@ -126,16 +185,8 @@ class Command(BaseCommand):
         """Today's traffic through the real entry points: a web-chat channel whose new
         conversations an enabled sales workflow assigns round robin, and a returning contact
         who keeps their assignee without a new event (seed FAQ)."""
-        from integrations.services import (
-            api_token_create,
-            channel_create,
-            channel_inbound_receive,
-            dialogflow_integration_create,
-        )
-        from workflows.services import workflow_create_from_template, workflow_enabled_set
-
         owner = users[OWNER_EMAIL]
-        channel, _ = channel_create(workspace=workspace, name="Web chat", created_by=owner)
+        channel = Channel.objects.get(workspace=workspace, name="Web chat")
         dialogflow_integration_create(workspace=workspace, name="Bot de ventas", created_by=owner)
         api_token_create(workspace=workspace, name="Demo", created_by=owner)
         workflow = workflow_create_from_template(workspace=workspace, key="sales_auto_assign", created_by=owner)
@@ -148,3 +199,113 @@ class Command(BaseCommand):
             conversations__status="open").order_by("pk").first()
         if returning is not None:
             channel_inbound_receive(channel=channel, text="Hola de nuevo", email=returning.email)
+
+    def _channels(self, workspace, owner, *, created_at):
+        """The demo's two custom channels (the web chat and the shop app), there before the history."""
+        made = {}
+        for key, name in [("web", "Web chat"), ("app", "App de la tienda")]:
+            channel, _ = channel_create(workspace=workspace, name=name, created_by=owner)
+            made[key] = channel.pk
+        Channel.objects.filter(pk__in=made.values()).update(created_at=created_at)
+        return made
+
+    def _open(self, contact, opening, opener, channels, at, rng):
+        """The contact's conversation at ``at``: the contact writing in through a channel, or the
+        CRM writing first (an agent, a workflow, the API, the bot). An open one goes on."""
+        if opening in channels:
+            conversation, _ = conversation_open(contact=contact, at=at, source=ConversationSource.CONTACT,
+                                                channel_id=channels[opening])
+            message_create(conversation=conversation, direction=Message.Direction.IN, text=rng.choice(INBOUND),
+                           sender_kind=SenderKind.CONTACT, at=at)
+            return conversation
+        message = message_send(contact=contact, text=PROACTIVE[opening], sender_kind=opening, author=opener, at=at)
+        return message.conversation
+
+    def _talk(self, conversation, contact, opening, opener, target, agents, at, now, rng, tz):
+        """The exchange after the opening: maybe a workflow's acknowledgement (no response), the
+        contact writing (again), agents answering after minutes or hours. Returns the time of the
+        last fact, the agent who answered (or None) and whether the contact is left waiting."""
+        last, responder = at, None
+        contact_waiting = opening not in PROACTIVE  # the contact wrote in and waits for a person
+        if contact_waiting and rng.random() < 0.25:
+            last = at + timedelta(seconds=rng.uniform(5, 40))
+            message_create(conversation=conversation, direction=Message.Direction.OUT, text=ACKNOWLEDGEMENT,
+                           sender_kind=SenderKind.WORKFLOW, at=last)
+        if not contact_waiting and rng.random() < 0.6:
+            # the contact answers what the CRM sent
+            answer = at + timedelta(minutes=rng.uniform(2, 240))
+            if answer >= now:
+                return last, None, False
+            last = answer
+            message_create(conversation=conversation, direction=Message.Direction.IN, text=rng.choice(FOLLOW_UP),
+                           sender_kind=SenderKind.CONTACT, at=last)
+            contact_waiting = True
+        for _exchange in range(rng.choice([1, 1, 2, 3])):
+            if not contact_waiting or rng.random() < 0.12:
+                break  # nobody answers (this time): the contact keeps waiting
+            reply_at = self._reply_time(last, rng, tz)
+            if reply_at >= now:
+                break
+            responder = responder or opener or (target if target in agents else rng.choice(agents))
+            # message_send: a reply to an unassigned contact assigns it to the agent (source user)
+            message_send(contact=contact, text=rng.choice(OUTBOUND), sender_kind=SenderKind.USER,
+                         author=responder, at=reply_at)
+            last, contact_waiting = reply_at, False
+            if rng.random() < 0.5:
+                follow_up = reply_at + timedelta(minutes=rng.uniform(1, 90))
+                if follow_up >= now:
+                    break
+                message_create(conversation=conversation, direction=Message.Direction.IN,
+                               text=rng.choice(FOLLOW_UP), sender_kind=SenderKind.CONTACT, at=follow_up)
+                last, contact_waiting = follow_up, True
+        return last, responder, contact_waiting
+
+    @staticmethod
+    def _close(conversation, last, agent, unanswered, forced_closings, now, rng):
+        """Close the conversation after its last message (or leave it open); returns the time
+        of the contact's last fact."""
+        if forced_closings:
+            closing = forced_closings.pop(0)
+        elif now - last < RECENT and rng.random() < LEFT_OPEN:
+            return last  # still open today
+        elif unanswered:
+            # nobody answered the contact: the inactivity workflow closes the conversation
+            closed_at = last + INACTIVITY + timedelta(minutes=rng.uniform(0, 60))
+            if closed_at < now:
+                conversation_close(conversation=conversation, source=ConversationSource.WORKFLOW,
+                                   note=CLOSING_NOTES[ConversationSource.WORKFLOW][0], at=closed_at)
+                return closed_at
+            return last
+        else:
+            closing = rng.choices(list(CLOSING_WEIGHTS), list(CLOSING_WEIGHTS.values()))[0]
+        closed_at = last + timedelta(minutes=rng.uniform(3, 180))
+        if closed_at >= now:
+            return last
+        conversation_close(conversation=conversation, source=closing, note=rng.choice(CLOSING_NOTES[closing]),
+                           closed_by=agent if closing == ConversationSource.USER else None, at=closed_at)
+        return closed_at
+
+    @staticmethod
+    def _daytime(at, rng, tz):
+        """Most people write while awake: a night-time moment moves, most of the time, to the
+        next morning."""
+        local = at.astimezone(tz)
+        if OPENS_AT <= local.hour < 23 or rng.random() < 0.2:
+            return at
+        morning = local.replace(hour=OPENS_AT, minute=0, second=0, microsecond=0)
+        if local.hour >= OPENS_AT:
+            morning += timedelta(days=1)
+        return morning + timedelta(minutes=rng.uniform(0, 150))
+
+    @staticmethod
+    def _reply_time(waiting_since, rng, tz):
+        """When an agent answers: minutes mostly, sometimes hours; the next morning when the
+        contact wrote outside business hours."""
+        local = waiting_since.astimezone(tz)
+        if not OPENS_AT <= local.hour < CLOSES_AT:
+            morning = local.replace(hour=OPENS_AT, minute=0, second=0, microsecond=0)
+            if local.hour >= CLOSES_AT:
+                morning += timedelta(days=1)
+            return morning + timedelta(minutes=rng.uniform(5, 90))
+        delay = rng.choices([rng.uniform(1, 20), rng.uniform(20, 120), rng.uniform(120, 360)], [55, 33, 12])[0]
+        return waiting_since + timedelta(minutes=delay, seconds=rng.uniform(0, 59))
