@@ -219,6 +219,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ImportModeEnum": "imports.models.ImportMode.values",
         "AssignModeEnum": "workflows.steps.ASSIGN_MODES",
+        "AssignmentSourceEnum": "assignments.models.AssignmentSource.values",
+        "ConversationReportSourceEnum": "reports.conversations_api.SOURCES",
     },
 }
 
