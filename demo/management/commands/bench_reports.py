@@ -160,8 +160,10 @@ class Command(BaseCommand):
             c_min, c_max = cursor.fetchone()
             # One closed conversation per contact; events refer to them.
             cursor.execute(
-                """INSERT INTO contacts_conversation (workspace_id, contact_id, status, opened_at, closed_at, closing_note, bot_paused)
-                   SELECT workspace_id, id, 'closed', %s, %s, '', false FROM contacts_contact WHERE workspace_id = %s""",
+                """INSERT INTO contacts_conversation (workspace_id, contact_id, status, opened_at, closed_at, closing_note,
+                                                      bot_paused, opened_source, closed_source)
+                   SELECT workspace_id, id, 'closed', %s, %s, '', false, 'contact', 'user'
+                   FROM contacts_contact WHERE workspace_id = %s""",
                 [start, start, big.pk],
             )
             cursor.execute("SELECT min(id) FROM contacts_conversation WHERE workspace_id = %s", [big.pk])
