@@ -1,5 +1,8 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from crm import views
@@ -10,6 +13,9 @@ PAGE_APPS = ["accounts", "reports", "exports", "integrations", "workflows", "mes
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Browsers ask for /favicon.ico before reading the page's <link rel="icon">; lazy: the static
+    # URL (hashed with the manifest storage) is only known once the app is ready.
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.svg")), name="favicon"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -202,6 +202,7 @@ SKIPPED = {
     "admin:*": "Django admin: staff users only (is_staff); no persona is staff. test_admin_refuses_personas covers it.",
     "api-schema": "The OpenAPI schema is public by design (SERVE_PERMISSIONS AllowAny); it holds no data.",
     "api-docs": "Swagger UI served from the app; public like the schema, no data.",
+    "favicon": "/favicon.ico, which browsers ask for on their own: a redirect to the static icon, public, no data.",
 }
 # Unnamed routes Django's admin adds (redirects inside /admin/), skipped with the admin.
 ADMIN_PREFIX = "admin/"
