@@ -28,11 +28,23 @@ CONVERSATIONS_PER_PAGE = 25
 CONTACTS_PER_PAGE = 25
 
 
-def _inbox_state(request) -> dict[str, str]:
-    """The inbox and status the user is looking at (unknown values fall back to the defaults)."""
-    inbox = request.GET.get("inbox", selectors.INBOX_MINE)
+def _landing_inbox(counts: dict[str, int]) -> str:
+    """The inbox shown when none is chosen: the first with open conversations (Mis
+    conversaciones, else Sin asignar, else Todas), so a first visit does not open on an empty
+    list beside an empty pane. With nothing open anywhere, Mis conversaciones."""
+    order = (selectors.INBOX_MINE, selectors.INBOX_UNASSIGNED, selectors.INBOX_ALL)
+    return next((inbox for inbox in order if counts[inbox]), selectors.INBOX_MINE)
+
+
+def _inbox_state(request, counts: dict[str, int] | None = None) -> dict[str, str]:
+    """The inbox and status the user is looking at (unknown values fall back to the defaults).
+
+    Without an inbox in the query (or with an unknown one) and given the inbox ``counts``, the
+    landing inbox; the forms' redirects (no counts) keep Mis conversaciones.
+    """
+    inbox = request.GET.get("inbox")
     if inbox not in selectors.INBOXES:
-        inbox = selectors.INBOX_MINE
+        inbox = _landing_inbox(counts) if counts is not None else selectors.INBOX_MINE
     status = request.GET.get("status", Conversation.Status.OPEN)
     if status not in Conversation.Status.values:
         status = Conversation.Status.OPEN
@@ -79,8 +91,11 @@ def conversation_action(view):
     return wrapper
 
 
-def _inbox_context(request, state: dict[str, str]) -> dict:
+def _inbox_context(request) -> dict:
+    """The inbox sidebar: the tabs with their counts and the page of conversations listed."""
     is_admin = request.membership.is_admin
+    counts = selectors.inbox_counts(workspace=request.workspace, user=request.user, is_admin=is_admin)
+    state = _inbox_state(request, counts)
     rows = selectors.inbox_conversations(
         workspace=request.workspace, user=request.user, is_admin=is_admin, inbox=state["inbox"], status=state["status"]
     )
@@ -91,7 +106,6 @@ def _inbox_context(request, state: dict[str, str]) -> dict:
         (selectors.INBOX_UNASSIGNED, pgettext("inbox", "Unassigned")),
         (selectors.INBOX_ALL, pgettext("inbox", "All")),
     ]
-    counts = selectors.inbox_counts(workspace=request.workspace, user=request.user, is_admin=is_admin)
     return {
         "state": state,
         "state_query": _state_query(state),
@@ -115,8 +129,7 @@ def _inbox_context(request, state: dict[str, str]) -> dict:
 @workspace_member_required
 def inbox(request):
     """/messages/: the inboxes "Mis conversaciones", "Sin asignar" and "Todas"."""
-    state = _inbox_state(request)
-    return render(request, "messaging/inbox.html", _inbox_context(request, state))
+    return render(request, "messaging/inbox.html", _inbox_context(request))
 
 
 @require_safe
@@ -124,9 +137,8 @@ def inbox(request):
 def conversation_detail(request, conversation_id):
     """/messages/<id>/: the messages, the reply box and the conversation's actions."""
     conversation = _visible_conversation_or_404(request, conversation_id)
-    state = _inbox_state(request)
     message_rows = list(selectors.message_list(conversation=conversation))
-    context = _inbox_context(request, state)
+    context = _inbox_context(request)
     context.update(
         {
             "conversation": conversation,

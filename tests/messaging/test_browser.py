@@ -51,10 +51,8 @@ def test_agent_takes_an_unassigned_conversation_by_replying(live_server, message
     page.click("button[type=submit]")
     page.wait_for_url("**/messages/**")
 
-    # "Mis conversaciones" is empty; the conversation waits in "Sin asignar".
-    assert page.locator(".conv-list [data-conversation]").count() == 0
-    page.click("a[data-inbox=unassigned]")
-    page.wait_for_url("**inbox=unassigned**")
+    # "Mis conversaciones" is empty, so Mensajes opens on "Sin asignar", where the conversation waits.
+    assert page.locator("a[data-inbox=unassigned]").get_attribute("aria-current") == "page"
     item = page.locator(f'.conv-list [data-conversation="{conversation.pk}"]')
     assert "Rosa Prieto" in item.inner_text()
     assert page.locator("text=Oculta").count() == 0  # Alice's conversation is not Bob's to see

@@ -51,7 +51,7 @@ def test_admin_all_inbox_shows_every_open_conversation(
     response = alice_client.get("/messages/?inbox=all")
 
     assert listed_ids(response) == {bob_conversation.pk, unassigned_conversation.pk, frank_conversation.pk}
-    assert listed_ids(alice_client.get("/messages/")) == set()  # nothing assigned to Alice
+    assert listed_ids(alice_client.get("/messages/?inbox=mine")) == set()  # nothing assigned to Alice
 
 
 def test_closed_filter_lists_closed_conversations_only(alice_client, alice, bob_conversation, unassigned_conversation):
@@ -62,6 +62,54 @@ def test_closed_filter_lists_closed_conversations_only(alice_client, alice, bob_
 
     assert listed_ids(closed) == {bob_conversation.pk}
     assert listed_ids(open_) == {unassigned_conversation.pk}
+
+
+def current_inbox(response) -> str:
+    return re.search(r'aria-current="page" data-inbox="(\w+)"', response.content.decode()).group(1)
+
+
+def test_messages_land_on_my_conversations_when_i_have_some(bob_client, bob_conversation, unassigned_conversation):
+    response = bob_client.get("/messages/")
+
+    assert current_inbox(response) == "mine"
+    assert listed_ids(response) == {bob_conversation.pk}
+
+
+def test_messages_land_on_unassigned_when_mine_is_empty(alice_client, bob_conversation, unassigned_conversation):
+    # given: nothing is assigned to Alice (an owner on her first visit), one conversation waits
+    # when
+    response = alice_client.get("/messages/")
+
+    # then: she sees it instead of "Mis conversaciones 0" beside an empty pane
+    assert current_inbox(response) == "unassigned"
+    assert listed_ids(response) == {unassigned_conversation.pk}
+    # the tabs, the status filter and the conversation links keep that inbox
+    assert f'href="{conv_url(unassigned_conversation)}?inbox=unassigned&amp;status=open"' in response.content.decode()
+
+
+def test_messages_land_on_all_when_mine_and_unassigned_are_empty(alice_client, bob_conversation):
+    response = alice_client.get("/messages/")
+
+    assert current_inbox(response) == "all"
+    assert listed_ids(response) == {bob_conversation.pk}
+
+
+def test_messages_stay_on_my_conversations_when_nothing_is_open(alice_client, alice):
+    assert current_inbox(alice_client.get("/messages/")) == "mine"
+
+
+def test_an_inbox_chosen_explicitly_is_kept_even_when_empty(alice_client, unassigned_conversation):
+    response = alice_client.get("/messages/?inbox=mine")
+
+    assert current_inbox(response) == "mine"
+    assert listed_ids(response) == set()
+
+
+def test_a_conversation_opened_without_an_inbox_lists_the_landing_inbox(alice_client, unassigned_conversation):
+    response = alice_client.get(conv_url(unassigned_conversation))
+
+    assert current_inbox(response) == "unassigned"
+    assert listed_ids(response) == {unassigned_conversation.pk}
 
 
 def test_inbox_labels_are_spanish(bob_client, unassigned_conversation):
