@@ -12,10 +12,16 @@
     list.scrollTop = list.scrollHeight;
   }
 
-  // "2026-11-24T10:30:05-06:00" → "24/11/2026 10:30", already in the workspace timezone.
+  // "2026-11-24T10:30:05-06:00", already in the workspace timezone → "24 nov 2026 10:30"
+  // ("Nov 24, 2026 10:30" in English), the app's date format (templates/_datetime.html).
+  // The day is formatted in UTC so that the browser's own timezone cannot move it.
+  const dayFormat = new Intl.DateTimeFormat(document.documentElement.lang || "es", {
+    day: "numeric", month: "short", year: "numeric", timeZone: "UTC",
+  });
   function formatTime(iso) {
     const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(iso || "");
-    return m ? `${m[3]}/${m[2]}/${m[1]} ${m[4]}:${m[5]}` : "";
+    if (!m) return "";
+    return `${dayFormat.format(new Date(Date.UTC(+m[1], +m[2] - 1, +m[3])))} ${m[4]}:${m[5]}`;
   }
 
   function render(message) {

@@ -2,6 +2,7 @@
 
 import json
 import re
+from datetime import UTC, datetime
 
 import pytest
 from django.test import Client
@@ -133,3 +134,20 @@ def test_page_script_and_styles_exist():
     from django.contrib.staticfiles import finders
 
     assert finders.find("exports/data_export.js") and finders.find("exports/data_export.css")
+
+
+def test_history_is_historial_and_its_dates_use_the_app_format(workspace, alice):
+    # given: November's log, exported on 2 December at 20:05 UTC (14:05 in Mexico City)
+    Export.objects.create(
+        workspace=workspace, requested_by=alice, filters={"start": ["2026-11-01"], "end": ["2026-11-30"]},
+        status=Export.Status.SUCCEEDED, created_at=datetime(2026, 12, 2, 20, 5, tzinfo=UTC),
+        expires_at=datetime(2026, 12, 9, 20, 5, tzinfo=UTC),
+    )
+
+    html = page_client(alice).get(URL).content.decode()
+
+    # not Django admin's "Histórico", which a "History" without context would get
+    assert "<h2>Historial</h2>" in html and "Histórico" not in html
+    assert ">2 dic 2026 14:05</time>" in html and ">9 dic 2026</time>" in html
+    # the period is stored as ISO text: marked for base.js, which writes it the same way
+    assert '<time datetime="2026-11-01" data-iso-date>2026-11-01</time>' in html

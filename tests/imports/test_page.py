@@ -172,3 +172,14 @@ def test_drafts_are_not_in_the_api(alice_page, alice_client):
 
     assert alice_client.get("/api/v1/imports").json()["results"] == []
     assert alice_client.get(f"/api/v1/imports/{draft.pk}").status_code == 404
+
+
+def test_the_help_is_a_short_list(alice_page):
+    html = alice_page.get("/settings/data-import/").content.decode()
+
+    help_list = re.search(r'<ul class="help import-help">(.*?)</ul>', html, re.S).group(1)
+    # (the thousands separator is a no-break space)
+    items = [item.strip().replace("\xa0", " ") for item in re.findall(r"<li>(.*?)</li>", help_list, re.S)]
+    assert len(items) == 5
+    assert items[0] == "Un contacto por fila; la primera fila lleva los nombres de las columnas."
+    assert items[3] == "Hasta 20 MB y 200 000 filas; UTF-8 o Latin-1; comas o punto y coma (como lo guarda Excel)."

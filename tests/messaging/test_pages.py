@@ -112,6 +112,18 @@ def test_a_conversation_opened_without_an_inbox_lists_the_landing_inbox(alice_cl
     assert listed_ids(response) == {unassigned_conversation.pk}
 
 
+@pytest.mark.parametrize(("language", "shown"), [("es", "2 dic 2026 14:05"), ("en", "Dec 2, 2026 14:05")])
+def test_conversation_dates_use_the_app_format(alice_client, workspace, unassigned_conversation, language, shown):
+    # 20:05 UTC is 14:05 in Mexico City, the workspace's timezone
+    workspace.language = language
+    workspace.save(update_fields=["language"])
+    unassigned_conversation.messages.update(created_at="2026-12-02T20:05:00Z")
+
+    html = alice_client.get(conv_url(unassigned_conversation)).content.decode()
+
+    assert f'<time datetime="2026-12-02T14:05:00-06:00">{shown}</time>' in html
+
+
 def test_inbox_labels_are_spanish(bob_client, unassigned_conversation):
     body = bob_client.get("/messages/").content.decode()
 

@@ -1,9 +1,10 @@
 import json
+from datetime import UTC, datetime
 
 import pytest
 from django.test import Client
 
-from workflows.models import Workflow
+from workflows.models import Workflow, WorkflowRun
 from workflows.services import workflow_create
 
 LIST = "/workflows/"
@@ -34,6 +35,17 @@ def test_list_shows_workflows_their_steps_and_templates(alice_client, workflow):
     assert "Asignación automática para equipos de ventas" in html
     assert "Mensajes de fuera de horario" in html and "Cerrar conversación" in html
     assert "<script>" not in html and "style=" not in html
+
+
+def test_list_shows_the_last_run_in_the_app_date_format(alice_client, workspace, workflow):
+    # 20:05 UTC on 2 December is 14:05 in Mexico City, the workspace's timezone
+    WorkflowRun.objects.create(workspace=workspace, workflow=workflow, status="succeeded",
+                               created_at=datetime(2026, 12, 2, 20, 5, tzinfo=UTC))
+
+    html = alice_client.get(LIST).content.decode()
+
+    assert ">2 dic 2026 14:05</time>" in html
+    assert "02/12/2026" not in html
 
 
 def test_create_page_and_post(alice_client, alice, workspace):
