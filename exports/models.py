@@ -24,6 +24,8 @@ class Export(models.Model):
     class Kind(models.TextChoices):
         ASSIGNMENTS = "assignments", _("Assignment log")
         CONVERSATIONS = "conversations", _("Conversations")
+        RESPONSES = "responses", _("Responses")
+        RESOLUTIONS = "resolutions", _("Resolutions")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")

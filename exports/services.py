@@ -36,6 +36,7 @@ from django.utils.translation import gettext_noop
 from accounts.context import Actor
 from assignments.models import AssignmentEvent
 from crm.api import ApiError, ServiceUnavailable
+from reports.framework.exports import report_export_get
 from reports.framework.query import report_query_parse
 from reports.params import report_params_parse
 from reports.selectors import assignment_event_list
@@ -131,10 +132,10 @@ def export_request(*, actor: Actor, filters, kind: str = Export.Kind.ASSIGNMENTS
     """
     if not actor.can_export:
         raise ExportNotAllowed(_("You are not allowed to export data in this workspace."))
-    if kind not in Export.Kind.values:
+    if kind not in Export.Kind.values or (kind != Export.Kind.ASSIGNMENTS and report_export_get(kind) is None):
         raise ApiError(
             _("Unknown export kind %(value)s.") % {"value": str(kind)[:40]},
-            {"kind": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(Export.Kind.values)}]},
+            {"kind": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(export_kinds())}]},
         )
     query = _kind_query(kind=kind, workspace=actor.workspace, data=filters).as_query()
     # The time series' bucket size means nothing to a row export.
@@ -158,25 +159,27 @@ def export_request(*, actor: Actor, filters, kind: str = Export.Kind.ASSIGNMENTS
     return export
 
 
+def export_kinds() -> list[str]:
+    """The kinds that can be exported now: the assignment log and every registered report."""
+    return [kind for kind in Export.Kind.values if kind == Export.Kind.ASSIGNMENTS or report_export_get(kind)]
+
+
 def _kind_query(*, kind: str, workspace, data):
     """The validated report query of an export kind (a 400 naming the field otherwise)."""
-    if kind == Export.Kind.CONVERSATIONS:
-        from reports import conversations
-
-        return report_query_parse(filters=conversations.FILTERS, workspace=workspace, data=data)
+    report_export = report_export_get(kind)
+    if report_export is not None:
+        return report_query_parse(filters=report_export.filters, workspace=workspace, data=data)
     return report_params_parse(workspace=workspace, data=data)
 
 
-def _conversations_write_csv(*, export: Export, actor: Actor, fh, on_rows=None) -> int:
-    """The Conversaciones log without a cap (reports.conversations.CSV_COLUMNS), newest first."""
-    from reports import conversations
-
+def _report_write_csv(*, export: Export, actor: Actor, fh, on_rows=None) -> int:
+    """A registered report's rows without a cap (``reports.framework.exports``), newest first."""
+    report_export = report_export_get(export.kind)
     query = _kind_query(kind=export.kind, workspace=export.workspace, data=export.filters)
     writer = csv.writer(fh)
-    writer.writerow(conversations.CSV_COLUMNS)
+    writer.writerow(report_export.columns)
     rows = 0
-    for cells in conversations.conversation_csv_rows(workspace=export.workspace, actor=actor, query=query,
-                                                     batch=batch_size()):
+    for cells in report_export.rows(workspace=export.workspace, actor=actor, query=query, batch=batch_size()):
         writer.writerow([csv_safe_text(c) if isinstance(c, str) else c for c in cells])
         rows += 1
         if on_rows is not None and rows % 1000 == 0:
@@ -187,11 +190,10 @@ def _conversations_write_csv(*, export: Export, actor: Actor, fh, on_rows=None) 
 
 
 def _export_total(*, export: Export, actor: Actor) -> int:
-    if export.kind == Export.Kind.CONVERSATIONS:
-        from reports import conversations
-
+    report_export = report_export_get(export.kind)
+    if report_export is not None:
         query = _kind_query(kind=export.kind, workspace=export.workspace, data=export.filters)
-        return conversations.conversation_opened_events(workspace=export.workspace, actor=actor, query=query).count()
+        return report_export.count(workspace=export.workspace, actor=actor, query=query)
     params = report_params_parse(workspace=export.workspace, data=export.filters)
     return assignment_event_list(workspace=export.workspace, actor=actor, params=params).count()
 
@@ -396,8 +398,8 @@ def _export_write_copy(events, *, workspace, fh, on_rows=None) -> int:
 
 def export_write_csv(*, export: Export, actor: Actor, fh, on_rows=None) -> int:
     """Write the export's CSV (header and one row per event) to the text file ``fh``; returns rows."""
-    if export.kind == Export.Kind.CONVERSATIONS:
-        return _conversations_write_csv(export=export, actor=actor, fh=fh, on_rows=on_rows)
+    if report_export_get(export.kind) is not None:
+        return _report_write_csv(export=export, actor=actor, fh=fh, on_rows=on_rows)
     params = report_params_parse(workspace=export.workspace, data=export.filters)
     events = assignment_event_list(workspace=export.workspace, actor=actor, params=params)
     tz = export.workspace.tzinfo

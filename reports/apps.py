@@ -3,3 +3,7 @@ from django.apps import AppConfig
 
 class ReportsConfig(AppConfig):
     name = "reports"
+
+    def ready(self):
+        # Each report module registers its Data Export kind (reports.framework.exports).
+        from . import conversations  # noqa: F401

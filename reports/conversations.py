@@ -20,6 +20,7 @@ from contacts.models import Contact, ConversationEvent, ConversationSource
 from integrations.models import Channel
 
 from .framework.buckets import bucket_index_counts, bucket_starts, default_interval
+from .framework.exports import ReportExport, report_export_register
 from .framework.numbers import ordered_keys, percents_largest_remainder
 from .framework.query import (
     CHOICE,
@@ -446,3 +447,11 @@ def _csv_cells(rows, *, workspace, tz):
             closed_user["name"] if closed_user else "", r["assignee"]["id"] if r["assignee"] else "",
             r["assignee"]["name"] if r["assignee"] else "", r["closing_note"],
         ]
+
+
+report_export_register(ReportExport(
+    kind="conversations", filters=FILTERS, columns=CSV_COLUMNS,
+    count=lambda *, workspace, actor, query: conversation_opened_events(
+        workspace=workspace, actor=actor, query=query).count(),
+    rows=conversation_csv_rows,
+))

@@ -58,6 +58,7 @@ def assignments_page(request):
             "count": _("Assignments"),
         },
         extra={"sources": sources},
+        agent_scope_note=_("You see only the assignments you take part in (as the new or the previous assignee)."),
     )
 
 
@@ -73,6 +74,8 @@ def conversations_page(request):
     teams = [{"value": str(t.pk), "label": t.name} for t in Team.objects.filter(workspace=workspace).order_by("name")]
     return report_page_render(
         request, key="conversations", template="reports/conversations.html", filters=conversations.FILTERS,
+        export_kind="conversations",
+        agent_scope_note=_("You see only the conversations you own (assigned to you when they closed, or now)."),
         api={"summary": "/api/v1/reports/conversations/summary",
              "timeseries": "/api/v1/reports/conversations/timeseries", "log": "/api/v1/reports/conversations/log"},
         options={

@@ -167,8 +167,12 @@ def filter_config(filters: tuple[FilterSpec, ...], options: dict | None = None) 
 
 
 def report_page_render(request, *, key: str, template: str, filters: tuple[FilterSpec, ...], api: dict,
-                       strings: dict, options: dict | None = None, extra: dict | None = None):
-    """Render a report page: the shell's configuration plus the report's own strings."""
+                       strings: dict, options: dict | None = None, extra: dict | None = None,
+                       export_kind: str = "assignments", agent_scope_note=None):
+    """Render a report page: the shell's configuration plus the report's own strings.
+
+    ``agent_scope_note`` is the one line an agent reads on the page about what they see;
+    ``export_kind`` is the Data Export kind its Exportar button asks for."""
     workspace = request.workspace
     state = report_query_state(request.GET, [spec.param for spec in filters])
     members = [{"id": m.user_id, "name": m.user.display_name} for m in member_list(workspace=workspace)]
@@ -186,6 +190,7 @@ def report_page_render(request, *, key: str, template: str, filters: tuple[Filte
         "canExport": bool(request.membership.can_export),
         "api": {**api, "contacts": "/api/v1/contacts"},
         "exportUrl": "/settings/data-export/",
+        "exportKind": export_kind,
         "pageSize": 50,
         "strings": {key_: str(value) for key_, value in {**shell_strings(), **strings}.items()},
         **(extra or {}),
@@ -196,5 +201,7 @@ def report_page_render(request, *, key: str, template: str, filters: tuple[Filte
         "report_menu": report_menu(active=key),
         "report_config": config,
         "can_export_report": config["canExport"],
+        "export_href": "/settings/data-export/" + (f"?kind={export_kind}" if export_kind != "assignments" else ""),
+        "scope_note": agent_scope_note if request.membership.role == "agent" else None,
     }
     return render(request, template, context)

@@ -546,7 +546,9 @@
   // ---------------------------------------------------------------- the log
   const exportLinks = () => document.querySelectorAll("[data-export-link]");
   function exportHref() {
-    const qs = queryString(state, { page: false, interval: false });
+    const params = new URLSearchParams(queryString(state, { page: false, interval: false }));
+    if (cfg.exportKind && cfg.exportKind !== "assignments") params.set("kind", cfg.exportKind);
+    const qs = params.toString();
     return cfg.exportUrl + (qs ? "?" + qs : "");
   }
   function updateExportLinks() {
