@@ -21,8 +21,18 @@ from .params import FILTERS as ASSIGNMENT_FILTERS
 
 @workspace_member_required
 def report_index(request):
-    """Reportes: every report of the menu, with its headline numbers for the chosen period."""
+    """Reportes: every report of the menu, with its headline numbers for the chosen period.
+
+    ``?go=<key>`` opens that report (the narrow-screen menu's button without JavaScript)."""
+    from django.shortcuts import redirect
+
     from crm.api import ApiError
+
+    go = request.GET.get("go", "")
+    if go:
+        target = next((entry["url"] for entry in report_menu(active="") if entry["key"] == go and entry["url"]), None)
+        if target:
+            return redirect(target)
 
     period_error = None
     try:

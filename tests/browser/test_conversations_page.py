@@ -91,5 +91,9 @@ def test_conversations_report_in_the_browser(demo, live_server, chromium, artifa
     wide = page.evaluate("""() => [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > innerWidth + 1
         && !e.closest('.table-scroll, .report-menu, .chart-box')).slice(0, 5).map((e) => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""")
     assert phone["scrollWidth"] <= phone["innerWidth"], (phone, wide)
+    # The reports menu is one compact select on a phone; choosing a report opens it.
+    assert page.locator("#report-select").is_visible() and not page.locator(".report-menu ul").is_visible()
+    page.select_option("#report-select", "assignments")
+    page.wait_for_url("**/reports/assignments/")
     assert not problems, problems
     context.close()

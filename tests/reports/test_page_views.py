@@ -211,3 +211,23 @@ def test_too_many_values_reach_the_api_to_be_explained(alice_client):
     config = page_config(alice_client.get(f"{PAGE}?{query}"))
 
     assert len(config["state"]["conversation"]) == MAX_VALUES_PER_FILTER + 1
+
+
+def test_the_narrow_screen_menu_opens_a_report_without_javascript(alice_client):
+    response = alice_client.get("/reports/", {"go": "conversations"})
+    assert response.status_code == 302 and response["Location"] == "/reports/conversations/"
+    # an unknown or unbuilt report stays on the landing page
+    assert alice_client.get("/reports/", {"go": "broadcasts"}).status_code == 200
+    assert alice_client.get("/reports/", {"go": "<x>"}).status_code == 200
+
+
+def test_an_agent_reads_what_they_see_on_each_report(bob_client, alice_client):
+    assert "Solo ve las asignaciones" in bob_client.get("/reports/assignments/").content.decode()
+    assert "Solo ve las conversaciones" in bob_client.get("/reports/conversations/").content.decode()
+    assert "Solo ve" not in alice_client.get("/reports/conversations/").content.decode()
+
+
+def test_the_landing_page_shows_each_built_reports_headlines(alice_client):
+    page = alice_client.get("/reports/", {"period": "last_30_days"}).content.decode()
+    assert 'data-headline="assignments"' in page and 'data-headline="conversations"' in page
+    assert alice_client.get("/reports/", {"period": "nonsense"}).status_code == 200
