@@ -7,8 +7,6 @@ may read; agents see only their own events (the selectors scope them).
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
-from crm.pagination import page_url
-
 from . import serializers as out
 from .framework.api import (
     ERRORS,
@@ -24,8 +22,6 @@ from .selectors import (
     assignment_log_page,
     assignment_summary,
     assignment_timeseries,
-    log_row,
-    source_label,
 )
 
 REPORT_PARAMETERS = report_parameters(list(FILTERS))
@@ -61,22 +57,7 @@ class AssignmentSummaryApi(AssignmentReportApi):
     def get(self, request):
         actor, params = self.open(request)
         summary = assignment_summary(workspace=actor.workspace, actor=actor, params=params)
-        return Response(
-            {
-                "range": summary.period.as_dict(),
-                "state": summary.state,
-                "total": summary.total,
-                "by_source": [
-                    {"source": s.source, "label": s.label, "count": s.count, "percent": s.percent}
-                    for s in summary.by_source
-                ],
-                "previous_period": {
-                    "start": summary.previous_period.start.isoformat(),
-                    "end": summary.previous_period.end.isoformat(),
-                    "total": summary.previous_total,
-                },
-            }
-        )
+        return Response(out.AssignmentSummarySerializer(summary).data)
 
 
 class AssignmentTimeseriesApi(AssignmentReportApi):
@@ -95,17 +76,7 @@ class AssignmentTimeseriesApi(AssignmentReportApi):
     def get(self, request):
         actor, params = self.open(request)
         series = assignment_timeseries(workspace=actor.workspace, actor=actor, params=params)
-        return Response(
-            {
-                "range": series.period.as_dict(),
-                "state": series.state,
-                "interval": series.interval,
-                "sources": [{"source": s, "label": source_label(s)} for s in series.sources],
-                "buckets": [
-                    {"start": b.start.isoformat(), "total": b.total, "counts": b.counts} for b in series.buckets
-                ],
-            }
-        )
+        return Response(out.AssignmentTimeseriesSerializer(series).data)
 
 
 class AssignmentLogApi(AssignmentReportApi):
@@ -125,17 +96,4 @@ class AssignmentLogApi(AssignmentReportApi):
         actor, params = self.open(request)
         page, page_size = log_page_parse(request.query_params)
         log = assignment_log_page(workspace=actor.workspace, actor=actor, params=params, page=page, page_size=page_size)
-        tz = params.period.tz
-        return Response(
-            {
-                "range": log.period.as_dict(),
-                "state": log.state,
-                "count": log.count,
-                "capped": log.capped,
-                "page": log.page,
-                "page_size": log.page_size,
-                "next": page_url(request, page + 1) if log.has_next else None,
-                "previous": page_url(request, page - 1) if log.has_previous else None,
-                "results": [log_row(event, tz=tz) for event in log.rows],
-            }
-        )
+        return Response(out.AssignmentLogSerializer(log, context={"request": request}).data)

@@ -1,8 +1,11 @@
 """Output shapes of the report API (api.md "Reports: Asignaciones"), for rendering and the schema."""
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from assignments.models import AssignmentSource
+from crm.pagination import page_url
 
 from .framework.api import ReportErrorSerializer  # noqa: F401  (the schema's error shape)
 from .framework.states import STATES
@@ -22,26 +25,36 @@ class AssignmentSourceShareSerializer(serializers.Serializer):
 
 
 class AssignmentPreviousPeriodSerializer(serializers.Serializer):
-    start = serializers.DateField()
-    end = serializers.DateField()
-    total = serializers.IntegerField(help_text="Events of the previous period of equal length, same filters.")
+    """Rendered from the whole ``AssignmentSummary`` (``source="*"``)."""
+
+    start = serializers.DateField(source="previous_period.start")
+    end = serializers.DateField(source="previous_period.end")
+    total = serializers.IntegerField(source="previous_total",
+                                     help_text="Events of the previous period of equal length, same filters.")
 
 
 class AssignmentSummarySerializer(serializers.Serializer):
-    range = AssignmentReportRangeSerializer()
+    """Renders ``reports.selectors.AssignmentSummary``."""
+
+    range = AssignmentReportRangeSerializer(source="period")
     state = serializers.ChoiceField(choices=STATES)
     total = serializers.IntegerField(help_text="Matching events; unassignments count as assignments.")
     by_source = AssignmentSourceShareSerializer(many=True, help_text="Only sources with at least one event, largest first.")
-    previous_period = AssignmentPreviousPeriodSerializer()
+    previous_period = AssignmentPreviousPeriodSerializer(source="*")
 
 
 class AssignmentBucketSerializer(serializers.Serializer):
-    start = serializers.DateTimeField(help_text="Bucket start, ISO 8601 with the workspace's UTC offset.")
+    start = serializers.SerializerMethodField(help_text="Bucket start, ISO 8601 with the workspace's UTC offset.")
     total = serializers.IntegerField()
     counts = serializers.DictField(
         child=serializers.IntegerField(),
         help_text="Count per source; every source present in the range appears (0 where absent).",
     )
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_start(self, bucket) -> str:
+        # In the workspace offset as computed (DRF's DateTimeField would convert to the server zone).
+        return bucket.start.isoformat()
 
 
 class AssignmentSourceLabelSerializer(serializers.Serializer):
@@ -50,11 +63,19 @@ class AssignmentSourceLabelSerializer(serializers.Serializer):
 
 
 class AssignmentTimeseriesSerializer(serializers.Serializer):
-    range = AssignmentReportRangeSerializer()
+    """Renders ``reports.selectors.AssignmentTimeseries``."""
+
+    range = AssignmentReportRangeSerializer(source="period")
     state = serializers.ChoiceField(choices=STATES)
     interval = serializers.ChoiceField(choices=("hour", "day", "week", "month"))
-    sources = AssignmentSourceLabelSerializer(many=True, help_text="Sources present in the range, largest first (the legend).")
+    sources = serializers.SerializerMethodField(help_text="Sources present in the range, largest first (the legend).")
     buckets = AssignmentBucketSerializer(many=True, help_text="Every bucket of the range, zeros included, oldest first.")
+
+    @extend_schema_field(AssignmentSourceLabelSerializer(many=True))
+    def get_sources(self, series) -> list[dict]:
+        from .rows import source_label
+
+        return [{"source": s, "label": source_label(s)} for s in series.sources]
 
 
 class AssignmentPersonSerializer(serializers.Serializer):
@@ -76,12 +97,29 @@ class AssignmentLogRowSerializer(serializers.Serializer):
 
 
 class AssignmentLogSerializer(serializers.Serializer):
-    range = AssignmentReportRangeSerializer()
+    """Renders ``reports.selectors.AssignmentLogPage``; needs ``request`` in the context."""
+
+    range = AssignmentReportRangeSerializer(source="period")
     state = serializers.ChoiceField(choices=STATES)
     count = serializers.IntegerField(help_text="Matching rows reachable: at most 10000.")
     capped = serializers.BooleanField(help_text="True when more than 10000 rows match (use Data Export for all).")
     page = serializers.IntegerField()
     page_size = serializers.IntegerField()
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
-    results = AssignmentLogRowSerializer(many=True)
+    next = serializers.SerializerMethodField()
+    previous = serializers.SerializerMethodField()
+    results = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_next(self, log) -> str | None:
+        return page_url(self.context["request"], log.page + 1) if log.has_next else None
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_previous(self, log) -> str | None:
+        return page_url(self.context["request"], log.page - 1) if log.has_previous else None
+
+    @extend_schema_field(AssignmentLogRowSerializer(many=True))
+    def get_results(self, log) -> list[dict]:
+        from .rows import log_row
+
+        tz = log.period.tz
+        return [log_row(event, tz=tz) for event in log.rows]
