@@ -16,3 +16,11 @@ urlpatterns += [
          name="api-report-conversations-timeseries"),
     path("reports/conversations/log", ConversationLogApi.as_view(), name="api-report-conversations-log"),
 ]
+
+from .resolutions_api import ResolutionLogApi, ResolutionSummaryApi, ResolutionTimeseriesApi  # noqa: E402
+
+urlpatterns += [
+    path("reports/resolutions/summary", ResolutionSummaryApi.as_view(), name="api-report-resolutions-summary"),
+    path("reports/resolutions/timeseries", ResolutionTimeseriesApi.as_view(), name="api-report-resolutions-timeseries"),
+    path("reports/resolutions/log", ResolutionLogApi.as_view(), name="api-report-resolutions-log"),
+]

@@ -11,15 +11,24 @@ contact's assignee now while it is open; agents see the conversations they own.
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import Case, Exists, OuterRef, QuerySet, Subquery, When
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from accounts.context import Actor
-from accounts.models import Membership, Team
 from contacts.models import Contact, ConversationEvent, ConversationSource
 from integrations.models import Channel
 
 from .framework.buckets import bucket_index_counts, bucket_starts, default_interval
+from .framework.conversation_filters import (
+    CLOSING_SOURCES,  # noqa: F401 (the page and the API read it from here)
+    channel_condition,
+    channel_filter,
+    closing_source_filter,
+    owner_condition,
+    owner_filter,
+    source_label,
+    team_filter,
+)
 from .framework.exports import ReportExport, report_export_register
 from .framework.numbers import ordered_keys, percents_largest_remainder
 from .framework.query import (
@@ -38,31 +47,7 @@ OPENED = ConversationEvent.Kind.OPENED
 CLOSED = ConversationEvent.Kind.CLOSED
 OPENING_SOURCES = [ConversationSource.CONTACT, ConversationSource.USER, ConversationSource.WORKFLOW,
                    ConversationSource.API]
-CLOSING_SOURCES = [ConversationSource.USER, ConversationSource.WORKFLOW, ConversationSource.API,
-                   ConversationSource.BOT]
 SOURCE_ORDER = list(ConversationSource.values)
-
-
-def source_label(source: str) -> str:
-    return str(ConversationSource(source).label) if source in ConversationSource.values else source
-
-
-def _channels_known(workspace, ids):
-    found = set(Channel.objects.filter(workspace=workspace, pk__in=ids).values_list("pk", flat=True))
-    rest = missing_ids(ids, found)
-    if rest:  # a deleted channel's conversations keep its id
-        found |= set(ConversationEvent.objects.filter(workspace=workspace, channel_id__in=rest)
-                     .values_list("channel_id", flat=True).distinct())
-    return found
-
-
-def _owners_known(workspace, ids):
-    found = set(Membership.objects.filter(workspace=workspace, user_id__in=ids).values_list("user_id", flat=True))
-    rest = missing_ids(ids, found)
-    if rest:
-        found |= set(ConversationEvent.objects.filter(workspace=workspace, assignee_id__in=rest)
-                     .values_list("assignee_id", flat=True).distinct())
-    return found
 
 
 def _contacts_known(workspace, ids):
@@ -75,22 +60,14 @@ def _contacts_known(workspace, ids):
 
 
 FILTERS = (
-    FilterSpec("channel", gettext_lazy("Channel"), ID, "options",
-               "Canal: the channel the conversation came through (a channel id), or `none` for conversations "
-               "started outside a channel.", exists=_channels_known, allow_none=True,
-               no_such=gettext_lazy("No channel with id %(ids)s in this workspace.")),
-    FilterSpec("assignee", gettext_lazy("Assigned to"), ID, "member",
-               "Asignado a: the conversation's owner (the assignee when it closed, or the contact's assignee "
-               "while open), a user id, or `none`.", exists=_owners_known, allow_none=True,
-               no_such=gettext_lazy("No user with id %(ids)s in this workspace.")),
-    FilterSpec("team", gettext_lazy("Team"), ID, "options", "Equipo: the owner is a member of the team now.",
-               exists=lambda ws, ids: Team.objects.filter(workspace=ws, pk__in=ids).values_list("pk", flat=True),
-               no_such=gettext_lazy("No team with id %(ids)s in this workspace.")),
+    channel_filter("Canal: the channel the conversation came through (a channel id), or `none` for conversations "
+                   "started outside a channel."),
+    owner_filter("Asignado a: the conversation's owner (the assignee when it closed, or the contact's assignee "
+                 "while open), a user id, or `none`."),
+    team_filter(),
     FilterSpec("opening_source", gettext_lazy("Opened by"), CHOICE, "choice",
                "Who opened the conversation.", choices=lambda: OPENING_SOURCES),
-    FilterSpec("closing_source", gettext_lazy("Closed by"), CHOICE, "choice",
-               "Who closed the conversation; with it, open at period end is `not_applicable`.",
-               choices=lambda: CLOSING_SOURCES),
+    closing_source_filter("Who closed the conversation; with it, open at period end is `not_applicable`."),
     FilterSpec("contact", gettext_lazy("Contact"), ID, "contact", "Contacto: a contact id of the workspace.",
                exists=_contacts_known, no_such=gettext_lazy("No contact with id %(ids)s in this workspace.")),
 )
@@ -119,30 +96,9 @@ def _owner_expression(workspace):
     )
 
 
-def _owner_filter(*, workspace, actor: Actor, query: ReportQuery, field: str) -> Q | None:
-    """Owner conditions (assignee, team, agent scope) on ``field``; ``Q(pk__in=[])`` = nothing."""
-    conditions = Q()
-    if actor.is_agent:
-        if actor.user is None:
-            return Q(pk__in=[])
-        conditions &= Q(**{field: actor.user.pk})
-    if query.has("assignee"):
-        owner = Q(**{f"{field}__in": query.get("assignee")}) if query.get("assignee") else Q(pk__in=[])
-        if query.includes_none("assignee"):
-            owner |= Q(**{f"{field}__isnull": True})
-        conditions &= owner
-    if query.get("team"):
-        members = Team.members.through.objects.filter(team_id__in=query.get("team")).values("user_id")
-        conditions &= Q(**{f"{field}__in": members})
-    return conditions
-
-
 def _common(events: QuerySet, query: ReportQuery) -> QuerySet:
     if query.has("channel"):
-        channel = Q(channel_id__in=query.get("channel")) if query.get("channel") else Q(pk__in=[])
-        if query.includes_none("channel"):
-            channel |= Q(channel_id__isnull=True)
-        events = events.filter(channel)
+        events = events.filter(channel_condition(query))
     if query.get("contact"):
         events = events.filter(contact_id__in=query.get("contact"))
     return events
@@ -156,7 +112,7 @@ def _opened_base(*, workspace, actor: Actor, query: ReportQuery) -> QuerySet[Con
         events = events.filter(Exists(_closed_of(workspace).filter(source__in=query.get("closing_source"))))
     if actor.is_agent or query.has("assignee") or query.get("team"):
         events = events.annotate(owner_id=_owner_expression(workspace)).filter(
-            _owner_filter(workspace=workspace, actor=actor, query=query, field="owner_id"))
+            owner_condition(actor=actor, query=query, field="owner_id"))
     return events
 
 
@@ -184,7 +140,7 @@ def conversation_closed_events(*, workspace, actor: Actor, query: ReportQuery,
         opened = ConversationEvent.objects.filter(workspace=workspace, kind=OPENED,
                                                   conversation_id=OuterRef("conversation_id"))
         events = events.filter(Exists(opened.filter(source__in=query.get("opening_source"))))
-    owner = _owner_filter(workspace=workspace, actor=actor, query=query, field="assignee_id")
+    owner = owner_condition(actor=actor, query=query, field="assignee_id")
     return events.filter(owner) if owner else events
 
 

@@ -27,6 +27,7 @@ from .framework.api import (
 )
 from .framework.buckets import INTERVALS
 from .framework.query import log_page_parse
+from .framework.serializers import ChannelSerializer, PersonSerializer, PreviousRangeSerializer
 from .framework.states import STATES
 from .serializers import AssignmentReportRangeSerializer as RangeSerializer
 
@@ -54,11 +55,6 @@ class ConversationMetricSerializer(serializers.Serializer):
     previous = serializers.IntegerField(help_text="The same metric in the previous period of equal length.")
 
 
-class PreviousRangeSerializer(serializers.Serializer):
-    start = serializers.DateField()
-    end = serializers.DateField()
-
-
 class ConversationSummarySerializer(serializers.Serializer):
     range = RangeSerializer(source="period")
     state = serializers.ChoiceField(choices=STATES)
@@ -82,16 +78,6 @@ class ConversationTimeseriesSerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=STATES)
     interval = serializers.ChoiceField(choices=INTERVALS)
     buckets = ConversationBucketSerializer(many=True)
-
-
-class PersonSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-
-
-class ChannelSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
 
 
 class ByWhomSerializer(serializers.Serializer):

@@ -117,6 +117,9 @@ MATRIX: dict[str, list[Case]] = {
     "api-report-conversations-summary": [Case("GET", API)],
     "api-report-conversations-timeseries": [Case("GET", API)],
     "api-report-conversations-log": [Case("GET", API)],
+    "api-report-resolutions-summary": [Case("GET", API)],
+    "api-report-resolutions-timeseries": [Case("GET", API)],
+    "api-report-resolutions-log": [Case("GET", API)],
     # --- exports ---
     "exports:data-export": [
         Case("GET", PAGE_EXPORT),
