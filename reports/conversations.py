@@ -30,13 +30,12 @@ from .framework.conversation_filters import (
     team_filter,
 )
 from .framework.exports import ReportExport, report_export_register
+from .framework.logs import LogPage, log_page, log_page_empty, log_window
 from .framework.numbers import ordered_keys, percents_largest_remainder
 from .framework.query import (
     CHOICE,
     ID,
-    LOG_ROW_CAP,
     FilterSpec,
-    LogPageOutOfRange,
     ReportQuery,
     missing_ids,
 )
@@ -269,23 +268,7 @@ def conversation_timeseries(*, workspace, actor: Actor, query: ReportQuery) -> C
 # --- the log ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ConversationLogPage:
-    period: ReportPeriod
-    state: str
-    count: int
-    capped: bool
-    page: int
-    page_size: int
-    rows: list[dict]
-
-    @property
-    def has_next(self) -> bool:
-        return self.page * self.page_size < self.count
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
+ConversationLogPage = LogPage
 
 
 LOG_FIELDS = ("id", "conversation_id", "contact_id", "contact_name", "channel_id", "created_at", "source",
@@ -352,18 +335,14 @@ def conversation_log_page(*, workspace, actor: Actor, query: ReportQuery, page: 
     """One page of the conversations opened in the period (the Abiertas set), newest first."""
     state = _state_before_query(workspace=workspace, query=query)
     if state is not None:
-        return ConversationLogPage(query.period, state, 0, False, page, page_size, [])
+        return log_page_empty(period=query.period, state=state, page=page, page_size=page_size)
     events = conversation_opened_events(workspace=workspace, actor=actor, query=query)
-    matches = events.order_by()[: LOG_ROW_CAP + 1].count()
-    count = min(matches, LOG_ROW_CAP)
-    offset = (page - 1) * page_size
-    if page > 1 and offset >= count:
-        raise LogPageOutOfRange(page)
-    rows = list(conversation_log_rows(events, workspace=workspace)[offset:min(offset + page_size, LOG_ROW_CAP)])
+    window = log_window(events, page=page, page_size=page_size)
+    rows = list(conversation_log_rows(events, workspace=workspace)[window.offset:window.stop])
     channels, users = _names(workspace, rows)
     tz = query.period.tz
-    return ConversationLogPage(query.period, state_of(count), count, matches > LOG_ROW_CAP, page, page_size,
-                               [conversation_row(r, tz=tz, channels=channels, users=users) for r in rows])
+    return log_page(period=query.period, window=window, page=page, page_size=page_size,
+                    rows=[conversation_row(r, tz=tz, channels=channels, users=users) for r in rows])
 
 
 # --- export ----------------------------------------------------------------------------------

@@ -8,8 +8,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from crm.pagination import page_url
-
 from .conversations import (
     CLOSING_SOURCES,
     FILTERS,
@@ -27,9 +25,14 @@ from .framework.api import (
 )
 from .framework.buckets import INTERVALS
 from .framework.query import log_page_parse
-from .framework.serializers import ChannelSerializer, PersonSerializer, PreviousRangeSerializer
+from .framework.serializers import (
+    ChannelSerializer,
+    PersonSerializer,
+    PreviousRangeSerializer,
+    ReportLogSerializer,
+    ReportRangeSerializer,
+)
 from .framework.states import STATES
-from .serializers import AssignmentReportRangeSerializer as RangeSerializer
 
 PARAMETERS = report_parameters(list(FILTERS))
 SCOPE_NOTE = (
@@ -56,7 +59,7 @@ class ConversationMetricSerializer(serializers.Serializer):
 
 
 class ConversationSummarySerializer(serializers.Serializer):
-    range = RangeSerializer(source="period")
+    range = ReportRangeSerializer(source="period")
     state = serializers.ChoiceField(choices=STATES)
     previous_period = PreviousRangeSerializer()
     metrics = ConversationMetricSerializer(many=True)
@@ -74,7 +77,7 @@ class ConversationBucketSerializer(serializers.Serializer):
 
 
 class ConversationTimeseriesSerializer(serializers.Serializer):
-    range = RangeSerializer(source="period")
+    range = ReportRangeSerializer(source="period")
     state = serializers.ChoiceField(choices=STATES)
     interval = serializers.ChoiceField(choices=INTERVALS)
     buckets = ConversationBucketSerializer(many=True)
@@ -99,22 +102,8 @@ class ConversationRowSerializer(serializers.Serializer):
     closing_note = serializers.CharField(allow_blank=True)
 
 
-class ConversationLogSerializer(serializers.Serializer):
-    range = RangeSerializer(source="period")
-    state = serializers.ChoiceField(choices=STATES)
-    count = serializers.IntegerField(help_text="Matching rows reachable: at most 10000.")
-    capped = serializers.BooleanField()
-    page = serializers.IntegerField()
-    page_size = serializers.IntegerField()
-    next = serializers.SerializerMethodField(help_text="The next page's URL, or null.")
-    previous = serializers.SerializerMethodField(help_text="The previous page's URL, or null.")
+class ConversationLogSerializer(ReportLogSerializer):
     results = ConversationRowSerializer(many=True, source="rows")
-
-    def get_next(self, log) -> str | None:
-        return page_url(self.context["request"], log.page + 1) if log.has_next else None
-
-    def get_previous(self, log) -> str | None:
-        return page_url(self.context["request"], log.page - 1) if log.has_previous else None
 
 
 class ConversationReportApi(ReportApi):

@@ -28,6 +28,7 @@ from .framework.buckets import (  # noqa: F401  (re-exported: the report's own n
     day_bucket_index,
     default_interval,
 )
+from .framework.logs import LogPage, log_page, log_page_empty, log_window
 from .framework.numbers import ordered_keys, percents_largest_remainder  # noqa: F401
 from .framework.query import (  # noqa: F401
     LOG_DEFAULT_PAGE_SIZE,
@@ -250,23 +251,7 @@ def assignment_timeseries(*, workspace, actor: Actor, params: ReportParams) -> A
 # --- Registro de asignaciones de contactos --------------------------------------------------
 
 
-@dataclass(frozen=True)
-class AssignmentLogPage:
-    period: ReportPeriod
-    state: str
-    count: int  # matching rows reachable: at most LOG_ROW_CAP
-    capped: bool  # more than LOG_ROW_CAP rows match
-    page: int
-    page_size: int
-    rows: list[AssignmentEvent]
-
-    @property
-    def has_next(self) -> bool:
-        return self.page * self.page_size < self.count
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
+AssignmentLogPage = LogPage
 
 
 def assignment_log_page(
@@ -280,30 +265,17 @@ def assignment_log_page(
     count every event. Offsets stay below 10,000 on the (workspace, created_at, id) index.
     Raises ``LogPageOutOfRange`` for a page past the last matching row.
     """
-    offset = (page - 1) * page_size
     state = report_state_before_query(workspace=workspace, params=params)
     if state is not None:
-        return AssignmentLogPage(params.period, state, 0, False, page, page_size, [])
+        return log_page_empty(period=params.period, state=state, page=page, page_size=page_size)
 
     events = assignment_event_list(workspace=workspace, actor=actor, params=params)
-    matches = events.order_by()[: LOG_ROW_CAP + 1].count()
-    count = min(matches, LOG_ROW_CAP)
-    if page > 1 and offset >= count:
-        raise LogPageOutOfRange(page)
-    stop = min(offset + page_size, LOG_ROW_CAP)
+    window = log_window(events, page=page, page_size=page_size)
     rows = list(
         events.order_by("-created_at", "-id").only(
             "id", "created_at", "source", "contact_id", "contact_name", "conversation_id",
             "previous_assignee_id", "previous_assignee_name", "new_assignee_id", "new_assignee_name",
             "assigned_by_id", "assigned_by_name",
-        )[offset:stop]
+        )[window.offset:window.stop]
     )
-    return AssignmentLogPage(
-        period=params.period,
-        state=state_of(count),
-        count=count,
-        capped=matches > LOG_ROW_CAP,
-        page=page,
-        page_size=page_size,
-        rows=rows,
-    )
+    return log_page(period=params.period, window=window, page=page, page_size=page_size, rows=rows)

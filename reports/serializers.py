@@ -5,16 +5,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from assignments.models import AssignmentSource
-from crm.pagination import page_url
 
 from .framework.api import ReportErrorSerializer  # noqa: F401  (the schema's error shape)
+from .framework.serializers import PersonSerializer, ReportLogSerializer, ReportRangeSerializer
 from .framework.states import STATES
 
-
-class AssignmentReportRangeSerializer(serializers.Serializer):
-    start = serializers.DateField(help_text="First day of the range (inclusive), in the workspace timezone.")
-    end = serializers.DateField(help_text="Last day of the range (inclusive), in the workspace timezone.")
-    timezone = serializers.CharField(help_text="The workspace's IANA timezone, e.g. America/Mexico_City.")
+AssignmentReportRangeSerializer = ReportRangeSerializer
 
 
 class AssignmentSourceShareSerializer(serializers.Serializer):
@@ -78,9 +74,7 @@ class AssignmentTimeseriesSerializer(serializers.Serializer):
         return [{"source": s, "label": source_label(s)} for s in series.sources]
 
 
-class AssignmentPersonSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField(help_text='The name kept with the event; "#<id>" when none was kept.')
+AssignmentPersonSerializer = PersonSerializer
 
 
 class AssignmentLogRowSerializer(serializers.Serializer):
@@ -96,26 +90,10 @@ class AssignmentLogRowSerializer(serializers.Serializer):
     assigned_by = AssignmentPersonSerializer(allow_null=True, help_text="Only for source user; else null.")
 
 
-class AssignmentLogSerializer(serializers.Serializer):
-    """Renders ``reports.selectors.AssignmentLogPage``; needs ``request`` in the context."""
+class AssignmentLogSerializer(ReportLogSerializer):
+    """Renders the Asignaciones ``LogPage`` (rows are ``AssignmentEvent``)."""
 
-    range = AssignmentReportRangeSerializer(source="period")
-    state = serializers.ChoiceField(choices=STATES)
-    count = serializers.IntegerField(help_text="Matching rows reachable: at most 10000.")
-    capped = serializers.BooleanField(help_text="True when more than 10000 rows match (use Data Export for all).")
-    page = serializers.IntegerField()
-    page_size = serializers.IntegerField()
-    next = serializers.SerializerMethodField()
-    previous = serializers.SerializerMethodField()
     results = serializers.SerializerMethodField()
-
-    @extend_schema_field(serializers.URLField(allow_null=True))
-    def get_next(self, log) -> str | None:
-        return page_url(self.context["request"], log.page + 1) if log.has_next else None
-
-    @extend_schema_field(serializers.URLField(allow_null=True))
-    def get_previous(self, log) -> str | None:
-        return page_url(self.context["request"], log.page - 1) if log.has_previous else None
 
     @extend_schema_field(AssignmentLogRowSerializer(many=True))
     def get_results(self, log) -> list[dict]:
