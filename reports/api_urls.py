@@ -24,3 +24,11 @@ urlpatterns += [
     path("reports/resolutions/timeseries", ResolutionTimeseriesApi.as_view(), name="api-report-resolutions-timeseries"),
     path("reports/resolutions/log", ResolutionLogApi.as_view(), name="api-report-resolutions-log"),
 ]
+
+from .responses_api import ResponseLogApi, ResponseSummaryApi, ResponseTimeseriesApi  # noqa: E402
+
+urlpatterns += [
+    path("reports/responses/summary", ResponseSummaryApi.as_view(), name="api-report-responses-summary"),
+    path("reports/responses/timeseries", ResponseTimeseriesApi.as_view(), name="api-report-responses-timeseries"),
+    path("reports/responses/log", ResponseLogApi.as_view(), name="api-report-responses-log"),
+]

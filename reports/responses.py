@@ -1,0 +1,503 @@
+"""Reportes → Respuestas, declared on the reports framework (docs/reports.md "Respuestas").
+
+Two filtered sets of raw facts recorded by ``contacts.services.message_create``:
+
+- the **first responses**: ``ConversationEvent`` rows of kind ``first_response`` in the period
+  (``first_response_events``), timed by their ``seconds_since_open`` and, in business hours,
+  from the conversation's ``opened`` event to the response;
+- the **responses**: ``Message`` rows with a ``response_seconds`` in the period
+  (``response_messages``), timed by it.
+
+Every component (cards, histogram, per-agent table, time series, log, export) reads only these
+two sets, and every median, p90 and average is computed in Python from the whole-second values
+(``framework.numbers``), so the numbers agree with each other and across databases
+(``tests/reports/test_responses.py`` pins them to a computation by hand).
+"""
+
+from bisect import bisect_right
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import gettext_lazy, pgettext_lazy
+
+from accounts.context import Actor
+from accounts.models import Membership, Team, User
+from business_hours.schedule import business_seconds_between
+from business_hours.selectors import business_hours_get
+from contacts.models import ConversationEvent, Message
+from integrations.models import Channel
+
+from .framework.buckets import bucket_starts, default_interval
+from .framework.conversation_filters import channel_condition, channel_filter, team_filter
+from .framework.exports import ReportExport, report_export_register
+from .framework.numbers import average_half_up, duration_text, median_whole, percentile_nearest_rank
+from .framework.query import (
+    ID,
+    LOG_ROW_CAP,
+    FilterSpec,
+    LogPageOutOfRange,
+    ReportQuery,
+    missing_ids,
+)
+from .framework.states import STATE_NO_DATA, period_before_workspace, state_of
+from .periods import ReportPeriod
+
+FIRST_RESPONSE = ConversationEvent.Kind.FIRST_RESPONSE
+OPENED = ConversationEvent.Kind.OPENED
+
+
+def responders_known(workspace, ids):
+    found = set(Membership.objects.filter(workspace=workspace, user_id__in=ids).values_list("user_id", flat=True))
+    rest = missing_ids(ids, found)
+    if rest:  # a deleted agent's first responses keep their id
+        found |= set(ConversationEvent.objects.filter(workspace=workspace, kind=FIRST_RESPONSE, user_id__in=rest)
+                     .values_list("user_id", flat=True).distinct())
+    return found
+
+
+FILTERS = (
+    channel_filter("Canal: the conversation's channel (a channel id), or `none` for conversations started "
+                   "outside a channel."),
+    FilterSpec("agent", gettext_lazy("Agent"), ID, "member",
+               "Agente: the responder (the person who wrote the first response / the response), a user id.",
+               exists=responders_known, no_such=gettext_lazy("No user with id %(ids)s in this workspace.")),
+    team_filter("Equipo: the responder is a member of the team now."),
+)
+
+# docs/reports.md "Respuestas", distribution: lower bound included, the last bin open-ended.
+DISTRIBUTION_BINS = (
+    ("lt_1m", pgettext_lazy("response time bin", "< 1 min"), 0, 60),
+    ("1m_5m", pgettext_lazy("response time bin", "1–5 min"), 60, 300),
+    ("5m_15m", pgettext_lazy("response time bin", "5–15 min"), 300, 900),
+    ("15m_60m", pgettext_lazy("response time bin", "15–60 min"), 900, 3600),
+    ("1h_4h", pgettext_lazy("response time bin", "1–4 h"), 3600, 14_400),
+    ("gt_4h", pgettext_lazy("response time bin", "> 4 h"), 14_400, None),
+)
+
+
+# --- the two filtered sets -------------------------------------------------------------------
+
+
+def _responder_condition(*, actor: Actor, query: ReportQuery, field: str) -> Q:
+    """The responder conditions (``agent``, ``team``, an agent's own scope) on ``field``."""
+    conditions = Q()
+    if actor.is_agent:
+        if actor.user is None:
+            return Q(pk__in=[])
+        conditions &= Q(**{field: actor.user.pk})
+    if query.get("agent"):
+        conditions &= Q(**{f"{field}__in": query.get("agent")})
+    if query.get("team"):
+        members = Team.members.through.objects.filter(team_id__in=query.get("team")).values("user_id")
+        conditions &= Q(**{f"{field}__in": members})
+    return conditions
+
+
+def first_response_events(*, workspace, actor: Actor, query: ReportQuery,
+                          period: ReportPeriod | None = None) -> QuerySet[ConversationEvent]:
+    """``first_response`` events in the period (their own timestamp) matching the filters ``actor`` may see."""
+    if actor.workspace.pk != workspace.pk:
+        return ConversationEvent.objects.none()
+    period = period or query.period
+    # conv_event_ws_kind_time_idx: (workspace, kind, created_at, id).
+    return ConversationEvent.objects.filter(
+        workspace=workspace, kind=FIRST_RESPONSE, created_at__gte=period.start_utc, created_at__lt=period.end_utc,
+    ).filter(channel_condition(query)).filter(_responder_condition(actor=actor, query=query, field="user_id"))
+
+
+def response_messages(*, workspace, actor: Actor, query: ReportQuery,
+                      period: ReportPeriod | None = None) -> QuerySet[Message]:
+    """A person's messages answering waiting contact messages (``response_seconds`` set) in the
+    period (the reply's timestamp), matching the filters ``actor`` may see."""
+    if actor.workspace.pk != workspace.pk:
+        return Message.objects.none()
+    period = period or query.period
+    # message_ws_created_idx: (workspace, created_at).
+    return Message.objects.filter(
+        workspace=workspace, response_seconds__isnull=False, created_at__gte=period.start_utc,
+        created_at__lt=period.end_utc,
+    ).filter(channel_condition(query, field="conversation__channel_id")).filter(
+        _responder_condition(actor=actor, query=query, field="author_id"))
+
+
+# --- timed values ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Timed:
+    """One first response or response: when, by whom, how long (calendar and business seconds)."""
+
+    at: datetime
+    user_id: int | None
+    user_name: str
+    calendar: int
+    business: int
+
+
+@dataclass(frozen=True)
+class Hours:
+    schedule: object  # WeeklySchedule, or None = always open
+    timezone: str
+
+    @property
+    def enabled(self) -> bool:
+        return self.schedule is not None
+
+    def seconds(self, *, start: datetime, end: datetime, calendar: int) -> int:
+        # Business hours off = calendar time, exactly (docs/reports.md).
+        if self.schedule is None:
+            return calendar
+        return business_seconds_between(schedule=self.schedule, tz=self.timezone, start=start, end=end)
+
+
+def hours_of(workspace) -> Hours:
+    settings = business_hours_get(workspace=workspace)
+    return Hours(settings.effective_schedule, settings.timezone)
+
+
+def _with_opened_at(events: QuerySet) -> QuerySet:
+    opened = ConversationEvent.objects.filter(workspace_id=OuterRef("workspace_id"), kind=OPENED,
+                                              conversation_id=OuterRef("conversation_id"))
+    return events.annotate(opened_at=Subquery(opened.values("created_at")[:1]))
+
+
+def _first_response_business(row: dict, hours: Hours) -> int:
+    # message_create writes a first response only after the conversation's opened event, so
+    # opened_at is always there; the fallback keeps a hand-made row from failing the report.
+    opened_at = row["opened_at"] or row["created_at"] - timedelta(seconds=row["seconds_since_open"])
+    return hours.seconds(start=opened_at, end=row["created_at"], calendar=row["seconds_since_open"])
+
+
+def first_response_times(events: QuerySet, hours: Hours) -> list[Timed]:
+    rows = _with_opened_at(events).order_by().values("created_at", "user_id", "user_name", "seconds_since_open",
+                                                     "opened_at")
+    return [Timed(r["created_at"], r["user_id"], r["user_name"], r["seconds_since_open"],
+                  _first_response_business(r, hours)) for r in rows.iterator(chunk_size=5000)]
+
+
+def response_times(messages: QuerySet, hours: Hours) -> list[Timed]:
+    out = []
+    for at, author_id, seconds in messages.order_by().values_list("created_at", "author_id",
+                                                                  "response_seconds").iterator(chunk_size=5000):
+        business = hours.seconds(start=at - timedelta(seconds=seconds), end=at, calendar=seconds)
+        out.append(Timed(at, author_id, "", seconds, business))
+    return out
+
+
+# --- summary ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Duration:
+    calendar: int | None
+    business: int | None
+
+
+def _stat(items: list[Timed], stat) -> Duration:
+    return Duration(stat([i.calendar for i in items]), stat([i.business for i in items]))
+
+
+def _p90(values: list[int]) -> int | None:
+    return percentile_nearest_rank(values, 90)
+
+
+@dataclass(frozen=True)
+class CountFigure:
+    state: str
+    value: int
+    previous: int
+
+
+@dataclass(frozen=True)
+class FirstResponseFigures:
+    median: Duration
+    p90: Duration
+    average: Duration
+
+
+@dataclass(frozen=True)
+class TimeFigure:
+    state: str
+    median: Duration
+    p90: Duration
+    average: Duration
+    previous: FirstResponseFigures
+
+
+@dataclass(frozen=True)
+class ResponseTimeFigure:
+    state: str
+    average: Duration
+    previous_average: Duration
+
+
+@dataclass(frozen=True)
+class DistributionBin:
+    key: str
+    label: str
+    from_seconds: int
+    to_seconds: int | None
+    calendar: int
+    business: int
+
+
+@dataclass(frozen=True)
+class AgentRow:
+    user_id: int | None
+    name: str
+    responses: int
+    first_responses: int
+    first_response_median: Duration
+    first_response_average: Duration
+    response_average: Duration
+
+
+@dataclass(frozen=True)
+class ResponseSummary:
+    period: ReportPeriod
+    state: str
+    previous_period: ReportPeriod
+    business_hours: bool
+    first_responses: CountFigure
+    responses: CountFigure
+    first_response_time: TimeFigure
+    response_time: ResponseTimeFigure
+    distribution: list[DistributionBin]
+    agents: list[AgentRow]
+
+
+def _first_response_figures(items: list[Timed]) -> FirstResponseFigures:
+    return FirstResponseFigures(_stat(items, median_whole), _stat(items, _p90), _stat(items, average_half_up))
+
+
+def bin_index(seconds: int) -> int:
+    return next(i for i, (_, _, low, high) in enumerate(DISTRIBUTION_BINS) if high is None or seconds < high)
+
+
+def distribution(items: list[Timed]) -> list[DistributionBin]:
+    calendar, business = [0] * len(DISTRIBUTION_BINS), [0] * len(DISTRIBUTION_BINS)
+    for item in items:
+        calendar[bin_index(item.calendar)] += 1
+        business[bin_index(item.business)] += 1
+    return [DistributionBin(key, str(label), low, high, calendar[i], business[i])
+            for i, (key, label, low, high) in enumerate(DISTRIBUTION_BINS)]
+
+
+def agent_rows(first: list[Timed], responses: list[Timed]) -> list[AgentRow]:
+    """One row per responder (``None`` = a deleted user's responses); rows add up to the counts."""
+    firsts: dict[int | None, list[Timed]] = {}
+    answers: dict[int | None, list[Timed]] = {}
+    names: dict[int, tuple[datetime, str]] = {}
+    for item in first:
+        firsts.setdefault(item.user_id, []).append(item)
+        if item.user_name and (item.user_id not in names or names[item.user_id][0] < item.at):
+            names[item.user_id] = (item.at, item.user_name)
+    for item in responses:
+        answers.setdefault(item.user_id, []).append(item)
+    keys = set(firsts) | set(answers)
+    current = {u.pk: u.display_name for u in User.objects.filter(pk__in=[k for k in keys if k is not None])}
+    rows = []
+    for key in keys:
+        if key is None:
+            name = ""
+        else:
+            name = names[key][1] if key in names else current.get(key) or f"#{key}"
+        mine, answered = firsts.get(key, []), answers.get(key, [])
+        rows.append(AgentRow(key, name, len(answered), len(mine), _stat(mine, median_whole),
+                             _stat(mine, average_half_up), _stat(answered, average_half_up)))
+    rows.sort(key=lambda r: (-r.responses, -r.first_responses, r.user_id is None, r.name.casefold(), r.user_id or 0))
+    return rows
+
+
+def _state_before_query(*, workspace, query: ReportQuery) -> str | None:
+    return STATE_NO_DATA if period_before_workspace(workspace=workspace, period=query.period) else None
+
+
+def response_summary(*, workspace, actor: Actor, query: ReportQuery) -> ResponseSummary:
+    period, previous = query.period, query.period.previous()
+    hours = hours_of(workspace)
+    state = _state_before_query(workspace=workspace, query=query)
+    scope = {"workspace": workspace, "actor": actor, "query": query}
+    if state is None:
+        first = first_response_times(first_response_events(**scope), hours)
+        answers = response_times(response_messages(**scope), hours)
+        first_before = first_response_times(first_response_events(**scope, period=previous), hours)
+        answers_before = response_times(response_messages(**scope, period=previous), hours)
+    else:
+        first = answers = first_before = answers_before = []
+    times = _first_response_figures(first)
+    return ResponseSummary(
+        period=period, state=state or state_of(len(first) + len(answers)), previous_period=previous,
+        business_hours=hours.enabled,
+        first_responses=CountFigure(state or state_of(len(first)), len(first), len(first_before)),
+        responses=CountFigure(state or state_of(len(answers)), len(answers), len(answers_before)),
+        first_response_time=TimeFigure(state or state_of(len(first)), times.median, times.p90, times.average,
+                                       _first_response_figures(first_before)),
+        response_time=ResponseTimeFigure(state or state_of(len(answers)), _stat(answers, average_half_up),
+                                         _stat(answers_before, average_half_up)),
+        distribution=distribution(first),
+        agents=agent_rows(first, answers),
+    )
+
+
+def response_headlines(*, workspace, actor: Actor, period: ReportPeriod) -> list[dict]:
+    """The Reportes landing page's figures: first responses and their median (the cards' numbers)."""
+    query = ReportQuery(period=period)
+    first = [] if _state_before_query(workspace=workspace, query=query) else first_response_times(
+        first_response_events(workspace=workspace, actor=actor, query=query), hours_of(workspace))
+    return [
+        {"label": str(gettext_lazy("First responses")), "value": len(first)},
+        {"label": str(gettext_lazy("Median first response")),
+         "value": duration_text(median_whole([item.calendar for item in first]))},
+    ]
+
+
+# --- time series -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResponseBucket:
+    start: datetime
+    first_responses: int
+    median: Duration
+
+
+@dataclass(frozen=True)
+class ResponseTimeseries:
+    period: ReportPeriod
+    state: str
+    interval: str
+    business_hours: bool
+    buckets: list[ResponseBucket]
+
+
+def response_timeseries(*, workspace, actor: Actor, query: ReportQuery) -> ResponseTimeseries:
+    """Per bucket, the first responses and their median time; bucket counts add up to the card."""
+    interval = query.interval or default_interval(query.period)
+    starts = bucket_starts(query.period, interval)
+    hours = hours_of(workspace)
+    state = _state_before_query(workspace=workspace, query=query)
+    first = [] if state else first_response_times(
+        first_response_events(workspace=workspace, actor=actor, query=query), hours)
+    # The framework's bucket rule: the latest bucket start not after the response (compared as
+    # UTC instants, so both 01:00 hours of a fall-back day stay apart).
+    utc_starts = [s.astimezone(UTC) for s in starts]
+    per_bucket: list[list[Timed]] = [[] for _ in starts]
+    for item in first:
+        per_bucket[max(bisect_right(utc_starts, item.at) - 1, 0)].append(item)
+    buckets = [ResponseBucket(s, len(items), _stat(items, median_whole)) for s, items in zip(starts, per_bucket,
+                                                                                              strict=True)]
+    return ResponseTimeseries(query.period, state or state_of(len(first)), interval, hours.enabled, buckets)
+
+
+# --- the log ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResponseLogPage:
+    period: ReportPeriod
+    state: str
+    count: int
+    capped: bool
+    page: int
+    page_size: int
+    rows: list[dict]
+
+    @property
+    def has_next(self) -> bool:
+        return self.page * self.page_size < self.count
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+
+LOG_FIELDS = ("id", "conversation_id", "contact_id", "contact_name", "channel_id", "created_at", "user_id",
+              "user_name", "seconds_since_open", "opened_at")
+
+
+def response_log_rows(events: QuerySet) -> QuerySet:
+    """The first responses with their conversation's opening, newest first (timestamp, then id)."""
+    return _with_opened_at(events).order_by("-created_at", "-id").values(*LOG_FIELDS)
+
+
+def response_row(row: dict, *, tz, channels: dict, hours: Hours) -> dict:
+    """One log row in the wire shape of the Respuestas log (also the CSV's source)."""
+    channel_id = row["channel_id"]
+    opened_at = row["opened_at"] or row["created_at"] - timedelta(seconds=row["seconds_since_open"])
+    return {
+        "conversation_id": row["conversation_id"],
+        "contact_id": row["contact_id"],
+        "contact_name": row["contact_name"] or f"#{row['contact_id']}",
+        "channel": None if channel_id is None else {"id": channel_id, "name": channels.get(channel_id) or f"#{channel_id}"},
+        "opened_at": opened_at.astimezone(tz).isoformat(timespec="seconds"),
+        "first_response_at": row["created_at"].astimezone(tz).isoformat(timespec="seconds"),
+        "responder": {"id": row["user_id"], "name": row["user_name"] or f"#{row['user_id']}"},
+        "first_response_seconds": row["seconds_since_open"],
+        "first_response_business_seconds": _first_response_business(row, hours),
+    }
+
+
+def _channel_names(workspace, rows: list[dict]) -> dict[int, str]:
+    ids = {r["channel_id"] for r in rows if r["channel_id"]}
+    return dict(Channel.objects.filter(workspace=workspace, pk__in=ids).values_list("pk", "name"))
+
+
+def response_log_page(*, workspace, actor: Actor, query: ReportQuery, page: int = 1,
+                      page_size: int = 50) -> ResponseLogPage:
+    """One page of the conversations first answered in the period, newest first."""
+    state = _state_before_query(workspace=workspace, query=query)
+    if state is not None:
+        return ResponseLogPage(query.period, state, 0, False, page, page_size, [])
+    events = first_response_events(workspace=workspace, actor=actor, query=query)
+    matches = events.order_by()[: LOG_ROW_CAP + 1].count()
+    count = min(matches, LOG_ROW_CAP)
+    offset = (page - 1) * page_size
+    if page > 1 and offset >= count:
+        raise LogPageOutOfRange(page)
+    rows = list(response_log_rows(events)[offset:min(offset + page_size, LOG_ROW_CAP)])
+    channels, hours, tz = _channel_names(workspace, rows), hours_of(workspace), query.period.tz
+    return ResponseLogPage(query.period, state_of(count), count, matches > LOG_ROW_CAP, page, page_size,
+                           [response_row(r, tz=tz, channels=channels, hours=hours) for r in rows])
+
+
+# --- export ----------------------------------------------------------------------------------
+
+CSV_COLUMNS = ["conversation_id", "contact_id", "contact_name", "channel_id", "channel", "opened_at",
+               "first_response_at", "responder_id", "responder", "first_response_seconds",
+               "first_response_business_seconds"]
+
+
+def response_csv_rows(*, workspace, actor: Actor, query: ReportQuery, batch: int = 2000):
+    """Every row of the log (no cap), newest first, as CSV cells (CSV_COLUMNS)."""
+    events = first_response_events(workspace=workspace, actor=actor, query=replace(query, interval=None))
+    hours, tz = hours_of(workspace), query.period.tz
+    buffer: list[dict] = []
+    for row in response_log_rows(events).iterator(chunk_size=batch):
+        buffer.append(row)
+        if len(buffer) >= batch:
+            yield from _csv_cells(buffer, workspace=workspace, tz=tz, hours=hours)
+            buffer = []
+    if buffer:
+        yield from _csv_cells(buffer, workspace=workspace, tz=tz, hours=hours)
+
+
+def _csv_cells(rows, *, workspace, tz, hours):
+    channels = _channel_names(workspace, rows)
+    for row in rows:
+        r = response_row(row, tz=tz, channels=channels, hours=hours)
+        yield [
+            r["conversation_id"], r["contact_id"], r["contact_name"],
+            r["channel"]["id"] if r["channel"] else "", r["channel"]["name"] if r["channel"] else "",
+            r["opened_at"], r["first_response_at"], r["responder"]["id"], r["responder"]["name"],
+            r["first_response_seconds"], r["first_response_business_seconds"],
+        ]
+
+
+report_export_register(ReportExport(
+    kind="responses", filters=FILTERS, columns=CSV_COLUMNS,
+    count=lambda *, workspace, actor, query: first_response_events(
+        workspace=workspace, actor=actor, query=query).count(),
+    rows=response_csv_rows,
+))
