@@ -5,7 +5,9 @@ suite's, so real data is never touched). It generates one big workspace with N e
 days, ~200 agents and ~500k contacts (scaled down for small N), plus other workspaces holding
 20 % more events, builds the rollups, then times every case (a–g) through the Django test
 client (server-side, full stack) and the equivalent raw SQL in the same run, the export (h)
-and the write path (i). See docs/performance.md.
+and the write path (i). The Conversaciones cases (``conv_*``) read M conversations of the big
+workspace (``--conversations``, default events / 10) with their ``opened`` / ``closed``
+ConversationEvent rows (other workspaces hold 20 % more). See docs/performance.md.
 """
 
 import json
@@ -26,6 +28,8 @@ from django.test import Client
 from django.utils import timezone
 
 SOURCES = ["api", "workflow", "bot", "zapier", "user", "contact_import"]
+OPENING = ["contact", "user", "workflow", "api"]  # ~70 / 15 / 10 / 5 %
+CLOSING = ["user", "workflow", "api", "bot"]  # ~60 / 15 / 10 / 15 %
 
 
 def _ms(samples: list[float]) -> tuple[float, float]:
@@ -49,6 +53,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--events", type=int, default=10_000_000)
+        parser.add_argument("--conversations", type=int, default=None,
+                            help="conversations of the big workspace for the conv_* cases (default: events / 10)")
         parser.add_argument("--workspaces", type=int, default=100, help="other workspaces (20%% more events)")
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--json", dest="json_path", default=None)
@@ -64,6 +70,7 @@ class Command(BaseCommand):
         if connection.vendor != "postgresql":
             raise CommandError("bench_reports needs PostgreSQL: set DATABASE_URL=postgres://...")
         self.opts = opts
+        self.conversations_n = opts["events"] // 10 if opts["conversations"] is None else opts["conversations"]
         self.rng = random.Random(opts["seed"])
         started = time.perf_counter()
         creation = connection.creation
@@ -91,10 +98,11 @@ class Command(BaseCommand):
         self.generate()
         self.log(f"data generated and indexed in {time.perf_counter() - t:.1f}s")
         cases = self.measure_cases()
+        cases.update(self.measure_conversation_cases())
         export = self.measure_export()
         write = self.measure_writes()
-        return {"events": self.opts["events"], "machine": self.machine(), "cases": cases, "export": export,
-                "write": write}
+        return {"events": self.opts["events"], "conversations": self.conversations_n, "machine": self.machine(),
+                "cases": cases, "export": export, "write": write}
 
     def machine(self) -> str:
         with connection.cursor() as cursor:
@@ -142,6 +150,7 @@ class Command(BaseCommand):
             [Membership(workspace=other_ws[i // 3], user=u, role=Membership.Role.AGENT) for i, u in enumerate(other_users)]
         )
         self.workspace, self.owner, self.agents = big, owner, agents
+        self.start, self.now = start, now
         _, self.token = ApiToken.issue(workspace=big)
 
         seed = (self.opts["seed"] % 1000) / 1000.0
@@ -184,16 +193,171 @@ class Command(BaseCommand):
                 # Other workspaces' contacts are not needed by any query: their ids only have to differ.
                 for ws in other_ws:
                     self._insert_events(cursor, ws.pk, per, start, ids_by_ws[ws.pk], (10**12, 10**12 + 1000), None)
+        self.generate_conversations(other_ws, ids_by_ws if others else {})
         self.log("indexes ...")
+        from contacts.models import ConversationEvent
+
         with connection.schema_editor() as editor:
             for index in AssignmentEvent._meta.indexes:
                 editor.add_index(AssignmentEvent, index)
+            for index in ConversationEvent._meta.indexes:
+                editor.add_index(ConversationEvent, index)
         self.log("rollups ...")
         for ws in [big, *other_ws]:
             rollup_rebuild(workspace=ws)
         with connection.cursor() as cursor:
-            cursor.execute(f"VACUUM ANALYZE {events}") if not connection.in_atomic_block else None
+            if not connection.in_atomic_block:
+                cursor.execute(f"VACUUM ANALYZE {events}")
+                cursor.execute("VACUUM ANALYZE contacts_conversationevent")
+                cursor.execute("VACUUM ANALYZE contacts_conversation")
+                cursor.execute("VACUUM ANALYZE contacts_contact")
             cursor.execute("ANALYZE")
+
+    def generate_conversations(self, other_ws, user_ids_by_ws: dict[int, list[int]]) -> None:
+        """Conversations of the big workspace and their ``opened`` / ``closed`` events (issue 12 §4).
+
+        Opened evenly over the 365 days; ~85 % closed, after 1 minute to 3 days (skewed short; a
+        close that would be in the future leaves it open); opening sources ~70 % contact, 15 %
+        user, 10 % workflow, 5 % api; closing sources ~60 % user, 15 % workflow, 10 % api, 15 %
+        bot; channels among 8 (contact messages, half the workflows; ~5 % of contact ones
+        without); owners (the assignee recorded on the close) among the agents, 10 % unassigned.
+        Open conversations each have a contact of their own (one open per contact), whose
+        assignee is their owner. Other workspaces get 20 % more events (no conversation rows:
+        only their ids must differ). Messages are not needed by this report.
+        """
+        from contacts.models import ConversationEvent
+        from integrations.models import Channel
+
+        n = self.conversations_n
+        if n <= 0:
+            return
+        big, start, now = self.workspace, self.start, self.now
+        agent_ids = [a.pk for a in self.agents]
+        channels = Channel.objects.bulk_create(
+            [Channel(workspace=big, name=f"Canal {i}", secret_hash="-", secret_prefix="chs_bench") for i in range(8)]
+        )
+        self.channel_ids = [c.pk for c in channels]
+        contacts_n = n // 4 + 1000  # more than the open conversations (~15 %)
+        self.log(f"conversations: {n} in the big workspace ({contacts_n} contacts of their own), "
+                 f"{int(n * 0.2)} in {len(other_ws)} others ...")
+        with connection.cursor() as cursor:
+            for index in ConversationEvent._meta.indexes:
+                cursor.execute(f'DROP INDEX IF EXISTS "{index.name}"')
+            cursor.execute(
+                """INSERT INTO contacts_contact (workspace_id, first_name, last_name, email, phone, tags, created_at,
+                                                 updated_at, assignee_id)
+                   SELECT %(ws)s, 'Cliente', g::text, 'k' || g || '@bench.example', '', '[]'::jsonb, %(start)s, %(start)s,
+                          CASE WHEN random() < 0.1 THEN NULL
+                               ELSE (%(agents)s::bigint[])[1 + floor(random() * %(na)s)::int] END
+                   FROM generate_series(1, %(c)s) g""",
+                {"ws": big.pk, "start": start, "agents": agent_ids, "na": len(agent_ids), "c": contacts_n},
+            )
+            cursor.execute("SELECT max(id) - %s + 1, max(id) FROM contacts_contact WHERE workspace_id = %s",
+                           [contacts_n, big.pk])
+            k_min, k_max = cursor.fetchone()
+            cursor.execute("SELECT coalesce(max(id), 0) FROM contacts_conversation")
+            conv_before = cursor.fetchone()[0]
+            # Time order = id order (rows are inserted sorted by g). Open ones take the contacts
+            # k_min, k_min + 1, ... in turn (the open contacts' ids are distinct); closed ones any.
+            cursor.execute(
+                f"""
+                INSERT INTO contacts_conversation (workspace_id, contact_id, status, opened_at, closed_at, closing_note,
+                    closed_by_id, bot_paused, last_message_at, channel_id, opened_source, opened_by_id, closed_source)
+                SELECT %(ws)s,
+                       CASE WHEN r.closed THEN %(kmin)s + floor(random() * %(kn)s)::bigint
+                            ELSE %(kmin)s + row_number() OVER (PARTITION BY r.closed ORDER BY r.g) - 1 END,
+                       CASE WHEN r.closed THEN 'closed' ELSE 'open' END, r.at,
+                       CASE WHEN r.closed THEN r.at + r.dur END,
+                       CASE WHEN r.closed AND r.note THEN 'Resuelto' ELSE '' END,
+                       CASE WHEN r.closed AND r.csource = 'user' THEN r.closer END,
+                       false, CASE WHEN r.closed THEN r.at + r.dur ELSE r.at END,
+                       r.channel, r.osource, CASE WHEN r.osource = 'user' THEN r.opener END,
+                       CASE WHEN r.closed THEN r.csource ELSE '' END
+                FROM ({self._conversation_rows_sql()}) r
+                ORDER BY r.g
+                """,
+                {"ws": big.pk, "kmin": k_min, "kn": contacts_n, "n": n, "start": start, "now": now,
+                 "agents": agent_ids, "na": len(agent_ids), "channels": self.channel_ids, "opening": OPENING,
+                 "closing": CLOSING},
+            )
+            # Open conversations: the contact's assignee now is the owner, recorded at open as well.
+            events = ConversationEvent._meta.db_table
+            cursor.execute(
+                f"""
+                INSERT INTO {events} (workspace_id, created_at, kind, source, conversation_id, contact_id, contact_name,
+                    user_id, user_name, assignee_id, assignee_name, channel_id, note, seconds_since_open)
+                SELECT * FROM (
+                    SELECT v.workspace_id, v.opened_at, 'opened', v.opened_source, v.id, v.contact_id,
+                           'Cliente ' || v.contact_id, v.opened_by_id,
+                           CASE WHEN v.opened_by_id IS NULL THEN '' ELSE 'Agente' END,
+                           k.assignee_id, CASE WHEN k.assignee_id IS NULL THEN '' ELSE 'Agente' END,
+                           v.channel_id, '', NULL::bigint
+                    FROM contacts_conversation v JOIN contacts_contact k ON k.id = v.contact_id
+                    WHERE v.workspace_id = %(ws)s AND v.id > %(before)s
+                    UNION ALL
+                    SELECT v.workspace_id, v.closed_at, 'closed', v.closed_source, v.id, v.contact_id,
+                           'Cliente ' || v.contact_id, v.closed_by_id,
+                           CASE WHEN v.closed_by_id IS NULL THEN '' ELSE 'Agente' END,
+                           o.owner, CASE WHEN o.owner IS NULL THEN '' ELSE 'Agente' END,
+                           v.channel_id, v.closing_note, extract(epoch FROM v.closed_at - v.opened_at)::bigint
+                    FROM contacts_conversation v  -- the owner, drawn once per row (v.id makes it correlated)
+                    CROSS JOIN LATERAL (SELECT CASE WHEN random() < 0.1 + 0 * v.id THEN NULL
+                                               ELSE (%(agents)s::bigint[])[1 + floor(random() * %(na)s)::int] END) o(owner)
+                    WHERE v.workspace_id = %(ws)s AND v.id > %(before)s AND v.status = 'closed'
+                ) e ORDER BY 2
+                """,
+                {"ws": big.pk, "before": conv_before, "agents": agent_ids, "na": len(agent_ids)},
+            )
+            # Other workspaces: events only, conversation ids far beyond the real ones.
+            per = int(n * 0.2) // len(other_ws) if other_ws else 0
+            for ws in other_ws if per else []:
+                users = user_ids_by_ws[ws.pk]
+                cursor.execute(
+                    f"""
+                    INSERT INTO {events} (workspace_id, created_at, kind, source, conversation_id, contact_id,
+                        contact_name, user_id, user_name, assignee_id, assignee_name, channel_id, note,
+                        seconds_since_open)
+                    SELECT * FROM (
+                        SELECT %(ws)s, r.at, 'opened', r.osource, %(base)s + r.g, %(base)s + r.g, 'Cliente',
+                               CASE WHEN r.osource = 'user' THEN r.opener END,
+                               CASE WHEN r.osource = 'user' THEN 'Otro' ELSE '' END, r.opener, 'Otro', NULL::bigint, '',
+                               NULL::bigint
+                        FROM ({self._conversation_rows_sql()}) r
+                        UNION ALL
+                        SELECT %(ws)s, r.at + r.dur, 'closed', r.csource, %(base)s + r.g, %(base)s + r.g, 'Cliente',
+                               CASE WHEN r.csource = 'user' THEN r.closer END,
+                               CASE WHEN r.csource = 'user' THEN 'Otro' ELSE '' END, r.closer, 'Otro', NULL::bigint,
+                               '', extract(epoch FROM r.dur)::bigint
+                        FROM ({self._conversation_rows_sql()}) r WHERE r.closed
+                    ) e ORDER BY 2
+                    """,
+                    {"ws": ws.pk, "base": 10**12 + ws.pk * 10**9, "n": per, "start": start, "now": now,
+                     "agents": users, "na": len(users), "channels": [None], "opening": OPENING, "closing": CLOSING},
+                )
+
+    @staticmethod
+    def _conversation_rows_sql() -> str:
+        """One row per conversation g: opened at, duration, closed?, sources, channel, people."""
+        return """
+            SELECT g, at, dur, want_closed AND at + dur < %(now)s AS closed, note,
+                   osource, csource, opener, closer,
+                   CASE WHEN osource = 'contact' AND random() < 0.95 THEN ch
+                        WHEN osource = 'workflow' AND random() < 0.5 THEN ch END AS channel
+            FROM (
+                SELECT g,
+                       %(start)s::timestamptz + (g::float8 / %(n)s) * interval '365 days' AS at,
+                       interval '1 minute' + power(random(), 3) * interval '3 days' AS dur,
+                       random() < 0.85 AS want_closed,
+                       random() < 0.3 AS note,
+                       (%(opening)s::text[])[CASE WHEN o < 0.70 THEN 1 WHEN o < 0.85 THEN 2
+                                                  WHEN o < 0.95 THEN 3 ELSE 4 END] AS osource,
+                       (%(closing)s::text[])[CASE WHEN c < 0.60 THEN 1 WHEN c < 0.75 THEN 2
+                                                  WHEN c < 0.85 THEN 3 ELSE 4 END] AS csource,
+                       (%(agents)s::bigint[])[1 + floor(random() * %(na)s)::int] AS opener,
+                       (%(agents)s::bigint[])[1 + floor(random() * %(na)s)::int] AS closer,
+                       (%(channels)s::bigint[])[1 + floor(random() * cardinality(%(channels)s::bigint[]))::int] AS ch
+                FROM (SELECT g, random() AS o, random() AS c FROM generate_series(0, %(n)s - 1) g) s
+            ) t"""
 
     def _insert_events(self, cursor, workspace_id, n, start, agent_ids, contact_range, conversation_offset):
         """Events spread evenly over 365 days in time order (as an append-only table is)."""
@@ -310,6 +474,139 @@ class Command(BaseCommand):
         row = (AssignmentEvent.objects.filter(workspace=self.workspace, conversation_id__isnull=False)
                .order_by("-id").values_list("contact_id", "conversation_id").first())
         return row
+
+    # --- conv_*: the Conversaciones report vs raw SQL ---------------------------------------------
+
+    def measure_conversation_cases(self) -> dict:
+        """Conversaciones (issue 12 §4): each case through the API and the one SQL statement a BI
+        tool would run on the events for the same numbers (everything the endpoint returns:
+        the previous period and both "open at end" counts included), timed in the same run."""
+        if self.conversations_n <= 0:
+            return {}
+        from reports.periods import report_period_resolve
+
+        ws, repeat = self.workspace, self.opts["repeat"]
+        owner = Client()
+        owner.force_login(self.owner)
+        with connection.cursor() as cursor:
+            cursor.execute("""SELECT assignee_id FROM contacts_conversationevent WHERE workspace_id = %s
+                              AND kind = 'closed' AND assignee_id IS NOT NULL ORDER BY created_at DESC, id DESC
+                              LIMIT 1""", [ws.pk])
+            agent_id = cursor.fetchone()[0]
+        agent = next(a for a in self.agents if a.pk == agent_id)
+        agent_client = Client()
+        agent_client.force_login(agent)
+        p30 = report_period_resolve(workspace=ws, period="last_30_days")
+        today = p30.end
+        p365 = report_period_resolve(workspace=ws, start=(today - timedelta(days=364)).isoformat(), end=today.isoformat())
+        r365 = f"start={p365.start}&end={p365.end}"
+        channel = self.channel_ids[0]
+        base = "/api/v1/reports/conversations/"
+        ev = "contacts_conversationevent"
+        # Filters as SQL on an opened event `e` and on a closed event `e`.
+        none = ("", "")
+        filtered = ("AND e.channel_id = %(channel)s AND e.source = 'contact'",
+                    f"AND e.channel_id = %(channel)s AND EXISTS (SELECT 1 FROM {ev} o WHERE o.workspace_id = %(ws)s "
+                    f"AND o.kind = 'opened' AND o.conversation_id = e.conversation_id AND o.source = 'contact')")
+        # An agent owns a conversation: the assignee on its close, else the contact's assignee now.
+        scoped = (f"AND %(agent)s = CASE WHEN EXISTS (SELECT 1 FROM {ev} c WHERE c.workspace_id = %(ws)s "
+                  f"AND c.kind = 'closed' AND c.conversation_id = e.conversation_id) "
+                  f"THEN (SELECT c.assignee_id FROM {ev} c WHERE c.workspace_id = %(ws)s AND c.kind = 'closed' "
+                  f"AND c.conversation_id = e.conversation_id) "
+                  f"ELSE (SELECT k.assignee_id FROM contacts_contact k WHERE k.id = e.contact_id) END",
+                  "AND e.assignee_id = %(agent)s")
+
+        def in_period(kind, start, end, cond):
+            return (f"FROM {ev} e WHERE e.workspace_id = %(ws)s AND e.kind = '{kind}' AND e.created_at >= {start} "
+                    f"AND e.created_at < {end} {cond}")
+
+        def open_at(at, cond):
+            label = at.removeprefix("%(").removesuffix(")s")
+            return (f"SELECT 'open_at', '{label}', count(*) FROM {ev} e WHERE e.workspace_id = %(ws)s "
+                    f"AND e.kind = 'opened' AND e.created_at < {at} AND NOT EXISTS (SELECT 1 FROM {ev} c "
+                    f"WHERE c.workspace_id = %(ws)s AND c.kind = 'closed' AND c.conversation_id = e.conversation_id "
+                    f"AND c.created_at < {at}) {cond}")
+
+        def summary_sql(period, conds=none, **extra):
+            prev = period.previous()
+            o, c = conds
+            sql = " UNION ALL ".join([
+                f"SELECT 'opened', e.source, count(*) {in_period('opened', '%(s)s', '%(e)s', o)} GROUP BY e.source",
+                f"SELECT 'closed', e.source, count(*) {in_period('closed', '%(s)s', '%(e)s', c)} GROUP BY e.source",
+                f"SELECT 'opened_prev', NULL, count(*) {in_period('opened', '%(ps)s', '%(pe)s', o)}",
+                f"SELECT 'closed_prev', NULL, count(*) {in_period('closed', '%(ps)s', '%(pe)s', c)}",
+                open_at("%(e)s", o), open_at("%(pe)s", o),
+            ])
+            return sql, {"ws": ws.pk, "s": period.start_utc, "e": period.end_utc, "ps": prev.start_utc,
+                         "pe": prev.end_utc, **extra}
+
+        def series_sql(period, unit):
+            sql = " UNION ALL ".join(
+                f"(SELECT '{kind}', date_trunc('{unit}', e.created_at AT TIME ZONE %(tz)s) AS b, count(*) "
+                f"{in_period(kind, '%(s)s', '%(e)s', '')} GROUP BY 2 ORDER BY 2)" for kind in ("opened", "closed"))
+            return sql, {"ws": ws.pk, "tz": ws.timezone, "s": period.start_utc, "e": period.end_utc}
+
+        def log_sql(period):
+            sql = (f"WITH n AS (SELECT count(*) AS n FROM (SELECT 1 {in_period('opened', '%(s)s', '%(e)s', '')} "
+                   f"LIMIT 10001) x) "
+                   f"SELECT p.conversation_id, p.*, c.created_at, c.source, c.user_id, c.user_name, c.note, c.assignee_id, "
+                   f"c.assignee_name, k.assignee_id, ch.name, n.n FROM ("
+                   f"SELECT e.* {in_period('opened', '%(s)s', '%(e)s', '')} ORDER BY e.created_at DESC, e.id DESC "
+                   f"LIMIT 50) p LEFT JOIN {ev} c ON c.workspace_id = %(ws)s AND c.kind = 'closed' "
+                   f"AND c.conversation_id = p.conversation_id LEFT JOIN contacts_contact k ON k.id = p.contact_id "
+                   f"LEFT JOIN integrations_channel ch ON ch.id = p.channel_id CROSS JOIN n "
+                   f"ORDER BY p.created_at DESC, p.id DESC")
+            return sql, {"ws": ws.pk, "s": period.start_utc, "e": period.end_utc}
+
+        cases = {
+            "conv_summary_30d": (owner, "summary?period=last_30_days", summary_sql(p30)),
+            "conv_timeseries_30d": (owner, "timeseries?period=last_30_days", series_sql(p30, "day")),
+            "conv_summary_365d": (owner, f"summary?{r365}", summary_sql(p365)),
+            "conv_timeseries_365d": (owner, f"timeseries?{r365}", series_sql(p365, "week")),
+            "conv_filtered_365d": (owner, f"summary?{r365}&channel={channel}&opening_source=contact",
+                                   summary_sql(p365, filtered, channel=channel)),
+            "conv_agent_365d": (agent_client, f"summary?{r365}", summary_sql(p365, scoped, agent=agent.pk)),
+            "conv_log_first": (owner, "log?period=last_30_days&page=1", log_sql(p30)),
+        }
+        results = {}
+        for name, (client, path, (sql, params)) in cases.items():
+            def call(client=client, path=path, name=name):
+                response = client.get(base + path)
+                if response.status_code != 200:
+                    raise CommandError(f"{name}: {response.status_code} {response.content[:300]!r}")
+                return response.json()
+
+            def raw(sql=sql, params=params):
+                with connection.cursor() as cursor:
+                    cursor.execute(sql, params)
+                    return cursor.fetchall()
+
+            same = self._conversation_numbers_agree(name, call(), raw())
+            median, p95 = _ms(_time(call, repeat))
+            raw_median, _ = _ms(_time(raw, repeat))
+            results[name] = {"median_ms": median, "p95_ms": p95, "raw_sql_ms": raw_median,
+                             "ratio": round(median / raw_median, 3) if raw_median else None, "same_numbers": same}
+            self.log(f"{name}: median {median} ms, p95 {p95} ms, raw SQL {raw_median} ms, same numbers: {same}")
+        return results
+
+    def _conversation_numbers_agree(self, name: str, api: dict, rows: list[tuple]) -> bool:
+        """The API and the raw SQL give the same numbers (a wrong equivalent would time nothing)."""
+        if "summary" in name or name in ("conv_filtered_365d", "conv_agent_365d"):
+            metrics = {m["key"]: m for m in api["metrics"]}
+            opened = {s: n for kind, s, n in rows if kind == "opened"}
+            closed = {s: n for kind, s, n in rows if kind == "closed"}
+            single = {(kind, at): n for kind, at, n in rows if kind not in ("opened", "closed")}
+            return ({s["source"]: s["count"] for s in api["opened_by_source"]} == opened
+                    and {s["source"]: s["count"] for s in api["closed_by_source"]} == closed
+                    and single == {("opened_prev", None): metrics["opened"]["previous"],
+                                   ("closed_prev", None): metrics["closed"]["previous"],
+                                   ("open_at", "e"): metrics["open_at_end"]["value"],
+                                   ("open_at", "pe"): metrics["open_at_end"]["previous"]})
+        if "timeseries" in name:
+            return all([b[kind] for b in api["buckets"] if b[kind]] == [n for k, _, n in sorted(rows) if k == kind]
+                       for kind in ("opened", "closed"))
+        return (api["count"] == min(10_000, rows[0][-1] if rows else 0)
+                and [r["conversation_id"] for r in api["results"]] == [row[0] for row in rows])
 
     # --- h: export -----------------------------------------------------------------------------
 
