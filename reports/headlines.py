@@ -5,7 +5,7 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.context import Actor
 
-from . import conversations
+from . import conversations, responses
 from .framework.query import ReportQuery
 from .params import ReportParams
 from .selectors import assignment_summary
@@ -19,5 +19,6 @@ def report_headlines(*, workspace, membership, query: ReportQuery) -> dict[str, 
     return {
         "assignments": [{"label": str(pgettext_lazy("report", "Assignments")), "value": assignments.total}],
         "conversations": [{"label": m.label, "value": m.value} for m in summary.metrics],
+        "responses": responses.response_headlines(workspace=workspace, actor=actor, period=query.period),
     }
 

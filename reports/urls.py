@@ -8,4 +8,5 @@ urlpatterns = [
     path("reports/", views.report_index, name="index"),
     path("reports/assignments/", views.assignments_page, name="assignments"),
     path("reports/conversations/", views.conversations_page, name="conversations"),
+    path("reports/responses/", views.responses_page, name="responses"),
 ]

@@ -107,3 +107,45 @@ def conversations_page(request):
             "noChannel": _("No channel"),
         },
     )
+
+
+@workspace_member_required
+def responses_page(request):
+    """Reportes → Respuestas (docs/reports.md "Respuestas"); agents see only their own responses."""
+    from . import responses
+
+    workspace = request.workspace
+    channels = [{"value": str(c.pk), "label": c.name} for c in Channel.objects.filter(workspace=workspace)]
+    teams = [{"value": str(t.pk), "label": t.name} for t in Team.objects.filter(workspace=workspace).order_by("name")]
+    return report_page_render(
+        request, key="responses", template="reports/responses.html", filters=responses.FILTERS,
+        export_kind="responses",
+        agent_scope_note=_("You see only your own responses (the ones you wrote)."),
+        api={"summary": "/api/v1/reports/responses/summary",
+             "timeseries": "/api/v1/reports/responses/timeseries", "log": "/api/v1/reports/responses/log"},
+        options={"channel": {"options": channels, "noneLabel": str(_("No channel"))}, "team": {"options": teams}},
+        strings={
+            "firstResponses": _("First responses"),
+            "responses": _("Responses"),
+            "median": _("Median first response"),
+            "p90": _("First response, 90th percentile"),
+            "average": _("Average first response"),
+            "responseAverage": _("Average response time"),
+            "calendar": pgettext_lazy("time basis", "Calendar time"),
+            "business": pgettext_lazy("time basis", "Business hours"),
+            "inBusinessHours": _("In business hours: %(time)s"),
+            "businessOff": _("Business hours are off: business-hours times equal calendar times."),
+            "trendNoPrevious": _("Nothing in the previous period"),
+            "medianSeries": _("Median first response"),
+            "medianBusinessSeries": _("Median first response (business hours)"),
+            "countSeries": _("First responses"),
+            "barAria": _("Chart of the median first response time and the number of first responses over time. "
+                         "The same numbers are in the table below."),
+            "histogramAria": _("Histogram of first response times. The same numbers are in the table below."),
+            "tableHistogram": _("Show the histogram's numbers as a table"),
+            "bin": _("First response time"),
+            "agent": _("Agent"),
+            "deletedUser": _("Deleted user"),
+            "noChannel": _("No channel"),
+        },
+    )

@@ -7,21 +7,9 @@
   window.ReportShell.start((R) => {
     const { cfg, S, el, interpolate, dot, sourceColour, fmtInt, fmtPct, fmtStamp, fmtRangeShort, trendFmt, ANIMATION,
       navigate, withChanges, stateMessage, showMessage, slot, charts, destroyChart, legend, numbersTable, bucketLabel,
-      narrowToBucket, filterButton, person, pager, queryString } = R;
+      narrowToBucket, filterButton, person, pager, queryString, trendNode } = R;
     const SERIES = [{ key: "opened", label: S.opened }, { key: "closed", label: S.closed }];
 
-    function trendNode(metric, previousRange) {
-      const vs = interpolate(S.trendVs, { range: fmtRangeShort(previousRange.start, previousRange.end) });
-      if (!metric.previous) return el("p", { className: "trend" }, el("span", { className: "muted", text: S.trendNoPrevious }));
-      const change = (metric.value - metric.previous) / metric.previous;
-      const direction = change > 0.0005 ? "up" : change < -0.0005 ? "down" : "same";
-      const pct = trendFmt.format(Math.abs(change));
-      const spoken = direction === "same" ? S.trendSame : interpolate(direction === "up" ? S.trendUp : S.trendDown, { pct });
-      return el("p", { className: "trend trend-" + direction },
-        el("span", { className: "trend-value", "aria-hidden": "true", text: { up: "▲", down: "▼", same: "=" }[direction] + " " + pct }),
-        el("span", { className: "sr-only", text: spoken }),
-        el("span", { className: "muted trend-vs", text: vs + " (" + fmtInt(metric.previous) + ")" }));
-    }
     function shareCards(rows, param) {
       return rows.map((row) => el("li", { className: "card card-source" }, el("button", {
         type: "button", className: "card-button", dataset: { source: row.source, param },

@@ -594,11 +594,42 @@
   }
 
 
+  // ---------------------------------------------------------------- trend and durations
+  // The trend of a metric against the previous period. options.format prints the previous value
+  // (default: a whole number); options.lowerIsBetter colours a rise as bad (waiting times).
+  function trendNode(metric, previousRange, options) {
+    const opts = options || {};
+    const format = opts.format || fmtInt;
+    const vs = interpolate(S.trendVs, { range: fmtRangeShort(previousRange.start, previousRange.end) });
+    if (!metric.previous) return el("p", { className: "trend" }, el("span", { className: "muted", text: S.trendNoPrevious }));
+    const change = (metric.value - metric.previous) / metric.previous;
+    const direction = change > 0.0005 ? "up" : change < -0.0005 ? "down" : "same";
+    const pct = trendFmt.format(Math.abs(change));
+    const spoken = direction === "same" ? S.trendSame : interpolate(direction === "up" ? S.trendUp : S.trendDown, { pct });
+    return el("p", { className: "trend trend-" + direction + (opts.lowerIsBetter ? " trend-inverse" : "") },
+      el("span", { className: "trend-value", "aria-hidden": "true", text: { up: "▲", down: "▼", same: "=" }[direction] + " " + pct }),
+      el("span", { className: "sr-only", text: spoken }),
+      el("span", { className: "muted trend-vs", text: vs + " (" + format(metric.previous) + ")" }));
+  }
+  // Whole seconds as the reports print them (reports.framework.numbers.duration_text):
+  // "45 s", "4 min 10 s", "1 h 05 min", "2 d 3 h"; null is "-".
+  function fmtDuration(seconds) {
+    if (seconds === null || seconds === undefined) return S.empty;
+    const total = Math.floor(seconds);
+    const days = Math.floor(total / 86400), hours = Math.floor((total % 86400) / 3600);
+    const minutes = Math.floor((total % 3600) / 60), secs = total % 60;
+    if (days) return fmtInt(days) + " d " + hours + " h";
+    if (hours) return hours + " h " + String(minutes).padStart(2, "0") + " min";
+    if (minutes) return minutes + " min " + secs + " s";
+    return secs + " s";
+  }
+
   // ---------------------------------------------------------------- the report's components
   const R = {
     cfg, S, el, interpolate, dot, sourceColour, fmtInt, fmtPct, fmtDay, fmtStamp, fmtRangeShort, trendFmt, ANIMATION,
     navigate, withChanges, getState: () => state, stateMessage, showMessage, slot, charts, destroyChart, legend,
     numbersTable, bucketLabel, narrowToBucket, filterButton, person, pager, contactName, optionLabel, queryString,
+    trendNode, fmtDuration,
   };
   const units = define(R);
   refresh(false);

@@ -456,3 +456,27 @@ def test_cards_chart_table_and_log_agree_with_a_computation_by_hand(workspace, d
     assert sorted((r["conversation_id"], r["first_response_seconds"], r["first_response_business_seconds"])
                   for r in log.rows) == sorted(f[:3] for f in firsts)
 
+
+# --- the page --------------------------------------------------------------------------------
+
+
+def test_the_page_renders_the_shell_with_the_report_api(alice_client, data):
+    response = alice_client.get("/reports/responses/", {"period": "last_30_days", "agent": "1"})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "/api/v1/reports/responses/summary" in page and "reports/responses.js" in page
+    assert 'id="agents-body"' in page and 'href="/settings/data-export/?kind=responses"' in page
+    assert 'href="/reports/responses/"' in page  # the menu links the report
+
+
+def test_the_landing_page_shows_the_headline_numbers(alice_client, data):
+    page = alice_client.get("/reports/", {"period": "last_7_days"}).content.decode()
+
+    # 18–24 Nov: four first responses, median 3800 s = 1 h 03 min.
+    assert page.count('data-headline="responses"') == 2 and "1 h 03 min" in page
+
+
+def test_an_agent_reads_what_they_see(bob_client, alice_client):
+    assert "Solo ve sus propias respuestas" in bob_client.get("/reports/responses/").content.decode()
+    assert "Solo ve sus propias respuestas" not in alice_client.get("/reports/responses/").content.decode()

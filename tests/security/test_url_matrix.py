@@ -117,6 +117,7 @@ MATRIX: dict[str, list[Case]] = {
     "api-report-conversations-summary": [Case("GET", API)],
     "api-report-conversations-timeseries": [Case("GET", API)],
     "api-report-conversations-log": [Case("GET", API)],
+    "reports:responses": [Case("GET", PAGE)],
     "api-report-responses-summary": [Case("GET", API)],
     "api-report-responses-timeseries": [Case("GET", API)],
     "api-report-responses-log": [Case("GET", API)],
