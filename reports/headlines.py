@@ -8,6 +8,7 @@ from accounts.context import Actor
 from . import conversations, responses
 from .framework.query import ReportQuery
 from .params import ReportParams
+from .resolutions import resolution_headlines
 from .selectors import assignment_summary
 
 
@@ -19,6 +20,7 @@ def report_headlines(*, workspace, membership, query: ReportQuery) -> dict[str, 
     return {
         "assignments": [{"label": str(pgettext_lazy("report", "Assignments")), "value": assignments.total}],
         "conversations": [{"label": m.label, "value": m.value} for m in summary.metrics],
+        "resolutions": resolution_headlines(workspace=workspace, actor=actor, period=query.period),
         "responses": responses.response_headlines(workspace=workspace, actor=actor, period=query.period),
     }
 

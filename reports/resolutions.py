@@ -35,15 +35,17 @@ from .framework.conversation_filters import (
     team_filter,
 )
 from .framework.exports import ReportExport, report_export_register
+from .framework.logs import LogPage, log_page, log_page_empty, log_window
 from .framework.numbers import (
     average_half_up,
+    duration_text,
     median_whole,
     ordered_keys,
     percent_half_up,
     percentile_nearest_rank,
     percents_largest_remainder,
 )
-from .framework.query import LOG_ROW_CAP, LogPageOutOfRange, ReportQuery
+from .framework.query import ReportQuery
 from .framework.states import STATE_NO_DATA, STATE_OK, period_before_workspace, state_of
 from .periods import ReportPeriod
 
@@ -398,23 +400,7 @@ def resolution_timeseries(*, workspace, actor: Actor, query: ReportQuery) -> Res
 # --- the log ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ResolutionLogPage:
-    period: ReportPeriod
-    state: str
-    count: int
-    capped: bool
-    page: int
-    page_size: int
-    rows: list[dict]
-
-    @property
-    def has_next(self) -> bool:
-        return self.page * self.page_size < self.count
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
+ResolutionLogPage = LogPage
 
 
 def _channel_names(workspace, facts: list[Resolution]) -> dict[int, str]:
@@ -446,22 +432,18 @@ def resolution_row(fact: Resolution, *, tz, channels: dict) -> dict:
 
 
 def resolution_log_page(*, workspace, actor: Actor, query: ReportQuery, page: int = 1,
-                        page_size: int = 50) -> ResolutionLogPage:
+                        page_size: int = 50) -> LogPage:
     """One page of the resolutions of the period, newest close first."""
     if _before_workspace(workspace=workspace, query=query):
-        return ResolutionLogPage(query.period, STATE_NO_DATA, 0, False, page, page_size, [])
+        return log_page_empty(period=query.period, state=STATE_NO_DATA, page=page, page_size=page_size)
     events = resolution_events(workspace=workspace, actor=actor, query=query)
-    matches = events.order_by()[: LOG_ROW_CAP + 1].count()
-    count = min(matches, LOG_ROW_CAP)
-    offset = (page - 1) * page_size
-    if page > 1 and offset >= count:
-        raise LogPageOutOfRange(page)
-    rows = list(resolution_rows(events, workspace=workspace)[offset:min(offset + page_size, LOG_ROW_CAP)])
+    window = log_window(events, page=page, page_size=page_size)
+    rows = list(resolution_rows(events, workspace=workspace)[window.offset:window.stop])
     facts = resolution_facts(rows, workspace=workspace)
     channels = _channel_names(workspace, facts)
     tz = query.period.tz
-    return ResolutionLogPage(query.period, state_of(count), count, matches > LOG_ROW_CAP, page, page_size,
-                             [resolution_row(f, tz=tz, channels=channels) for f in facts])
+    return log_page(period=query.period, window=window, page=page, page_size=page_size,
+                    rows=[resolution_row(f, tz=tz, channels=channels) for f in facts])
 
 
 # --- export ----------------------------------------------------------------------------------
@@ -508,3 +490,17 @@ report_export_register(ReportExport(
     count=lambda *, workspace, actor, query: resolution_events(workspace=workspace, actor=actor, query=query).count(),
     rows=resolution_csv_rows,
 ))
+
+
+# --- the Reportes landing page -------------------------------------------------------------
+
+
+def resolution_headlines(*, workspace, actor: Actor, period: ReportPeriod) -> list[dict]:
+    """Resueltas and the median resolution time of the period, as the report's cards count them."""
+    query = ReportQuery(period=period)
+    if period_before_workspace(workspace=workspace, period=period):
+        numbers = resolution_numbers([])
+    else:
+        numbers = resolution_numbers(resolutions_of(workspace=workspace, actor=actor, query=query))
+    return [{"label": str(METRICS["resolved"]), "value": numbers.resolved},
+            {"label": str(METRICS["median"]), "value": duration_text(numbers.calendar.median)}]

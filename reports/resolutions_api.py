@@ -9,7 +9,6 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from contacts.models import ConversationSource
-from crm.pagination import page_url
 
 from .framework.api import (
     ERRORS,
@@ -20,7 +19,13 @@ from .framework.api import (
 )
 from .framework.buckets import INTERVALS
 from .framework.query import log_page_parse
-from .framework.serializers import ChannelSerializer, PersonSerializer, PreviousRangeSerializer
+from .framework.serializers import (
+    ChannelSerializer,
+    PersonSerializer,
+    PreviousRangeSerializer,
+    ReportLogSerializer,
+    ReportRangeSerializer,
+)
 from .framework.states import STATES
 from .resolutions import (
     FILTERS,
@@ -29,7 +34,6 @@ from .resolutions import (
     resolution_summary,
     resolution_timeseries,
 )
-from .serializers import AssignmentReportRangeSerializer as RangeSerializer
 
 PARAMETERS = report_parameters(list(FILTERS))
 # Every conversation source, as the Conversaciones API names them: one enum in the schema
@@ -78,7 +82,7 @@ class AgentRowSerializer(serializers.Serializer):
 
 
 class ResolutionSummarySerializer(serializers.Serializer):
-    range = RangeSerializer(source="period")
+    range = ReportRangeSerializer(source="period")
     state = serializers.ChoiceField(choices=STATES)
     previous_period = PreviousRangeSerializer()
     business_hours = serializers.BooleanField(
@@ -99,7 +103,7 @@ class ResolutionBucketSerializer(serializers.Serializer):
 
 
 class ResolutionTimeseriesSerializer(serializers.Serializer):
-    range = RangeSerializer(source="period")
+    range = ReportRangeSerializer(source="period")
     state = serializers.ChoiceField(choices=STATES)
     interval = serializers.ChoiceField(choices=INTERVALS)
     buckets = ResolutionBucketSerializer(many=True)
@@ -129,22 +133,8 @@ class ResolutionRowSerializer(serializers.Serializer):
     closing_note = serializers.CharField(allow_blank=True)
 
 
-class ResolutionLogSerializer(serializers.Serializer):
-    range = RangeSerializer(source="period")
-    state = serializers.ChoiceField(choices=STATES)
-    count = serializers.IntegerField(help_text="Matching rows reachable: at most 10000.")
-    capped = serializers.BooleanField()
-    page = serializers.IntegerField()
-    page_size = serializers.IntegerField()
-    next = serializers.SerializerMethodField(help_text="The next page's URL, or null.")
-    previous = serializers.SerializerMethodField(help_text="The previous page's URL, or null.")
+class ResolutionLogSerializer(ReportLogSerializer):
     results = ResolutionRowSerializer(many=True, source="rows")
-
-    def get_next(self, log) -> str | None:
-        return page_url(self.context["request"], log.page + 1) if log.has_next else None
-
-    def get_previous(self, log) -> str | None:
-        return page_url(self.context["request"], log.page - 1) if log.has_previous else None
 
 
 class ResolutionReportApi(ReportApi):

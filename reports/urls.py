@@ -8,5 +8,6 @@ urlpatterns = [
     path("reports/", views.report_index, name="index"),
     path("reports/assignments/", views.assignments_page, name="assignments"),
     path("reports/conversations/", views.conversations_page, name="conversations"),
+    path("reports/resolutions/", views.resolutions_page, name="resolutions"),
     path("reports/responses/", views.responses_page, name="responses"),
 ]

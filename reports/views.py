@@ -149,3 +149,50 @@ def responses_page(request):
             "noChannel": _("No channel"),
         },
     )
+
+
+@workspace_member_required
+def resolutions_page(request):
+    """Reportes → Resoluciones (docs/reports.md "Resoluciones"); agents see what they owned at close."""
+    from . import resolutions
+
+    workspace = request.workspace
+    channels = [{"value": str(c.pk), "label": c.name} for c in Channel.objects.filter(workspace=workspace)]
+    teams = [{"value": str(t.pk), "label": t.name} for t in Team.objects.filter(workspace=workspace).order_by("name")]
+    closing = [{"value": v, "label": str(ConversationSource(v).label)} for v in resolutions.CLOSING_SOURCES]
+    return report_page_render(
+        request, key="resolutions", template="reports/resolutions.html", filters=resolutions.FILTERS,
+        export_kind="resolutions",
+        agent_scope_note=_("You see only the conversations that were assigned to you when they closed."),
+        api={"summary": "/api/v1/reports/resolutions/summary", "timeseries": "/api/v1/reports/resolutions/timeseries",
+             "log": "/api/v1/reports/resolutions/log"},
+        options={"channel": {"options": channels, "noneLabel": str(_("No channel"))}, "team": {"options": teams},
+                 "closing_source": {"options": closing, "dots": True}},
+        strings={
+            "resolved": pgettext_lazy("resolutions report", "Resolved"),
+            "trendNoPrevious": _("Nothing in the previous period"),
+            "times": _("Resolution time"),
+            "inBusinessHours": _("Business hours: %(value)s"),
+            "businessOff": _("Business hours are off: business-hours times equal calendar times."),
+            "ofResolved": _("%(count)s of %(total)s"),
+            "byAgent": _("By agent"),
+            "agent": _("Agent"),
+            "unassigned": _("Unassigned"),
+            "median": _("Median"),
+            "average": _("Average"),
+            "businessMedian": _("Median (business hours)"),
+            "businessAverage": _("Average (business hours)"),
+            "fcr": _("FCR"),
+            "fcrRate": _("FCR rate"),
+            "reopened": pgettext_lazy("resolutions report", "Reopened"),
+            "yes": _("Yes"),
+            "no": _("No"),
+            "bySource": _("Resolved by closing source"),
+            "medianLine": _("Median resolution time"),
+            "barAria": _("Bar chart of conversations resolved over time with their median resolution time. The same numbers are in the table below."),
+            "pieAria": _("Pie chart of conversations resolved per closing source. The same numbers are in the table below."),
+            "count": pgettext_lazy("resolutions report", "Resolved"),
+            "source": _("Source"),
+            "noChannel": _("No channel"),
+        },
+    )

@@ -121,6 +121,7 @@ MATRIX: dict[str, list[Case]] = {
     "api-report-responses-summary": [Case("GET", API)],
     "api-report-responses-timeseries": [Case("GET", API)],
     "api-report-responses-log": [Case("GET", API)],
+    "reports:resolutions": [Case("GET", PAGE)],
     "api-report-resolutions-summary": [Case("GET", API)],
     "api-report-resolutions-timeseries": [Case("GET", API)],
     "api-report-resolutions-log": [Case("GET", API)],
