@@ -4,9 +4,7 @@ Thin views on the framework's ``ReportApi``: the declared filters are parsed onc
 of ``reports.conversations`` answers, the serializers below render (and document) the shape.
 """
 
-from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.response import Response
 
 from .conversations import (
     CLOSING_SOURCES,
@@ -16,15 +14,8 @@ from .conversations import (
     conversation_summary,
     conversation_timeseries,
 )
-from .framework.api import (
-    ERRORS,
-    INTERVAL_PARAMETER,
-    LOG_PAGE_PARAMETERS,
-    ReportApi,
-    report_parameters,
-)
+from .framework.api import ReportEndpoints, report_api_urls
 from .framework.buckets import INTERVALS
-from .framework.query import log_page_parse
 from .framework.serializers import (
     ChannelSerializer,
     PersonSerializer,
@@ -34,7 +25,6 @@ from .framework.serializers import (
 )
 from .framework.states import STATES
 
-PARAMETERS = report_parameters(list(FILTERS))
 SCOPE_NOTE = (
     " Session or Bearer token. Owners, managers and API tokens see the whole workspace; an agent sees the "
     "conversations they own (the assignee when it closed, or the contact's assignee while open). "
@@ -106,43 +96,13 @@ class ConversationLogSerializer(ReportLogSerializer):
     results = ConversationRowSerializer(many=True, source="rows")
 
 
-class ConversationReportApi(ReportApi):
-    filters = FILTERS
-
-
-class ConversationSummaryApi(ConversationReportApi):
-    @extend_schema(operation_id="reports_conversations_summary", tags=["reports"],
-                   summary="Conversaciones: opened, closed and open at period end; by source",
-                   description="Cards, trend and pies of the Conversaciones report." + SCOPE_NOTE,
-                   parameters=PARAMETERS, responses={200: ConversationSummarySerializer, **ERRORS})
-    def get(self, request):
-        actor, query = self.open(request)
-        summary = conversation_summary(workspace=actor.workspace, actor=actor, query=query)
-        return Response(ConversationSummarySerializer(summary).data)
-
-
-class ConversationTimeseriesApi(ConversationReportApi):
-    @extend_schema(operation_id="reports_conversations_timeseries", tags=["reports"],
-                   summary="Conversaciones: opened and closed per time bucket",
-                   description="Every bucket of the range, zeros included; bucket sums equal the cards." + SCOPE_NOTE,
-                   parameters=[*PARAMETERS, INTERVAL_PARAMETER],
-                   responses={200: ConversationTimeseriesSerializer, **ERRORS})
-    def get(self, request):
-        actor, query = self.open(request)
-        series = conversation_timeseries(workspace=actor.workspace, actor=actor, query=query)
-        return Response(ConversationTimeseriesSerializer(series).data)
-
-
-class ConversationLogApi(ConversationReportApi):
-    @extend_schema(operation_id="reports_conversations_log", tags=["reports"],
-                   summary="Conversaciones: the conversations opened in the period",
-                   description="Newest first; only the newest 10000 rows are reachable (Data Export has no cap)."
-                   + SCOPE_NOTE,
-                   parameters=[*PARAMETERS, *LOG_PAGE_PARAMETERS],
-                   responses={200: ConversationLogSerializer, **ERRORS})
-    def get(self, request):
-        actor, query = self.open(request)
-        page, page_size = log_page_parse(request.query_params)
-        log = conversation_log_page(workspace=actor.workspace, actor=actor, query=query, page=page,
-                                    page_size=page_size)
-        return Response(ConversationLogSerializer(log, context={"request": request}).data)
+ENDPOINTS = ReportEndpoints(
+    key="conversations", filters=FILTERS, scope_note=SCOPE_NOTE,
+    summary=(conversation_summary, ConversationSummarySerializer, "Conversaciones: opened, closed and open at period end; by source",
+             "Cards, trend and pies of the Conversaciones report."),
+    timeseries=(conversation_timeseries, ConversationTimeseriesSerializer, "Conversaciones: opened and closed per time bucket",
+                "Every bucket of the range, zeros included; bucket sums equal the cards."),
+    log=(conversation_log_page, ConversationLogSerializer, "Conversaciones: the conversations opened in the period",
+         "Newest first; only the newest 10000 rows are reachable (Data Export has no cap)."),
+)
+urlpatterns = report_api_urls(ENDPOINTS)

@@ -4,21 +4,12 @@ Thin views on the framework's ``ReportApi``: the declared filters are parsed onc
 of ``reports.resolutions`` answers, the serializers below render (and document) the shape.
 """
 
-from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.response import Response
 
 from contacts.models import ConversationSource
 
-from .framework.api import (
-    ERRORS,
-    INTERVAL_PARAMETER,
-    LOG_PAGE_PARAMETERS,
-    ReportApi,
-    report_parameters,
-)
+from .framework.api import ReportEndpoints, report_api_urls
 from .framework.buckets import INTERVALS
-from .framework.query import log_page_parse
 from .framework.serializers import (
     ChannelSerializer,
     PersonSerializer,
@@ -35,7 +26,6 @@ from .resolutions import (
     resolution_timeseries,
 )
 
-PARAMETERS = report_parameters(list(FILTERS))
 # Every conversation source, as the Conversaciones API names them: one enum in the schema
 # (only the closing sources occur here).
 SOURCES = sorted(ConversationSource.values)
@@ -137,44 +127,13 @@ class ResolutionLogSerializer(ReportLogSerializer):
     results = ResolutionRowSerializer(many=True, source="rows")
 
 
-class ResolutionReportApi(ReportApi):
-    filters = FILTERS
-
-
-class ResolutionSummaryApi(ResolutionReportApi):
-    @extend_schema(operation_id="reports_resolutions_summary", tags=["reports"],
-                   summary="Resoluciones: resolved, resolution times, FCR, reopened; per agent and closing source",
-                   description="Cards, trend, the closing-source pie and the per-agent table." + SCOPE_NOTE,
-                   parameters=PARAMETERS, responses={200: ResolutionSummarySerializer, **ERRORS})
-    def get(self, request):
-        actor, query = self.open(request)
-        summary = resolution_summary(workspace=actor.workspace, actor=actor, query=query)
-        return Response(ResolutionSummarySerializer(summary).data)
-
-
-class ResolutionTimeseriesApi(ResolutionReportApi):
-    @extend_schema(operation_id="reports_resolutions_timeseries", tags=["reports"],
-                   summary="Resoluciones: resolved and median resolution time per time bucket",
-                   description="Every bucket of the range, zeros included; bucket counts add up to Resueltas."
-                   + SCOPE_NOTE,
-                   parameters=[*PARAMETERS, INTERVAL_PARAMETER],
-                   responses={200: ResolutionTimeseriesSerializer, **ERRORS})
-    def get(self, request):
-        actor, query = self.open(request)
-        series = resolution_timeseries(workspace=actor.workspace, actor=actor, query=query)
-        return Response(ResolutionTimeseriesSerializer(series).data)
-
-
-class ResolutionLogApi(ResolutionReportApi):
-    @extend_schema(operation_id="reports_resolutions_log", tags=["reports"],
-                   summary="Resoluciones: the conversations closed in the period",
-                   description="Newest close first; only the newest 10000 rows are reachable (Data Export has no cap)."
-                   + SCOPE_NOTE,
-                   parameters=[*PARAMETERS, *LOG_PAGE_PARAMETERS],
-                   responses={200: ResolutionLogSerializer, **ERRORS})
-    def get(self, request):
-        actor, query = self.open(request)
-        page, page_size = log_page_parse(request.query_params)
-        log = resolution_log_page(workspace=actor.workspace, actor=actor, query=query, page=page,
-                                  page_size=page_size)
-        return Response(ResolutionLogSerializer(log, context={"request": request}).data)
+ENDPOINTS = ReportEndpoints(
+    key="resolutions", filters=FILTERS, scope_note=SCOPE_NOTE,
+    summary=(resolution_summary, ResolutionSummarySerializer, "Resoluciones: resolved, resolution times, FCR, reopened; per agent and closing source",
+             "Cards, trend, the closing-source pie and the per-agent table."),
+    timeseries=(resolution_timeseries, ResolutionTimeseriesSerializer, "Resoluciones: resolved and median resolution time per time bucket",
+                "Every bucket of the range, zeros included; bucket counts add up to Resueltas."),
+    log=(resolution_log_page, ResolutionLogSerializer, "Resoluciones: the conversations closed in the period",
+         "Newest close first; only the newest 10000 rows are reachable (Data Export has no cap)."),
+)
+urlpatterns = report_api_urls(ENDPOINTS)

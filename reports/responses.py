@@ -31,12 +31,11 @@ from integrations.models import Channel
 from .framework.buckets import bucket_starts, default_interval
 from .framework.conversation_filters import channel_condition, channel_filter, team_filter
 from .framework.exports import ReportExport, report_export_register
+from .framework.logs import LogPage, log_page, log_page_empty, log_window
 from .framework.numbers import average_half_up, duration_text, median_whole, percentile_nearest_rank
 from .framework.query import (
     ID,
-    LOG_ROW_CAP,
     FilterSpec,
-    LogPageOutOfRange,
     ReportQuery,
     missing_ids,
 )
@@ -394,23 +393,7 @@ def response_timeseries(*, workspace, actor: Actor, query: ReportQuery) -> Respo
 # --- the log ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ResponseLogPage:
-    period: ReportPeriod
-    state: str
-    count: int
-    capped: bool
-    page: int
-    page_size: int
-    rows: list[dict]
-
-    @property
-    def has_next(self) -> bool:
-        return self.page * self.page_size < self.count
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
+ResponseLogPage = LogPage
 
 
 LOG_FIELDS = ("id", "conversation_id", "contact_id", "contact_name", "channel_id", "created_at", "user_id",
@@ -449,17 +432,13 @@ def response_log_page(*, workspace, actor: Actor, query: ReportQuery, page: int 
     """One page of the conversations first answered in the period, newest first."""
     state = _state_before_query(workspace=workspace, query=query)
     if state is not None:
-        return ResponseLogPage(query.period, state, 0, False, page, page_size, [])
+        return log_page_empty(period=query.period, state=state, page=page, page_size=page_size)
     events = first_response_events(workspace=workspace, actor=actor, query=query)
-    matches = events.order_by()[: LOG_ROW_CAP + 1].count()
-    count = min(matches, LOG_ROW_CAP)
-    offset = (page - 1) * page_size
-    if page > 1 and offset >= count:
-        raise LogPageOutOfRange(page)
-    rows = list(response_log_rows(events)[offset:min(offset + page_size, LOG_ROW_CAP)])
+    window = log_window(events, page=page, page_size=page_size)
+    rows = list(response_log_rows(events)[window.offset:window.stop])
     channels, hours, tz = _channel_names(workspace, rows), hours_of(workspace), query.period.tz
-    return ResponseLogPage(query.period, state_of(count), count, matches > LOG_ROW_CAP, page, page_size,
-                           [response_row(r, tz=tz, channels=channels, hours=hours) for r in rows])
+    return log_page(period=query.period, window=window, page=page, page_size=page_size,
+                    rows=[response_row(r, tz=tz, channels=channels, hours=hours) for r in rows])
 
 
 # --- export ----------------------------------------------------------------------------------

@@ -5,22 +5,18 @@ of ``reports.responses`` answers, the serializers below render (and document) th
 time is in whole seconds (``null`` = nothing to measure), in calendar time and in business hours.
 """
 
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.response import Response
 
-from crm.pagination import page_url
-
-from .framework.api import (
-    ERRORS,
-    INTERVAL_PARAMETER,
-    LOG_PAGE_PARAMETERS,
-    ReportApi,
-    report_parameters,
-)
+from .framework.api import ReportEndpoints, report_api_urls
 from .framework.buckets import INTERVALS
-from .framework.query import log_page_parse
-from .framework.serializers import ChannelSerializer, PersonSerializer, PreviousRangeSerializer
+from .framework.serializers import (
+    ChannelSerializer,
+    PersonSerializer,
+    PreviousRangeSerializer,
+    ReportLogSerializer,
+    ReportRangeSerializer,
+)
 from .framework.states import STATES
 from .responses import (
     DISTRIBUTION_BINS,
@@ -29,9 +25,7 @@ from .responses import (
     response_summary,
     response_timeseries,
 )
-from .serializers import AssignmentReportRangeSerializer as RangeSerializer
 
-PARAMETERS = report_parameters(list(FILTERS))
 SCOPE_NOTE = (
     " Session or Bearer token. Owners, managers and API tokens see the whole workspace; an agent sees only "
     "their own responses (they are the responder). Times are whole seconds, in calendar time and in business "
@@ -93,7 +87,7 @@ class ResponseAgentRowSerializer(serializers.Serializer):
 
 
 class ResponseSummarySerializer(serializers.Serializer):
-    range = RangeSerializer(source="period")
+    range = ReportRangeSerializer(source="period")
     state = serializers.ChoiceField(choices=STATES)
     previous_period = PreviousRangeSerializer()
     business_hours = serializers.BooleanField(help_text="False: business hours are off, business = calendar time.")
@@ -115,7 +109,7 @@ class ResponseBucketSerializer(serializers.Serializer):
 
 
 class ResponseTimeseriesSerializer(serializers.Serializer):
-    range = RangeSerializer(source="period")
+    range = ReportRangeSerializer(source="period")
     state = serializers.ChoiceField(choices=STATES)
     interval = serializers.ChoiceField(choices=INTERVALS)
     business_hours = serializers.BooleanField()
@@ -134,63 +128,20 @@ class ResponseRowSerializer(serializers.Serializer):
     first_response_business_seconds = serializers.IntegerField()
 
 
-class ResponseLogSerializer(serializers.Serializer):
-    range = RangeSerializer(source="period")
-    state = serializers.ChoiceField(choices=STATES)
-    count = serializers.IntegerField(help_text="Matching rows reachable: at most 10000.")
-    capped = serializers.BooleanField()
-    page = serializers.IntegerField()
-    page_size = serializers.IntegerField()
-    next = serializers.SerializerMethodField(help_text="The next page's URL, or null.")
-    previous = serializers.SerializerMethodField(help_text="The previous page's URL, or null.")
+class ResponseLogSerializer(ReportLogSerializer):
     results = ResponseRowSerializer(many=True, source="rows")
 
-    def get_next(self, log) -> str | None:
-        return page_url(self.context["request"], log.page + 1) if log.has_next else None
 
-    def get_previous(self, log) -> str | None:
-        return page_url(self.context["request"], log.page - 1) if log.has_previous else None
-
-
-class ResponseReportApi(ReportApi):
-    filters = FILTERS
-
-
-class ResponseSummaryApi(ResponseReportApi):
-    @extend_schema(operation_id="reports_responses_summary", tags=["reports"],
-                   summary="Respuestas: first response and response times, histogram, per agent",
-                   description="Cards, trend, distribution of first response times and the per-agent table of "
-                   "the Respuestas report." + SCOPE_NOTE,
-                   parameters=PARAMETERS, responses={200: ResponseSummarySerializer, **ERRORS})
-    def get(self, request):
-        actor, query = self.open(request)
-        summary = response_summary(workspace=actor.workspace, actor=actor, query=query)
-        return Response(ResponseSummarySerializer(summary).data)
-
-
-class ResponseTimeseriesApi(ResponseReportApi):
-    @extend_schema(operation_id="reports_responses_timeseries", tags=["reports"],
-                   summary="Respuestas: first responses and their median time per time bucket",
-                   description="Every bucket of the range, zeros included; bucket counts add up to the first "
-                   "responses card." + SCOPE_NOTE,
-                   parameters=[*PARAMETERS, INTERVAL_PARAMETER],
-                   responses={200: ResponseTimeseriesSerializer, **ERRORS})
-    def get(self, request):
-        actor, query = self.open(request)
-        series = response_timeseries(workspace=actor.workspace, actor=actor, query=query)
-        return Response(ResponseTimeseriesSerializer(series).data)
-
-
-class ResponseLogApi(ResponseReportApi):
-    @extend_schema(operation_id="reports_responses_log", tags=["reports"],
-                   summary="Respuestas: the conversations first answered in the period",
-                   description="Newest first response first; only the newest 10000 rows are reachable (Data "
-                   "Export has no cap)." + SCOPE_NOTE,
-                   parameters=[*PARAMETERS, *LOG_PAGE_PARAMETERS],
-                   responses={200: ResponseLogSerializer, **ERRORS})
-    def get(self, request):
-        actor, query = self.open(request)
-        page, page_size = log_page_parse(request.query_params)
-        log = response_log_page(workspace=actor.workspace, actor=actor, query=query, page=page,
-                                page_size=page_size)
-        return Response(ResponseLogSerializer(log, context={"request": request}).data)
+ENDPOINTS = ReportEndpoints(
+    key="responses", filters=FILTERS, scope_note=SCOPE_NOTE,
+    summary=(response_summary, ResponseSummarySerializer, "Respuestas: first response and response times, histogram, per agent",
+             "Cards, trend, distribution of first response times and the per-agent table of "
+                   "the Respuestas report."),
+    timeseries=(response_timeseries, ResponseTimeseriesSerializer, "Respuestas: first responses and their median time per time bucket",
+                "Every bucket of the range, zeros included; bucket counts add up to the first "
+                   "responses card."),
+    log=(response_log_page, ResponseLogSerializer, "Respuestas: the conversations first answered in the period",
+         "Newest first response first; only the newest 10000 rows are reachable (Data "
+                   "Export has no cap)."),
+)
+urlpatterns = report_api_urls(ENDPOINTS)

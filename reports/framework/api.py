@@ -1,14 +1,19 @@
 """The API views every report shares: the view opening (actor + validated query), throttles,
 the read replica, the schema of the period and of the declared filters, the error answers.
 
-A report's view subclasses ``ReportApi``, names its filters, and implements ``get`` as
-"``self.open(request)`` → call a selector → render"; ``LogPageOutOfRange`` from a log selector
-becomes the 400 of docs/reports.md.
+A report declares its three operations once (``ReportEndpoints``: selector, serializer and
+words of each) and ``report_api_urls`` builds the views: "``self.open(request)`` → selector →
+serializer"; ``LogPageOutOfRange`` from a log selector becomes the 400 of docs/reports.md.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.urls import path
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import request_actor
@@ -25,6 +30,7 @@ from .query import (
     FilterSpec,
     LogPageOutOfRange,
     log_page_error,
+    log_page_parse,
     report_query_parse,
 )
 
@@ -114,3 +120,61 @@ class ReportApi(APIView):
 
     def parse(self, *, workspace, data):
         return report_query_parse(filters=self.filters, workspace=workspace, data=data)
+
+
+@dataclass(frozen=True)
+class ReportEndpoints:
+    """A report's three operations: ``/api/v1/reports/<key>/{summary,timeseries,log}``.
+
+    Each component is ``(selector, serializer, summary, description)``; selectors take
+    ``workspace``, ``actor``, ``query`` (plus ``page``/``page_size`` for the log). ``parse`` turns
+    the request's query into what the selectors read (default: ``report_query_parse`` of
+    ``filters``); ``scope_note`` ends every description (who sees what, the states).
+    """
+
+    key: str
+    filters: tuple
+    scope_note: str
+    summary: tuple
+    timeseries: tuple
+    log: tuple
+    parse: Callable | None = None
+
+
+def _view(endpoints: ReportEndpoints, name: str, component: tuple, parameters: list):
+    selector, serializer, summary, description = component
+    is_log = name == "log"
+
+    def get(self, request):
+        actor, query = self.open(request)
+        if is_log:
+            page, page_size = log_page_parse(request.query_params)
+            result = selector(workspace=actor.workspace, actor=actor, query=query, page=page, page_size=page_size)
+            return Response(serializer(result, context={"request": request}).data)
+        return Response(serializer(selector(workspace=actor.workspace, actor=actor, query=query)).data)
+
+    get = extend_schema(
+        operation_id=f"reports_{endpoints.key}_{name}", tags=["reports"], summary=summary,
+        description=description + endpoints.scope_note, parameters=parameters,
+        responses={200: serializer, **ERRORS},
+    )(get)
+    attrs = {"get": get, "filters": endpoints.filters, "__doc__": summary}
+    if endpoints.parse is not None:
+        attrs["parse"] = lambda self, *, workspace, data: endpoints.parse(workspace=workspace, data=data)
+    class_name = "".join(part.title() for part in endpoints.key.split("_")) + name.title() + "Api"
+    return type(class_name, (ReportApi,), attrs)
+
+
+def report_api_urls(endpoints: ReportEndpoints) -> list:
+    """The URL patterns of a report's three operations (names ``api-report-<key>-<component>``)."""
+    base = report_parameters(list(endpoints.filters))
+    components = {
+        "summary": (endpoints.summary, base),
+        "timeseries": (endpoints.timeseries, [*base, INTERVAL_PARAMETER]),
+        "log": (endpoints.log, [*base, *LOG_PAGE_PARAMETERS]),
+    }
+    return [
+        path(f"reports/{endpoints.key}/{name}", _view(endpoints, name, component, parameters).as_view(),
+             name=f"api-report-{endpoints.key}-{name}")
+        for name, (component, parameters) in components.items()
+    ]
