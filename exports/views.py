@@ -1,10 +1,12 @@
-"""Configuraciones → Exportación de datos: request an export, watch it, download it.
+"""Configuraciones → Exportación de datos: request an export of any kind, watch it, download it.
 
-The form posts here (it works without JavaScript); ``static/exports/data_export.js`` polls the
-JSON API to move the progress bars of queued and running exports.
+The form posts here (it works without JavaScript); ``static/exports/data_export.js`` filters
+the long checkbox lists, searches contacts, switches the kind as soon as it is picked and polls
+the JSON API to move the progress bars of queued and running exports. A report's Exportar
+button opens the page with ``?kind=<kind>&<the report's query>``; ``exports.forms`` turns that
+(or a post) into the form and the report parameters, ``export_request`` validates them.
 """
 
-import re
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -15,127 +17,114 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.context import Actor
 from accounts.decorators import workspace_member_required
-from accounts.selectors import member_list
-from assignments.models import AssignmentSource
 from crm.api import ApiError
-from reports.periods import DEFAULT_PRESET, MAX_SPAN_DAYS, PRESETS
+from reports.periods import MAX_SPAN_DAYS
 
+from . import forms
 from .models import Export
 from .selectors import export_list
 from .services import ExportQueueUnavailable, export_request, retention
 
-CUSTOM = "custom"
 HISTORY_ROWS = 50
-LIST_KEYS = ("source", "assignee", "assigned_by")
-ID_TEXT_KEYS = ("contact", "conversation")
 
 
-def _period_choices():
-    labels = {
-        "today": _("Today"),
-        "yesterday": _("Yesterday"),
-        "last_7_days": _("Last 7 days"),
-        "last_14_days": _("Last 14 days"),
-        "last_30_days": _("Last 30 days"),
-        "this_month": _("This month"),
-        "last_month": _("Last month"),
-    }
-    return [(value, labels[value]) for value in PRESETS] + [(CUSTOM, _("Custom range"))]
-
-
-def _form_state(data) -> dict:
-    """What the form shows, from the report's query string (the Exportar button) or a post."""
-    start, end = data.get("start", "").strip(), data.get("end", "").strip()
-    period = data.get("period", "").strip()
-    if not period:
-        period = CUSTOM if (start or end) else DEFAULT_PRESET
-    state = {"period": period, "start": start, "end": end, "excel": data.get("excel") in ("on", "1", "true")}
-    for key in LIST_KEYS:
-        state[key] = [v for v in data.getlist(key) if v.strip()]
-    for key in ID_TEXT_KEYS:
-        state[key] = ", ".join(v.strip() for v in data.getlist(key) if v.strip())
-    return state
-
-
-def _filters_from_post(post) -> dict[str, list[str] | str]:
-    """The report parameters from the form: a preset or a custom range, plus the filters.
-
-    Contact and conversation ids are typed as a list separated by commas or spaces.
-    """
-    period = post.get("period", "").strip()
-    filters: dict[str, list[str] | str] = {}
-    if period == CUSTOM:
-        filters["start"] = post.get("start", "")
-        filters["end"] = post.get("end", "")
-    elif period:
-        filters["period"] = period
-    for key in LIST_KEYS:
-        filters[key] = post.getlist(key)
-    for key in ID_TEXT_KEYS:
-        filters[key] = [v for raw in post.getlist(key) for v in re.split(r"[\s,;]+", raw) if v]
-    return filters
-
-
-def _require_custom_dates(post) -> None:
+def _require_custom_dates(state) -> None:
     """A custom range picked in the form needs both dates (the API would fall back to the default)."""
-    if post.get("period", "").strip() != CUSTOM:
+    if state["period"] != forms.CUSTOM:
         return
-    errors = {
-        key: [_("Pick a date.")] for key in ("start", "end") if not post.get(key, "").strip()
-    }
+    errors = {key: [_("Pick a date.")] for key in ("start", "end") if not state[key]}
     if errors:
         raise ApiError(_("A custom range needs a start and an end date."), errors)
+
+
+def _page_url(state) -> str:
+    return reverse("exports:data-export") + "?" + urlencode(forms.form_query(state), doseq=True)
+
+
+def _started_message(request, export: Export) -> None:
+    """The banner after a request says where the export is now: with Celery in-process it has
+    already finished (or failed) by the time the page comes back."""
+    export.refresh_from_db(fields=["status", "error", "row_count"])
+    values = {"id": export.pk}
+    if export.status == Export.Status.SUCCEEDED:
+        messages.success(request, _("Export #%(id)s: completed.") % values)
+    elif export.status == Export.Status.FAILED:
+        messages.error(request, (_("Export #%(id)s: failed. %(error)s") % {**values, "error": export.error}).strip())
+    elif export.status == Export.Status.RUNNING:
+        messages.info(request, _("Export #%(id)s: running; its progress is shown in the history.") % values)
+    else:
+        messages.info(request, _("Export #%(id)s: queued; its progress is shown in the history.") % values)
 
 
 @require_http_methods(["GET", "POST"])
 @workspace_member_required(export=True)
 def data_export_page(request):
     workspace = request.workspace
-    errors: dict[str, list[str]] = {}
+    data = request.POST if request.method == "POST" else request.GET
+    kind, kind_errors = forms.requested_kind(data)
+    errors: dict[str, list[str]] = {"kind": kind_errors} if kind_errors else {}
     status = 200
-    if request.method == "POST":
-        filters = _filters_from_post(request.POST)
-        excel = request.POST.get("excel") in ("on", "1", "true")
+    state = forms.form_state(data, kind)
+    if request.method == "POST" and not kind_errors:
+        # The filters on the page belong to the kind they were drawn for ("shown_kind"). A new
+        # kind picked (with JavaScript the page does this at once; without it, "Show its
+        # filters" or Start) opens that kind's form, carrying the period and the shared filters.
+        shown = request.POST.get("shown_kind", kind)
+        shown = shown if shown in forms.export_kinds() else kind
+        if "change_kind" in request.POST or shown != kind:
+            if shown != kind and "change_kind" not in request.POST:
+                messages.info(request, _("Check the filters of %(kind)s, then start the export.") % {
+                    "kind": forms.kind_label(kind)})
+            return redirect(_page_url(forms.carried_state(request.POST, from_kind=shown, to_kind=kind)))
         try:
-            _require_custom_dates(request.POST)
-            export = export_request(actor=Actor.for_membership(request.membership), filters=filters, excel_bom=excel)
+            _require_custom_dates(state)
+            export = export_request(
+                actor=Actor.for_membership(request.membership), kind=kind,
+                filters=forms.report_filters(state), excel_bom=state["excel"],
+            )
         except ExportQueueUnavailable as exc:
             messages.error(request, exc.message)
-            return redirect("exports:data-export")
+            return redirect(_page_url(state))
         except ApiError as exc:
             errors = exc.errors
             messages.error(request, exc.message)
             status = 400
         else:
-            messages.success(request, _("Export #%(id)s started.") % {"id": export.pk})
+            _started_message(request, export)
             # Back to the same form (post/redirect/get), so the page shows what was exported.
-            query = {k: v for k, v in request.POST.lists() if k in ("period", "start", "end", *LIST_KEYS, *ID_TEXT_KEYS)}
-            if excel:
-                query["excel"] = ["on"]
-            return redirect(reverse("exports:data-export") + "?" + urlencode(query, doseq=True))
-        state = _form_state(request.POST)
-    else:
-        state = _form_state(request.GET)
+            return redirect(_page_url(state))
+    elif request.method == "POST":
+        messages.error(request, kind_errors[0])
+        status = 400
 
-    members = [(str(m.user_id), m.user.display_name) for m in member_list(workspace=workspace)]
+    lookups = forms.Lookups(workspace)
     history = list(export_list(workspace=workspace).select_related("requested_by")[:HISTORY_ROWS])
+    words = forms.filters_in_words(history, lookups=lookups)
+    rows = [{"export": e, "kind_label": forms.kind_label(e.kind), "filters": words.get(e.pk, [])} for e in history]
     context = {
         "settings_section": "data-export",
         "state": state,
         "errors": errors,
-        "period_choices": _period_choices(),
-        "custom": CUSTOM,
+        "kinds": forms.kind_choices(),
+        "kind_label": forms.kind_label(kind),
+        "fields": forms.form_fields(state=state, lookups=lookups, errors=errors),
+        "period_choices": forms.period_choices(),
+        "custom": forms.CUSTOM,
         "max_span_days": MAX_SPAN_DAYS,
-        "sources": list(AssignmentSource.choices),
-        "members": members,
-        "history": history,
+        "history": rows,
         "retention_days": retention().days,
-        "status_labels": dict(Export.Status.choices),
         "page_config": {
             "api": reverse("api-exports"),
+            "contactsApi": reverse("api-contacts"),
             "active": [e.pk for e in history if e.is_active],
             "statusLabels": {k: str(v) for k, v in Export.Status.choices},
             "download": _("Download"),
+            "strings": {
+                "searching": _("Searching…"),
+                "noMatches": _("No matches"),
+                "remove": _("Remove"),
+                "searchError": _("The search failed. Type the contact IDs instead."),
+            },
             "pollMs": 1500,
             "timezone": workspace.timezone,
         },

@@ -112,3 +112,92 @@ def test_owner_exports_and_watches_progress(live_server, export_browser, artifac
     assert "Completada" in row.inner_text()
     assert bar.is_hidden()
     assert problems == []
+
+
+def _overflow(page) -> dict:
+    """How much wider than the window the document is, and the outermost elements sticking out."""
+    return page.evaluate("""() => {
+        const width = window.innerWidth;
+        const out = [...document.querySelectorAll("body *")]
+            .filter((el) => el.getBoundingClientRect().right > width + 0.5 && !el.closest(".table-scroll"))
+            .filter((el) => !(el.parentElement && el.parentElement.getBoundingClientRect().right > width + 0.5))
+            .slice(0, 5)
+            .map((el) => `${el.tagName.toLowerCase()}.${el.className}: ${Math.round(el.getBoundingClientRect().right)}`);
+        return {scrollWidth: document.documentElement.scrollWidth, innerWidth: width, offenders: out};
+    }""")
+
+
+@pytest.mark.parametrize("width, height", [(390, 844), (1366, 900)], ids=["phone", "desktop"])
+def test_owner_picks_a_kind_and_assignees_with_the_checkbox_picker(
+    live_server, export_browser, artifacts_dir, workspace, alice, dave, width, height
+):
+    from playwright.sync_api import expect
+
+    from tests.factories import member
+
+    # given: enough members for the assignee list to get its search box, one with a long name
+    for index in range(8):
+        member(workspace, email=f"agente{index}@acme.example", name=f"Agente {index}")
+    member(workspace, email="larga@acme.example", name="María Fernanda de los Ángeles Villaseñor Quintanilla")
+    page = export_browser.new_page(viewport={"width": width, "height": height}, locale="es-MX")
+    problems = []
+    page.on("response", lambda r: problems.append((r.status, r.url)) if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
+    page.on("pageerror", lambda error: problems.append(("js", str(error))))
+    page.on("console", lambda m: problems.append(("console", m.text))
+            if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
+    page.goto(live_server.url + "/settings/data-export/?period=last_30_days")
+    page.fill("#id_username", alice.email)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/settings/data-export/**")
+
+    # the assignment log is picked; the no-JavaScript "show its filters" button is not needed
+    assert page.locator('input[name=kind][value=assignments]').is_checked()
+    assert page.locator("[data-change-kind]").is_hidden()
+    assert page.locator("select[multiple]").count() == 0
+
+    # when: "Conversaciones" is picked, the form becomes its form (the period is kept)
+    page.locator("label.kind-option", has_text="Conversaciones").click()
+    page.wait_for_url("**kind=conversations**")
+    assert page.locator('input[name=kind][value=conversations]').is_checked()
+    assert page.locator("#export-period").input_value() == "last_30_days"
+    assert page.locator('fieldset[data-param="channel"]').is_visible()
+    assert page.locator('fieldset[data-param="closing_source"]').is_visible()
+    assert page.locator("input[name=source]").count() == 0
+
+    # the assignee list: search as you type, then tick Dave
+    search = page.locator('[data-list-search="export-assignee-list"]')
+    assert search.is_visible()
+    search.fill("dav")
+    assignees = page.locator("#export-assignee-list")
+    expect(assignees.locator("li", has_text="Agente 0")).to_be_hidden()
+    dave_row = assignees.locator("li", has_text="Dave")
+    assert dave_row.is_visible()
+    dave_row.locator("label").click()
+    assert page.locator(f'input[name=assignee][value="{dave.pk}"]').is_checked()
+    search.fill("")
+    # the long name wraps inside the list instead of being cut or pushing the page wider
+    long_name = assignees.locator("li", has_text="Villaseñor")
+    assert long_name.is_visible()
+    box = long_name.bounding_box()
+    assert box["x"] + box["width"] <= width
+    page.locator('input[name=closing_source][value=user]').check()
+    assert (size := _overflow(page))["scrollWidth"] <= size["innerWidth"], size
+    page.screenshot(path=str(artifacts_dir / f"data-export-kind-{width}.png"), full_page=True)
+
+    # then: the export of conversations starts and the banner says it finished
+    page.click("button:has-text('Iniciar exportación')")
+    page.wait_for_selector("text=Exportación n.º")
+    export = Export.objects.get()
+    assert export.kind == "conversations" and export.filters["assignee"] == [str(dave.pk)]
+    banner = page.locator(".flash li").first.inner_text()
+    assert banner == f"Exportación n.º {export.pk}: completada.", banner
+    row = page.locator(f'tr[data-export-id="{export.pk}"]')
+    text = row.inner_text()
+    assert "Conversaciones" in text and "Asignado a: Dave" in text and "Completada" in text
+    # the form opens again with what was exported
+    assert page.locator('input[name=kind][value=conversations]').is_checked()
+    assert page.locator(f'input[name=assignee][value="{dave.pk}"]').is_checked()
+    assert (size := _overflow(page))["scrollWidth"] <= size["innerWidth"], size
+    page.screenshot(path=str(artifacts_dir / f"data-export-done-{width}.png"), full_page=True)
+    assert problems == []
