@@ -59,33 +59,10 @@
       });
     }
     function renderTimeseries(data) {
-      destroyChart("bar");
-      const message = stateMessage(data);
-      if (message) { showMessage("bar", message); return; }
-      const buckets = data.buckets || [];
-      const interval = data.interval;
-      const intervalName = { hour: S.bucketHour, day: S.bucketDay, week: S.bucketWeek, month: S.bucketMonth }[interval] || interval;
-      const canvas = el("canvas", { id: "bar-chart", role: "img", "aria-label": S.barAria });
-      const rows = buckets.map((b) => [
-        el("button", { type: "button", className: "link-button", dataset: { bucket: b.start },
-          onclick: () => narrowToBucket(b, interval, data.range, null) }, bucketLabel(b.start, interval, true)),
-        fmtInt(b.opened), fmtInt(b.closed)]);
-      slot("bar").replaceChildren(el("div", { className: "chart-box" }, canvas),
-        legend(SERIES.map((s) => ({ source: s.key, label: s.label })), null),
-        numbersTable(S.tableBar, [intervalName, S.opened, S.closed], rows));
-      if (!window.Chart) return;
-      charts.bar = new window.Chart(canvas, {
-        type: "bar",
-        data: { labels: buckets.map((b) => bucketLabel(b.start, interval, false)),
-          datasets: SERIES.map((s) => ({ label: s.label, data: buckets.map((b) => b[s.key]), backgroundColor: sourceColour(s.key), borderWidth: 0, maxBarThickness: 32 })) },
-        options: { responsive: true, maintainAspectRatio: false, animation: ANIMATION, interaction: { mode: "index", intersect: false },
-          scales: { x: { grid: { display: false }, ticks: { autoSkip: true, maxRotation: 0 } }, y: { beginAtZero: true, ticks: { precision: 0, callback: (v) => fmtInt(v) } } },
-          plugins: { legend: { display: false }, tooltip: { callbacks: { title: (items) => (items.length ? bucketLabel(buckets[items[0].dataIndex].start, interval, true) : "") } } },
-          onClick: (event) => {
-            const column = charts.bar.getElementsAtEventForMode(event, "index", { intersect: false }, false);
-            if (column.length) narrowToBucket(buckets[column[0].index], interval, data.range, null);
-          } },
-      });
+      R.renderSeriesChart(data, [
+        { label: S.opened, colour: "opened", kind: "count", value: (b) => b.opened },
+        { label: S.closed, colour: "closed", kind: "count", value: (b) => b.closed },
+      ]);
     }
     function byWhom(value) {
       if (!value) return S.empty;

@@ -624,12 +624,64 @@
     return secs + " s";
   }
 
+  // ---------------------------------------------------------------- a time series chart
+  // One chart per report from a declaration: series = [{ label, value: (bucket) => number|null,
+  // kind: "count" | "time", type: "bar" | "line", colour }]. Counts are bars on the left axis,
+  // times lines on the right (or left when alone); the numbers table, the legend, the tooltip
+  // and the drill-down (a click narrows the dates to the bucket) are the same on every report.
+  function renderSeriesChart(data, series) {
+    destroyChart("bar");
+    const message = stateMessage(data);
+    if (message) { showMessage("bar", message); return; }
+    const buckets = data.buckets || [];
+    const interval = data.interval;
+    const intervalName = { hour: S.bucketHour, day: S.bucketDay, week: S.bucketWeek, month: S.bucketMonth }[interval] || interval;
+    const format = (kind, value) => (kind === "time" ? fmtDuration(value) : fmtInt(value));
+    const canvas = el("canvas", { id: "bar-chart", role: "img", "aria-label": S.barAria });
+    const rows = buckets.map((b) => [
+      el("button", { type: "button", className: "link-button", dataset: { bucket: b.start },
+        onclick: () => narrowToBucket(b, interval, data.range, null) }, bucketLabel(b.start, interval, true)),
+    ].concat(series.map((s) => format(s.kind, s.value(b)))));
+    slot("bar").replaceChildren(el("div", { className: "chart-box" }, canvas),
+      legend(series.map((s) => ({ source: s.colour, label: s.label })), null),
+      numbersTable(S.tableBar, [intervalName].concat(series.map((s) => s.label)), rows));
+    if (!window.Chart) return;
+    const kinds = [...new Set(series.map((s) => s.kind))];
+    const scales = { x: { grid: { display: false }, ticks: { autoSkip: true, maxRotation: 0 } } };
+    kinds.forEach((kind, index) => {
+      scales[kind] = { position: index === 0 ? "left" : "right", beginAtZero: true, grid: { display: index === 0 },
+        ticks: kind === "time" ? { callback: (v) => fmtDuration(v), maxTicksLimit: 6 } : { precision: 0, callback: (v) => fmtInt(v) } };
+    });
+    charts.bar = new window.Chart(canvas, {
+      data: {
+        labels: buckets.map((b) => bucketLabel(b.start, interval, false)),
+        datasets: series.map((s) => Object.assign(
+          { type: s.type || (s.kind === "time" ? "line" : "bar"), label: s.label, yAxisID: s.kind, kind: s.kind,
+            data: buckets.map((b) => s.value(b)), backgroundColor: sourceColour(s.colour) },
+          (s.type || (s.kind === "time" ? "line" : "bar")) === "line"
+            ? { borderColor: sourceColour(s.colour), pointRadius: 3, spanGaps: false, tension: 0 }
+            : { borderWidth: 0, maxBarThickness: 32 })),
+      },
+      options: {
+        responsive: true, maintainAspectRatio: false, animation: ANIMATION, interaction: { mode: "index", intersect: false },
+        scales,
+        plugins: { legend: { display: false }, tooltip: { callbacks: {
+          title: (items) => (items.length ? bucketLabel(buckets[items[0].dataIndex].start, interval, true) : ""),
+          label: (item) => item.dataset.label + ": " + format(item.dataset.kind, item.raw) } } },
+        onClick: (event) => {
+          const column = charts.bar.getElementsAtEventForMode(event, "index", { intersect: false }, false);
+          if (column.length) narrowToBucket(buckets[column[0].index], interval, data.range, null);
+        },
+      },
+    });
+  }
+
   // ---------------------------------------------------------------- the report's components
   const R = {
     cfg, S, el, interpolate, dot, sourceColour, fmtInt, fmtPct, fmtDay, fmtStamp, fmtRangeShort, trendFmt, ANIMATION,
     navigate, withChanges, getState: () => state, stateMessage, showMessage, slot, charts, destroyChart, legend,
     numbersTable, bucketLabel, narrowToBucket, filterButton, person, pager, contactName, optionLabel, queryString,
-    trendNode, fmtDuration,
+    trendNode, fmtDuration, renderSeriesChart,
   };
   const units = define(R);
   refresh(false);

@@ -86,40 +86,11 @@
         el("table", { className: "data agents-table" }, head, body)));
     }
     function renderTimeseries(data) {
-      destroyChart("bar");
-      const message = stateMessage(data);
-      if (message) { showMessage("bar", message); return; }
-      const buckets = data.buckets || [];
-      const interval = data.interval;
-      const intervalName = { hour: S.bucketHour, day: S.bucketDay, week: S.bucketWeek, month: S.bucketMonth }[interval] || interval;
-      const canvas = el("canvas", { id: "bar-chart", role: "img", "aria-label": S.barAria });
-      const rows = buckets.map((b) => [
-        el("button", { type: "button", className: "link-button", dataset: { bucket: b.start },
-          onclick: () => narrowToBucket(b, interval, data.range, null) }, bucketLabel(b.start, interval, true)),
-        fmtInt(b.resolved), fmtDuration(b.median_seconds), fmtDuration(b.business_median_seconds)]);
-      slot("bar").replaceChildren(el("div", { className: "chart-box" }, canvas),
-        legend([{ source: "count", label: S.resolved }, { source: "calendar", label: S.medianLine }], null),
-        numbersTable(S.tableBar, [intervalName, S.resolved, S.median, S.businessMedian], rows));
-      if (!window.Chart) return;
-      charts.bar = new window.Chart(canvas, {
-        data: { labels: buckets.map((b) => bucketLabel(b.start, interval, false)),
-          datasets: [
-            { type: "line", label: S.medianLine, yAxisID: "time", data: buckets.map((b) => b.median_seconds),
-              borderColor: sourceColour("calendar"), backgroundColor: sourceColour("calendar"), pointRadius: 3, spanGaps: false, tension: 0 },
-            { type: "bar", label: S.resolved, yAxisID: "count", data: buckets.map((b) => b.resolved),
-              backgroundColor: sourceColour("count"), borderWidth: 0, maxBarThickness: 32 }] },
-        options: { responsive: true, maintainAspectRatio: false, animation: ANIMATION, interaction: { mode: "index", intersect: false },
-          scales: { x: { grid: { display: false }, ticks: { autoSkip: true, maxRotation: 0 } },
-            count: { position: "left", beginAtZero: true, ticks: { precision: 0, callback: (v) => fmtInt(v) } },
-            time: { position: "right", beginAtZero: true, grid: { display: false }, ticks: { callback: (v) => fmtDuration(v), maxTicksLimit: 6 } } },
-          plugins: { legend: { display: false }, tooltip: { callbacks: {
-            title: (items) => (items.length ? bucketLabel(buckets[items[0].dataIndex].start, interval, true) : ""),
-            label: (item) => item.dataset.label + ": " + (item.dataset.yAxisID === "time" ? fmtDuration(item.raw) : fmtInt(item.raw)) } } },
-          onClick: (event) => {
-            const column = charts.bar.getElementsAtEventForMode(event, "index", { intersect: false }, false);
-            if (column.length) narrowToBucket(buckets[column[0].index], interval, data.range, null);
-          } },
-      });
+      R.renderSeriesChart(data, [
+        { label: S.resolved, colour: "count", kind: "count", value: (b) => b.resolved },
+        { label: S.medianLine, colour: "calendar", kind: "time", value: (b) => b.median_seconds },
+        { label: S.businessMedian, colour: "business", kind: "time", value: (b) => b.business_median_seconds },
+      ]);
     }
     function closedBy(value) {
       return value.user ? value.label + " · " + (value.user.name || "#" + value.user.id) : value.label;

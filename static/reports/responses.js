@@ -90,40 +90,10 @@
         el("table", { className: "data agents-table" }, head, body)));
     }
     function renderTimeseries(data) {
-      destroyChart("bar");
-      const message = stateMessage(data);
-      if (message) { showMessage("bar", message); return; }
-      const buckets = data.buckets || [];
-      const interval = data.interval, on = data.business_hours;
-      const intervalName = { hour: S.bucketHour, day: S.bucketDay, week: S.bucketWeek, month: S.bucketMonth }[interval] || interval;
-      const series = [{ key: "calendar", label: S.medianSeries }].concat(on ? [{ key: "business", label: S.medianBusinessSeries }] : []);
-      const canvas = el("canvas", { id: "bar-chart", role: "img", "aria-label": S.barAria });
-      const rows = buckets.map((b) => [
-        el("button", { type: "button", className: "link-button", dataset: { bucket: b.start },
-          onclick: () => narrowToBucket(b, interval, data.range, null) }, bucketLabel(b.start, interval, true)),
-        fmtInt(b.first_responses)].concat(series.map((s) => fmtDuration(b.median[s.key]))));
-      slot("bar").replaceChildren(el("div", { className: "chart-box" }, canvas),
-        legend(series.map((s) => ({ source: s.key, label: s.label })).concat([{ source: "count", label: S.countSeries }]), null),
-        numbersTable(S.tableBar, [intervalName, S.countSeries].concat(series.map((s) => s.label)), rows));
-      if (!window.Chart) return;
-      const lines = series.map((s) => ({ type: "line", label: s.label, yAxisID: "time", data: buckets.map((b) => b.median[s.key]),
-        borderColor: sourceColour(s.key), backgroundColor: sourceColour(s.key), pointRadius: 3, spanGaps: false, tension: 0 }));
-      charts.bar = new window.Chart(canvas, {
-        data: { labels: buckets.map((b) => bucketLabel(b.start, interval, false)),
-          datasets: lines.concat([{ type: "bar", label: S.countSeries, yAxisID: "count", data: buckets.map((b) => b.first_responses),
-            backgroundColor: sourceColour("count"), borderWidth: 0, maxBarThickness: 32 }]) },
-        options: { responsive: true, maintainAspectRatio: false, animation: ANIMATION, interaction: { mode: "index", intersect: false },
-          scales: { x: { grid: { display: false }, ticks: { autoSkip: true, maxRotation: 0 } },
-            time: { position: "left", beginAtZero: true, ticks: { callback: (v) => fmtDuration(v), maxTicksLimit: 6 } },
-            count: { position: "right", beginAtZero: true, grid: { display: false }, ticks: { precision: 0, callback: (v) => fmtInt(v) } } },
-          plugins: { legend: { display: false }, tooltip: { callbacks: {
-            title: (items) => (items.length ? bucketLabel(buckets[items[0].dataIndex].start, interval, true) : ""),
-            label: (item) => item.dataset.label + ": " + (item.dataset.yAxisID === "time" ? fmtDuration(item.raw) : fmtInt(item.raw)) } } },
-          onClick: (event) => {
-            const column = charts.bar.getElementsAtEventForMode(event, "index", { intersect: false }, false);
-            if (column.length) narrowToBucket(buckets[column[0].index], interval, data.range, null);
-          } },
-      });
+      // Times first (left axis), the count of first responses last (bars, right axis).
+      R.renderSeriesChart(data, [{ label: S.medianSeries, colour: "calendar", kind: "time", value: (b) => b.median.calendar }]
+        .concat(data.business_hours ? [{ label: S.medianBusinessSeries, colour: "business", kind: "time", value: (b) => b.median.business }] : [])
+        .concat([{ label: S.countSeries, colour: "count", kind: "count", value: (b) => b.first_responses }]));
     }
     function renderLog(data) {
       const message = stateMessage(data);
