@@ -304,3 +304,63 @@ class ConversationEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ImmutableConversationEventError("conversation events are immutable")
+
+
+class ConversationDailyCount(models.Model):
+    """Opened and closed conversation events per workspace-local day, the Conversaciones rollup.
+
+    Maintained by ``conversation_open`` / ``conversation_close`` in the same transaction as the
+    event (``contacts/rollups.py``, an UPSERT), so it is always exactly consistent with
+    ``ConversationEvent``; ``rebuild_conversation_rollups`` recomputes it from the events. Days
+    are calendar days in the timezone recorded in ``ConversationRollupState``; after a timezone
+    change the reports read the raw events until the rebuild commits (docs/performance.md).
+
+    One row per (day, kind, opening source, closing source, channel):
+
+    - ``opened`` rows count opened events by the day they opened; ``closing_source`` is the
+      conversation's closing source once it has closed ('' while open): the report's
+      closing-source filter applies to Abiertas too, so a close moves its conversation's opened
+      count from '' to its closing source (the day and the other keys stay).
+    - ``closed`` rows count closed events by the day they closed; ``opening_source`` is the
+      source of the conversation's opened event, '' for a conversation opened before lifecycle
+      recording (it has no opened event). Hence "open at" an instant = opened rows before it −
+      closed rows before it with an opening source, for any channel / source filter.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    kind = models.CharField(max_length=20, choices=[(k.value, k.label) for k in (
+        ConversationEventKind.OPENED, ConversationEventKind.CLOSED)])
+    opening_source = models.CharField(max_length=20, blank=True)
+    closing_source = models.CharField(max_length=20, blank=True)
+    # The conversation's channel; 0 = none (a unique key cannot hold NULLs that compare equal).
+    channel_id = models.BigIntegerField(default=0)
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # The UPSERT target; its index also serves the report reads (per workspace, a day
+            # range or every day up to the period's end for "open at end"):
+            # WHERE workspace = ? AND day BETWEEN ? AND ? / AND day <= ?
+            models.UniqueConstraint(
+                fields=["workspace", "day", "kind", "opening_source", "closing_source", "channel_id"],
+                name="conv_daily_count_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind} {self.opening_source}/{self.closing_source} ch {self.channel_id}: {self.count}"
+
+
+class ConversationRollupState(models.Model):
+    """The timezone a workspace's conversation rollup was built in; reports use it only when it
+    matches the workspace's and ``ready`` (a rebuild in progress, or never built: raw events)."""
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="conversation_rollup_state")
+    timezone = models.CharField(max_length=64)
+    ready = models.BooleanField(default=False)
+    rebuilt_at = models.DateTimeField(null=True, blank=True)
+    events_counted = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"conversation rollup of workspace {self.workspace_id} in {self.timezone} ({'ready' if self.ready else 'building'})"

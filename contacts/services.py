@@ -27,6 +27,7 @@ from .models import (
     Message,
     SenderKind,
 )
+from .rollups import rollup_record_closed, rollup_record_opened
 
 
 class ConversationError(ValueError):
@@ -109,7 +110,7 @@ def conversation_open(
     # Lock the contact so two inbound messages cannot race to open two conversations; the
     # partial unique constraint is the last line of defence. Only the contact row (OF self);
     # its assignee comes along for the event.
-    locked = Contact.objects.select_for_update(of=("self",)).select_related("assignee").get(pk=contact.pk)
+    locked = Contact.objects.select_for_update(of=("self",)).select_related("assignee", "workspace").get(pk=contact.pk)
     existing = Conversation.objects.filter(contact=contact, status=Conversation.Status.OPEN).first()
     if existing is not None:
         return existing, False
@@ -122,8 +123,10 @@ def conversation_open(
             )
     except IntegrityError:
         return Conversation.objects.get(contact=contact, status=Conversation.Status.OPEN), False
-    _event_write(conversation=conversation, contact=locked, kind=ConversationEvent.Kind.OPENED, source=source,
-                 user=user, at=now)
+    event = _event_write(conversation=conversation, contact=locked, kind=ConversationEvent.Kind.OPENED,
+                         source=source, user=user, at=now)
+    # Last, so the rollup's row locks are held for the COMMIT only (contacts/rollups.py).
+    rollup_record_opened(event=event, workspace_timezone=locked.workspace.tzinfo)
     return conversation, True
 
 
@@ -151,10 +154,11 @@ def conversation_close(
     locked.closed_by = closed_by
     locked.closed_source = source
     locked.save(update_fields=["status", "closed_at", "closing_note", "closed_by", "closed_source"])
-    contact = Contact.objects.select_related("assignee").get(pk=locked.contact_id)
-    _event_write(conversation=locked, contact=contact, kind=ConversationEvent.Kind.CLOSED, source=source,
-                 user=closed_by, at=now, note=locked.closing_note,
-                 seconds_since_open=_whole_seconds(locked.opened_at, now))
+    contact = Contact.objects.select_related("assignee", "workspace").get(pk=locked.contact_id)
+    event = _event_write(conversation=locked, contact=contact, kind=ConversationEvent.Kind.CLOSED, source=source,
+                         user=closed_by, at=now, note=locked.closing_note,
+                         seconds_since_open=_whole_seconds(locked.opened_at, now))
+    rollup_record_closed(event=event, workspace_timezone=contact.workspace.tzinfo)
     return locked
 
 

@@ -172,6 +172,9 @@ CELERY_BEAT_SCHEDULE["exports-housekeeping"] = {"task": "exports.housekeeping", 
 CELERY_BEAT_SCHEDULE["imports-housekeeping"] = {"task": "imports.housekeeping", "schedule": 300.0}
 # Report rollups: rebuild the ones missing or counted in another timezone (assignments/tasks.py).
 CELERY_BEAT_SCHEDULE["assignments-rollups-reconcile"] = {"task": "assignments.rollups_reconcile", "schedule": 600.0}
+# The Conversaciones rollup: the same for conversation events (contacts/tasks.py).
+CELERY_BEAT_SCHEDULE["contacts-conversation-rollups-reconcile"] = {
+    "task": "contacts.conversation_rollups_reconcile", "schedule": 600.0}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

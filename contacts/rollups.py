@@ -1,0 +1,190 @@
+"""The Conversaciones rollup (``ConversationDailyCount``): kept in step with every opened and
+closed event, rebuilt on demand. The twin of ``assignments/rollups.py`` one floor down (contacts
+writes the events, so it keeps their counts; reports reads them).
+
+Why per workspace-local day: every report range is made of whole local days and "open at the
+period's end" is an instant at a local midnight, so day rows answer every card, the day / week
+/ month bars and both open-at-end counts exactly, DST included. Hour buckets and the owner,
+team and contact filters read the raw events.
+"""
+
+from collections import Counter
+from datetime import date
+
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from accounts.models import Workspace
+
+from .models import ConversationDailyCount, ConversationEvent, ConversationRollupState
+
+_TABLE = ConversationDailyCount._meta.db_table
+# The advisory lock namespace of this rollup (two-int form: class, workspace id); the
+# assignments rollup uses 0x4153.
+_LOCK_CLASS = 0x4356
+OPENED = ConversationEvent.Kind.OPENED
+CLOSED = ConversationEvent.Kind.CLOSED
+
+Key = tuple[date, str, str, str, int]  # day, kind, opening source, closing source, channel (0 = none)
+
+
+def _lock_workspace_rollup(workspace_id: int, *, exclusive: bool) -> None:
+    """Writers share a lock; a rebuild takes it exclusively, so no event slips between them."""
+    if connection.vendor == "postgresql":
+        function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {function}(%s, %s)", [_LOCK_CLASS, workspace_id])
+
+
+def _upsert(workspace_id: int, counts: Counter) -> None:
+    """Add ``counts`` (``{Key: delta}``) to the rollup under the writers' shared lock, in one round trip."""
+    items = sorted((key, n) for key, n in counts.items() if n)
+    if not items:
+        return
+    # Sorted so concurrent writers take the row locks in the same order (no deadlocks).
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(items))
+    params: list = []
+    for (day, kind, opening_source, closing_source, channel_id), n in items:
+        params += [workspace_id, day, kind, opening_source, closing_source, channel_id, n]
+    sql = (
+        f"INSERT INTO {_TABLE} (workspace_id, day, kind, opening_source, closing_source, channel_id, count) "
+        f"VALUES {values} ON CONFLICT (workspace_id, day, kind, opening_source, closing_source, channel_id) "
+        f"DO UPDATE SET count = {_TABLE}.count + excluded.count"
+    )
+    if connection.vendor == "postgresql":
+        # Django's psycopg cursors bind parameters client-side, so both statements travel together.
+        sql = "SELECT pg_advisory_xact_lock_shared(%s, %s); " + sql
+        params = [_LOCK_CLASS, workspace_id, *params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _day(at, tz) -> date:
+    return timezone.localtime(at, tz).date()
+
+
+def rollup_record_opened(*, event: ConversationEvent, workspace_timezone) -> None:
+    """Count a new opened event; called by ``conversation_open`` inside its transaction."""
+    key = (_day(event.created_at, workspace_timezone), OPENED, event.source, "", event.channel_id or 0)
+    _upsert(event.workspace_id, Counter({key: 1}))
+
+
+def rollup_record_closed(*, event: ConversationEvent, workspace_timezone) -> None:
+    """Count a new closed event; called by ``conversation_close`` inside its transaction.
+
+    The conversation's opened event (same transaction; ``conv_event_once_per_kind`` finds it)
+    gives the opening source the closed row carries and the day of the opened row whose
+    closing source becomes this one. None (opened before lifecycle recording): the close
+    counts with opening source '' and moves nothing.
+    """
+    channel = event.channel_id or 0
+    opened = (ConversationEvent.objects.filter(workspace_id=event.workspace_id, conversation_id=event.conversation_id,
+                                               kind=OPENED)
+              .values_list("created_at", "source").first())
+    counts = Counter({(_day(event.created_at, workspace_timezone), CLOSED, opened[1] if opened else "",
+                       event.source, channel): 1})
+    if opened is not None:
+        open_day = _day(opened[0], workspace_timezone)
+        counts[(open_day, OPENED, opened[1], "", channel)] -= 1
+        counts[(open_day, OPENED, opened[1], event.source, channel)] += 1
+    _upsert(event.workspace_id, counts)
+
+
+@transaction.atomic
+def rollup_rebuild(*, workspace: Workspace) -> int:
+    """Recompute a workspace's conversation rollup from its events, in its current timezone.
+    Returns the opened and closed events counted.
+
+    One transaction under the exclusive rollup lock: a crash leaves the previous rollup (and its
+    state) untouched, and a rerun is idempotent.
+    """
+    _lock_workspace_rollup(workspace.pk, exclusive=True)
+    ConversationRollupState.objects.update_or_create(
+        workspace=workspace, defaults={"timezone": workspace.timezone, "ready": False}
+    )
+    ConversationDailyCount.objects.filter(workspace=workspace).delete()
+    total = _rebuild_sql(workspace) if connection.vendor == "postgresql" else _rebuild_python(workspace)
+    ConversationRollupState.objects.filter(workspace=workspace).update(
+        timezone=workspace.timezone, ready=True, rebuilt_at=timezone.now(), events_counted=total
+    )
+    return total
+
+
+def _rebuild_sql(workspace: Workspace) -> int:
+    events = ConversationEvent._meta.db_table
+    select = f"""
+        SELECT %(ws)s, d.day, d.kind, d.opening_source, d.closing_source, d.channel_id, count(*)
+        FROM (
+            SELECT (o.created_at AT TIME ZONE %(tz)s)::date AS day, 'opened' AS kind, o.source AS opening_source,
+                   coalesce(c.source, '') AS closing_source, coalesce(o.channel_id, 0) AS channel_id
+            FROM {events} o
+            LEFT JOIN {events} c ON c.workspace_id = o.workspace_id AND c.kind = 'closed'
+                                AND c.conversation_id = o.conversation_id
+            WHERE o.workspace_id = %(ws)s AND o.kind = 'opened'
+            UNION ALL
+            SELECT (c.created_at AT TIME ZONE %(tz)s)::date, 'closed', coalesce(o.source, ''), c.source,
+                   coalesce(c.channel_id, 0)
+            FROM {events} c
+            LEFT JOIN {events} o ON o.workspace_id = c.workspace_id AND o.kind = 'opened'
+                                AND o.conversation_id = c.conversation_id
+            WHERE c.workspace_id = %(ws)s AND c.kind = 'closed'
+        ) d
+        GROUP BY d.day, d.kind, d.opening_source, d.closing_source, d.channel_id
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_TABLE} (workspace_id, day, kind, opening_source, closing_source, channel_id, count) "
+            f"{select}",
+            {"ws": workspace.pk, "tz": workspace.timezone},
+        )
+        cursor.execute(f"SELECT count(*) FROM {events} WHERE workspace_id = %s AND kind IN ('opened', 'closed')",
+                       [workspace.pk])
+        return cursor.fetchone()[0]
+
+
+def _rebuild_python(workspace: Workspace) -> int:
+    tz = workspace.tzinfo
+    rows = list(ConversationEvent.objects.filter(workspace=workspace, kind__in=[OPENED, CLOSED]).values_list(
+        "conversation_id", "kind", "created_at", "source", "channel_id"))
+    opening = {conversation: source for conversation, kind, _, source, _ in rows if kind == OPENED}
+    closing = {conversation: source for conversation, kind, _, source, _ in rows if kind == CLOSED}
+    counts: Counter = Counter()
+    for conversation, kind, created_at, source, channel_id in rows:
+        if kind == OPENED:
+            counts[(_day(created_at, tz), OPENED, source, closing.get(conversation, ""), channel_id or 0)] += 1
+        else:
+            counts[(_day(created_at, tz), CLOSED, opening.get(conversation, ""), source, channel_id or 0)] += 1
+    ConversationDailyCount.objects.bulk_create(
+        [ConversationDailyCount(workspace=workspace, day=day, kind=kind, opening_source=o, closing_source=c,
+                                channel_id=ch, count=n)
+         for (day, kind, o, c, ch), n in counts.items()],
+        batch_size=5000,
+    )
+    return len(rows)
+
+
+def rollup_state_start(*, workspace: Workspace) -> ConversationRollupState:
+    """The state of a new workspace: no events, so its (empty) rollup is complete in its timezone."""
+    return ConversationRollupState.objects.create(workspace=workspace, timezone=workspace.timezone, ready=True)
+
+
+def rollup_stale_workspace_ids() -> list[int]:
+    """Workspaces whose rollup the reports cannot read: no state (created before the rollup
+    shipped, or outside ``workspace_create``), not ready, or counted in another timezone."""
+    fresh = ConversationRollupState.objects.filter(ready=True, timezone=OuterRef("timezone"), workspace=OuterRef("pk"))
+    return list(Workspace.objects.filter(~Exists(fresh)).order_by("pk").values_list("pk", flat=True))
+
+
+def rollup_is_ready(*, workspace: Workspace) -> bool:
+    """True when the rollup counts this workspace's events in its current timezone."""
+    state = ConversationRollupState.objects.filter(workspace=workspace).values_list("timezone", "ready").first()
+    return state is not None and state[1] and state[0] == workspace.timezone
+
+
+def rollup_snapshot(*, workspace: Workspace) -> dict:
+    """Every non-zero rollup row of a workspace as ``{Key: count}`` (tests, ``--check``)."""
+    return {
+        (r.day, r.kind, r.opening_source, r.closing_source, r.channel_id): r.count
+        for r in ConversationDailyCount.objects.filter(workspace=workspace).exclude(count=0)
+    }
