@@ -13,6 +13,11 @@ def export_file_path(export: "Export", filename: str) -> str:
     return f"{Export.folder_for(workspace_id=export.workspace_id, export_id=export.pk)}{filename}"
 
 
+# The file name of each kind's CSV, in the product's language (the seed's report names).
+FILE_NAMES = {"assignments": "asignaciones", "conversations": "conversaciones", "responses": "respuestas",
+              "resolutions": "resoluciones"}
+
+
 class Export(models.Model):
     """One Data Export job (report.md "Data Export"): queued → running → succeeded / failed,
     then ``expired`` once its file is deleted after ``EXPORT_RETENTION_DAYS``.
@@ -107,4 +112,4 @@ class Export(models.Model):
     def download_filename(self) -> str:
         start, end = self.filters.get("start", [""])[0:1], self.filters.get("end", [""])[0:1]
         span = f"-{start[0]}-{end[0]}" if start and end and start[0] and end[0] else ""
-        return f"asignaciones{span}-{self.pk}.csv"
+        return f"{FILE_NAMES.get(self.kind, self.kind)}{span}-{self.pk}.csv"

@@ -58,3 +58,11 @@ def test_conversations_export_refuses_bad_filters_and_agents(alice_client, bob_c
     assert bad.status_code == 400 and "filters.opening_source" in bad.json()["errors"]
     assert bob_client.post("/api/v1/exports", {"kind": "conversations", "filters": {}},
                            format="json").status_code == 403
+
+
+def test_each_kind_downloads_under_its_own_name(workspace):
+    from exports.models import Export
+
+    export = Export(pk=7, workspace=workspace, kind="conversations", filters={"start": ["2026-11-01"], "end": ["2026-11-30"]})
+    assert export.download_filename == "conversaciones-2026-11-01-2026-11-30-7.csv"
+    assert Export(pk=8, workspace=workspace, kind="assignments", filters={}).download_filename == "asignaciones-8.csv"
