@@ -11,14 +11,26 @@ contact's assignee now while it is open; agents see the conversations they own.
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from django.db.models import Case, Exists, OuterRef, QuerySet, Subquery, When
+from django.conf import settings
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, Sum, When
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from accounts.context import Actor
-from contacts.models import Contact, ConversationEvent, ConversationSource
+from contacts.models import (
+    Contact,
+    ConversationDailyCount,
+    ConversationEvent,
+    ConversationSource,
+)
+from contacts.rollups import rollup_is_ready
 from integrations.models import Channel
 
-from .framework.buckets import bucket_index_counts, bucket_starts, default_interval
+from .framework.buckets import (
+    bucket_index_counts,
+    bucket_starts,
+    day_bucket_index,
+    default_interval,
+)
 from .framework.conversation_filters import (
     CLOSING_SOURCES,  # noqa: F401 (the page and the API read it from here)
     channel_condition,
@@ -152,6 +164,74 @@ def conversation_open_at(*, workspace, actor: Actor, query: ReportQuery, at: dat
         ~Exists(closed_before))
 
 
+# --- the day rollup (contacts.ConversationDailyCount) ---------------------------------------------
+
+
+def _rollup_rows(*, workspace, actor: Actor, query: ReportQuery) -> QuerySet[ConversationDailyCount] | None:
+    """The rollup rows holding exactly the events of these filters, or None: read the raw sets.
+
+    The rollup serves period, channel, opening source and closing source (its keys). The owner
+    ("Asignado a", team, an agent's scope) is not a key — an open conversation's owner moves
+    with its contact's assignee — and a contact is not either: those read the raw events.
+    Neither before the rollup is counted in the workspace's (and the period's) timezone.
+    """
+    if not getattr(settings, "REPORTS_USE_ROLLUP", True):
+        return None
+    if actor.workspace.pk != workspace.pk or actor.is_agent:
+        return None
+    if query.has("assignee") or query.get("team") or query.get("contact"):
+        return None
+    if query.period.timezone != workspace.timezone or not rollup_is_ready(workspace=workspace):
+        return None
+    rows = ConversationDailyCount.objects.filter(workspace=workspace)
+    if query.has("channel"):
+        rows = rows.filter(channel_id__in=[*query.get("channel"), *([0] if query.includes_none("channel") else [])])
+    if query.get("opening_source"):
+        # Closed rows of conversations opened before lifecycle recording carry '' and drop out,
+        # as the raw set's "its opened event has one of these sources" drops them.
+        rows = rows.filter(opening_source__in=query.get("opening_source"))
+    if query.get("closing_source"):
+        rows = rows.filter(closing_source__in=query.get("closing_source"))
+    return rows
+
+
+def _rollup_summary(rows: QuerySet, *, query: ReportQuery) -> tuple[dict, dict, dict]:
+    """From one pass over the rollup: opened by opening source and closed by closing source in
+    the period, both totals in the previous period, and — when it applies — open at both ends.
+
+    Open at an instant (a local midnight) = opened before it − closed before it of conversations
+    with an opened event (opening source not ''): every such conversation opened no later than
+    it closed (``conversation_close`` refuses a close before the opening), so its opened event is
+    counted before any instant its closed one is; channel and sources are the same on both rows.
+    """
+    period, previous = query.period, query.period.previous()
+    open_at = open_at_end_applies(query)
+    rows = rows.filter(day__lte=period.end) if open_at else rows.filter(day__gte=previous.start, day__lte=period.end)
+    sums = {
+        "now": Sum("count", filter=Q(day__gte=period.start)),
+        "prev": Sum("count", filter=Q(day__gte=previous.start, day__lte=previous.end)),
+    }
+    if open_at:
+        sums |= {"to_end": Sum("count"), "to_prev_end": Sum("count", filter=Q(day__lte=previous.end))}
+    opened_by, closed_by = {}, {}
+    totals = {"opened_prev": 0, "closed_prev": 0, "open_end": 0, "open_prev_end": 0}
+    for row in rows.order_by().values("kind", "opening_source", "closing_source").annotate(**sums):
+        def get(name, row=row):
+            return row.get(name) or 0  # a Sum over no row is None
+        if row["kind"] == OPENED:
+            opened_by[row["opening_source"]] = opened_by.get(row["opening_source"], 0) + get("now")
+            totals["opened_prev"] += get("prev")
+            totals["open_end"] += get("to_end")
+            totals["open_prev_end"] += get("to_prev_end")
+        else:
+            closed_by[row["closing_source"]] = closed_by.get(row["closing_source"], 0) + get("now")
+            totals["closed_prev"] += get("prev")
+            if row["opening_source"]:
+                totals["open_end"] -= get("to_end")
+                totals["open_prev_end"] -= get("to_prev_end")
+    return opened_by, closed_by, totals
+
+
 # --- summary ---------------------------------------------------------------------------------
 
 
@@ -185,7 +265,11 @@ class ConversationSummary:
 def _shares(events: QuerySet) -> list[Share]:
     from django.db.models import Count
 
-    counts = dict(events.order_by().values("source").annotate(n=Count("id")).values_list("source", "n"))
+    return _shares_of(dict(events.order_by().values("source").annotate(n=Count("id")).values_list("source", "n")))
+
+
+def _shares_of(counts: dict[str, int]) -> list[Share]:
+    counts = {source: n for source, n in counts.items() if n}
     keys = ordered_keys(counts, SOURCE_ORDER)
     percents = percents_largest_remainder([counts[k] for k in keys])
     return [Share(k, source_label(k), counts[k], p) for k, p in zip(keys, percents, strict=True)]
@@ -208,21 +292,28 @@ def conversation_summary(*, workspace, actor: Actor, query: ReportQuery) -> Conv
         metrics = [Metric(key, labels[key], state, 0, 0) for key in METRICS]
         return ConversationSummary(period, state, previous, metrics, [], [])
     scope = {"workspace": workspace, "actor": actor, "query": query}
-    opened = conversation_opened_events(**scope)
-    closed = conversation_closed_events(**scope)
-    opened_by_source, closed_by_source = _shares(opened), _shares(closed)
+    rows = _rollup_rows(**scope)
+    if rows is not None:
+        opened_counts, closed_counts, totals = _rollup_summary(rows, query=query)
+        opened_by_source, closed_by_source = _shares_of(opened_counts), _shares_of(closed_counts)
+        opened_prev, closed_prev = totals["opened_prev"], totals["closed_prev"]
+        open_at = {period.end_utc: totals["open_end"], previous.end_utc: totals["open_prev_end"]}.__getitem__
+    else:
+        opened_by_source = _shares(conversation_opened_events(**scope))
+        closed_by_source = _shares(conversation_closed_events(**scope))
+        opened_prev = conversation_opened_events(**scope, period=previous).count()
+        closed_prev = conversation_closed_events(**scope, period=previous).count()
+        open_at = lambda at: conversation_open_at(**scope, at=at).count()  # noqa: E731
     opened_n = sum(s.count for s in opened_by_source)
     closed_n = sum(s.count for s in closed_by_source)
     metrics = [
-        Metric("opened", labels["opened"], state_of(opened_n), opened_n,
-               conversation_opened_events(**scope, period=previous).count()),
-        Metric("closed", labels["closed"], state_of(closed_n), closed_n,
-               conversation_closed_events(**scope, period=previous).count()),
+        Metric("opened", labels["opened"], state_of(opened_n), opened_n, opened_prev),
+        Metric("closed", labels["closed"], state_of(closed_n), closed_n, closed_prev),
     ]
     if open_at_end_applies(query):
-        open_n = conversation_open_at(**scope, at=period.end_utc).count()
+        open_n = open_at(period.end_utc)
         metrics.append(Metric("open_at_end", labels["open_at_end"], state_of(open_n), open_n,
-                              conversation_open_at(**scope, at=previous.end_utc).count()))
+                              open_at(previous.end_utc)))
     else:
         metrics.append(Metric("open_at_end", labels["open_at_end"], STATE_NOT_APPLICABLE, 0, 0))
     any_data = opened_n or closed_n or any(m.value for m in metrics)
@@ -255,11 +346,21 @@ def conversation_timeseries(*, workspace, actor: Actor, query: ReportQuery) -> C
     if state is not None:
         return ConversationTimeseries(query.period, state, interval, [ConversationBucket(s, 0, 0) for s in starts])
     scope = {"workspace": workspace, "actor": actor, "query": query}
-    series = {}
-    for key, events in (("opened", conversation_opened_events(**scope)), ("closed", conversation_closed_events(**scope))):
-        counts = bucket_index_counts(events, field="created_at", group=None, period=query.period,
-                                     interval=interval, starts=starts)
-        series[key] = [bucket.get(None, 0) for bucket in counts]
+    rows = _rollup_rows(**scope) if interval != "hour" else None  # day rows cannot split a day
+    if rows is not None:
+        series = {"opened": [0] * len(starts), "closed": [0] * len(starts)}
+        index_of = day_bucket_index(starts)
+        per_day = (rows.filter(day__gte=query.period.start, day__lte=query.period.end).order_by()
+                   .values("kind", "day").annotate(n=Sum("count")).values_list("kind", "day", "n"))
+        for kind, day, n in per_day:
+            series[kind][index_of(day)] += n
+    else:
+        series = {}
+        for key, events in (("opened", conversation_opened_events(**scope)),
+                            ("closed", conversation_closed_events(**scope))):
+            counts = bucket_index_counts(events, field="created_at", group=None, period=query.period,
+                                         interval=interval, starts=starts)
+            series[key] = [bucket.get(None, 0) for bucket in counts]
     buckets = [ConversationBucket(s, o, c) for s, o, c in zip(starts, series["opened"], series["closed"], strict=True)]
     total = sum(series["opened"]) + sum(series["closed"])
     return ConversationTimeseries(query.period, state_of(total), interval, buckets)
