@@ -17,3 +17,26 @@ class WorkspaceSettingsForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["timezone"].choices = [(tz, tz) for tz in sorted(zoneinfo.available_timezones())]
+
+
+class AgentSettingsForm(forms.ModelForm):
+    """Configuraciones → Agentes: what agents may see and change (owners only)."""
+
+    class Meta:
+        model = Workspace
+        fields = ["agent_visibility", "agents_can_reassign"]
+        labels = {
+            "agent_visibility": _("Agents can see"),
+            "agents_can_reassign": _("Agents can reassign to other agents"),
+        }
+        help_texts = {
+            "agent_visibility": _(
+                "Applies to Contacts, the contact search, Messages and the API. A contact an agent "
+                "may not see does not exist for them."
+            ),
+            "agents_can_reassign": _(
+                "Off: an agent may take an unassigned contact or unassign their own, but not assign "
+                "a contact to another member or take a colleague's."
+            ),
+        }
+        widgets = {"agent_visibility": forms.RadioSelect}

@@ -73,11 +73,26 @@ class Workspace(models.Model):
         ES = "es", "Español"
         EN = "en", "English"
 
+    class AgentVisibility(models.TextChoices):
+        ASSIGNED_AND_UNASSIGNED = "assigned_and_unassigned", _("Only their assigned contacts and unassigned ones")
+        ALL = "all", _("All contacts")
+
     name = models.CharField(_("name"), max_length=150)
     timezone = models.CharField(
         _("timezone"), max_length=64, default="America/Mexico_City", validators=[validate_timezone]
     )
     language = models.CharField(_("language"), max_length=5, choices=Language.choices, default=Language.ES)
+    # Configuraciones → Agentes (owners only). What agents see is applied by one selector,
+    # ``contacts.selectors.contact_visibility``; what they may reassign by one rule,
+    # ``assignments.rules.assignment_refusal`` (docs/security.md "Agents"). Database defaults
+    # too, so rows written by code (or migrations) that predate the fields get the defaults.
+    agent_visibility = models.CharField(
+        _("agents can see"), max_length=30, choices=AgentVisibility.choices,
+        default=AgentVisibility.ASSIGNED_AND_UNASSIGNED, db_default=AgentVisibility.ASSIGNED_AND_UNASSIGNED,
+    )
+    agents_can_reassign = models.BooleanField(
+        _("agents can reassign to other agents"), default=False, db_default=False
+    )
     created_at = models.DateTimeField(_("created at"), default=dj_timezone.now)
 
     class Meta:
@@ -174,3 +189,34 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class WorkspaceFileDeletion(models.Model):
+    """A stored file (or folder) of a deleted workspace, still to be removed from storage.
+
+    The rows that named the files cascade away with the workspace, so the apps that keep files
+    (exports, imports) record their names here first, in the deleting transaction (a
+    ``pre_delete`` receiver of ``Workspace``); ``accounts.tasks.workspace_files_delete`` drains
+    the table through the storage API, retrying until storage answers. No foreign key: the
+    row must outlive its workspace.
+    """
+
+    workspace_id = models.BigIntegerField(_("workspace id"))
+    # "<app_label>.<Model>.<field>" of the FileField whose storage holds the file.
+    field = models.CharField(_("file field"), max_length=100)
+    name = models.CharField(_("name"), max_length=300)
+    # A folder is emptied recursively (``listdir``): leftovers of unfinished attempts too.
+    is_folder = models.BooleanField(_("folder"), default=False)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=dj_timezone.now)
+
+    class Meta:
+        verbose_name = _("file of a deleted workspace")
+        verbose_name_plural = _("files of deleted workspaces")
+        constraints = [
+            models.UniqueConstraint(fields=["field", "name"], name="workspace_file_deletion_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.field}:{self.name}"

@@ -9,4 +9,5 @@ urlpatterns = [
     path("accounts/logout/", views.logout_view, name="logout"),
     path("workspaces/switch/", views.workspace_switch, name="workspace-switch"),
     path("settings/general/", views.settings_general, name="settings-general"),
+    path("settings/agents/", views.settings_agents, name="settings-agents"),
 ]

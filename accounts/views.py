@@ -12,11 +12,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .decorators import workspace_member_required
-from .forms import WorkspaceSettingsForm
+from .forms import AgentSettingsForm, WorkspaceSettingsForm
 from .login_throttle import client_ip, login_failure_record, login_is_locked, login_success_record
 from .middleware import SESSION_WORKSPACE_KEY
 from .models import Membership
-from .services import workspace_settings_update
+from .services import workspace_agent_settings_update, workspace_settings_update
 
 
 class LoginThrottleMixin:
@@ -92,3 +92,14 @@ def settings_general(request):
         messages.success(request, _("Settings saved."))
         return redirect("accounts:settings-general")
     return render(request, "accounts/settings_general.html", {"form": form, "settings_section": "general"})
+
+
+@workspace_member_required(owner=True)
+def settings_agents(request):
+    """Configuraciones → Agentes: what agents see and whether they may reassign (owners only)."""
+    form = AgentSettingsForm(request.POST or None, instance=request.workspace)
+    if request.method == "POST" and form.is_valid():
+        workspace_agent_settings_update(workspace=request.workspace, **form.cleaned_data)
+        messages.success(request, _("Settings saved."))
+        return redirect("accounts:settings-agents")
+    return render(request, "accounts/settings_agents.html", {"form": form, "settings_section": "agents"})

@@ -19,11 +19,13 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 from psycopg.types.numeric import Int8
 
+from accounts.context import Actor
 from accounts.models import Membership, User
 from contacts.models import Contact, Conversation
 
 from .models import AssignmentDailyCount, AssignmentEvent, AssignmentSource
 from .rollups import _LOCK_CLASS, rollup_record_event
+from .rules import assignment_refusal
 
 
 class AssignmentError(ValueError):
@@ -33,6 +35,14 @@ class AssignmentError(ValueError):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class AssignmentRefused(Exception):
+    """The actor's role (and the workspace's agent settings) does not allow this assignment."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
 
 
 def _check_members(*, workspace_id: int, assignee: User | None, assigned_by: User | None) -> None:
@@ -242,6 +252,27 @@ def contact_assign(
                                               assigned_by=assigned_by)
     with transaction.atomic():
         return _contact_assign_orm(contact=contact, assignee=assignee, source=source, assigned_by=assigned_by, at=at)
+
+
+def contact_assign_by(*, actor: Actor, contact: Contact, assignee: User | None) -> AssignmentEvent | None:
+    """A person in the app (source ``user``, the assigning user) or an API token (source
+    ``api``) assigns: ``contact_assign`` after the role rule (``assignments.rules``).
+
+    An agent's assignment is judged against the contact's assignee read under its row lock, so
+    two agents taking the same unassigned contact at once cannot both succeed: the second sees
+    the first's assignee. Raises ``AssignmentRefused`` with the reason.
+    """
+    source, assigned_by = (AssignmentSource.API, None) if actor.user is None else (AssignmentSource.USER, actor.user)
+    if not actor.is_agent:
+        return contact_assign(contact=contact, assignee=assignee, source=source, assigned_by=assigned_by)
+    with transaction.atomic():
+        current = Contact.objects.select_for_update(of=("self",)).values_list("assignee_id", flat=True).get(
+            pk=contact.pk
+        )
+        reason = assignment_refusal(actor=actor, current_assignee_id=current, assignee=assignee)
+        if reason is not None:
+            raise AssignmentRefused(reason)
+        return contact_assign(contact=contact, assignee=assignee, source=source, assigned_by=assigned_by)
 
 
 def _contact_assign_orm(

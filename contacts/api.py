@@ -10,6 +10,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.context import Actor
 from accounts.models import Workspace
 from accounts.permissions import request_actor
 from accounts.selectors import member_user_get
@@ -49,10 +50,13 @@ IDENTIFIER_PARAMETER = OpenApiParameter(
 # --- Helpers shared with the integrations (Zapier, Dialogflow) ---
 
 
-def contact_resolve(*, workspace: Workspace, identifier: str, field: str = "identifier") -> Contact:
-    """The workspace's contact for an identifier: 400 when malformed, 404 when not found here."""
+def contact_resolve(*, actor: Actor, identifier: str, field: str = "identifier") -> Contact:
+    """The actor's workspace's contact for an identifier: 400 when malformed, 404 when not found
+    there or not visible to the actor (an agent's hidden contact does not exist for them)."""
     try:
-        contact = contact_get(workspace=workspace, identifier=identifier)
+        contact = contact_get(
+            workspace=actor.workspace, user=actor.user, is_admin=actor.is_admin, identifier=identifier
+        )
     except ContactIdentifierError as exc:
         raise ApiError(
             _("The contact identifier is not valid: use id:<n>, email:<address> or phone:<+E.164>."),
@@ -89,12 +93,25 @@ def assignee_parse(*, workspace: Workspace, data: dict):
     return user
 
 
-def contact_assign_respond(*, workspace: Workspace, contact: Contact, assignee, source: str, assigned_by=None) -> Response:
-    """Assign through the one write path and answer ``{"changed", "event", "contact"}``."""
-    from assignments.services import AssignmentError, contact_assign
+def contact_assign_respond(
+    *, workspace: Workspace, contact: Contact, assignee, source: str | None = None, assigned_by=None,
+    actor: Actor | None = None,
+) -> Response:
+    """Assign through the one write path and answer ``{"changed", "event", "contact"}``.
+
+    With ``actor`` (the contacts assignee endpoint) the actor's role rule applies
+    (``assignments.services.contact_assign_by``): a refused assignment is a 403 with the reason.
+    Without it, the integrations' sources (Zapier, Dialogflow) assign as themselves.
+    """
+    from assignments.services import AssignmentError, AssignmentRefused, contact_assign, contact_assign_by
 
     try:
-        event = contact_assign(contact=contact, assignee=assignee, source=source, assigned_by=assigned_by)
+        if actor is not None:
+            event = contact_assign_by(actor=actor, contact=contact, assignee=assignee)
+        else:
+            event = contact_assign(contact=contact, assignee=assignee, source=source, assigned_by=assigned_by)
+    except AssignmentRefused as exc:
+        raise ApiError(exc.message, {"assignee": [exc.message]}, status_code=status.HTTP_403_FORBIDDEN) from None
     except AssignmentError as exc:
         raise ApiError(exc.message, {exc.field: [exc.message]}) from None
     contact = Contact.objects.select_related("assignee").get(pk=contact.pk)
@@ -135,7 +152,10 @@ class ContactListApi(APIView):
     )
     def get(self, request):
         actor = request_actor(request)
-        rows = contact_search(workspace=actor.workspace, text=request.query_params.get("search", ""))
+        rows = contact_search(
+            workspace=actor.workspace, user=actor.user, is_admin=actor.is_admin,
+            text=request.query_params.get("search", ""),
+        )
         return paginate(request, rows, ContactSerializer)
 
     @extend_schema(
@@ -169,7 +189,7 @@ class ContactDetailApi(APIView):
     )
     def get(self, request, identifier: str):
         actor = request_actor(request)
-        contact = contact_resolve(workspace=actor.workspace, identifier=identifier)
+        contact = contact_resolve(actor=actor, identifier=identifier)
         return Response(ContactSerializer(contact).data)
 
     @extend_schema(
@@ -181,7 +201,7 @@ class ContactDetailApi(APIView):
     )
     def patch(self, request, identifier: str):
         actor = request_actor(request)
-        contact = contact_resolve(workspace=actor.workspace, identifier=identifier)
+        contact = contact_resolve(actor=actor, identifier=identifier)
         body = request_object(request)
         if "assignee" in body:
             raise ApiError(
@@ -213,7 +233,7 @@ class ContactTagsApi(APIView):
     )
     def post(self, request, identifier: str):
         actor = request_actor(request)
-        contact = contact_resolve(workspace=actor.workspace, identifier=identifier)
+        contact = contact_resolve(actor=actor, identifier=identifier)
         data = _validated(TagsInputSerializer, request_object(request))
         contact = services.contact_tags_add(contact=contact, tags=data["tags"])
         return Response(ContactSerializer(contact).data)
@@ -227,7 +247,7 @@ class ContactTagsApi(APIView):
     )
     def delete(self, request, identifier: str):
         actor = request_actor(request)
-        contact = contact_resolve(workspace=actor.workspace, identifier=identifier)
+        contact = contact_resolve(actor=actor, identifier=identifier)
         data = _validated(TagsInputSerializer, request_object(request))
         contact = services.contact_tags_remove(contact=contact, tags=data["tags"])
         return Response(ContactSerializer(contact).data)
@@ -242,25 +262,19 @@ class ContactAssigneeApi(APIView):
             '`{"assignee": <user id> | "<email>" | null}`; `null` unassigns. With an API token the '
             "event's source is `api` and it has no assigning user; in a session the source is `user` "
             "and the session's user is the assigning user. Assigning the current assignee again "
-            'changes nothing: `{"changed": false, "event": null}`.'
+            'changes nothing: `{"changed": false, "event": null}`. An agent may take an unassigned '
+            "contact or unassign their own; anything else is a 403 with the reason unless the workspace "
+            "lets agents reassign to other agents. A contact the agent may not see is a 404."
         ),
         parameters=[IDENTIFIER_PARAMETER],
         request=AssigneeInputSerializer,
         responses={200: AssignResultSerializer, **ERROR_RESPONSES, **NOT_FOUND},
     )
     def post(self, request, identifier: str):
-        from assignments.models import AssignmentSource
-
         actor = request_actor(request)
-        contact = contact_resolve(workspace=actor.workspace, identifier=identifier)
+        contact = contact_resolve(actor=actor, identifier=identifier)
         assignee = assignee_parse(workspace=actor.workspace, data=request_object(request))
-        if actor.user is None:
-            source, assigned_by = AssignmentSource.API, None
-        else:
-            source, assigned_by = AssignmentSource.USER, actor.user
-        return contact_assign_respond(
-            workspace=actor.workspace, contact=contact, assignee=assignee, source=source, assigned_by=assigned_by
-        )
+        return contact_assign_respond(workspace=actor.workspace, contact=contact, assignee=assignee, actor=actor)
 
 
 class ContactMessagesApi(APIView):
@@ -281,7 +295,7 @@ class ContactMessagesApi(APIView):
     )
     def post(self, request, identifier: str):
         actor = request_actor(request)
-        contact = contact_resolve(workspace=actor.workspace, identifier=identifier)
+        contact = contact_resolve(actor=actor, identifier=identifier)
         data = _validated(MessageInputSerializer, request_object(request))
         if actor.user is None:
             sender_kind, author = SenderKind.API, None

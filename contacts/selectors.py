@@ -1,4 +1,10 @@
-"""Reads of contacts. Every selector takes the workspace first and filters by it (tenancy)."""
+"""Reads of contacts. Every selector takes the workspace first and filters by it (tenancy).
+
+What an agent sees is decided here, once: ``contact_visibility`` is the filter every read of
+contacts, conversations and messages goes through (the Contactos list, the contact API and its
+search, Mensajes, the conversations API), following the workspace's "Los agentes pueden ver"
+(Configuraciones → Agentes). A contact outside it does not exist for that agent (404).
+"""
 
 import re
 
@@ -8,7 +14,7 @@ from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Concat
 from django.utils.translation import gettext as _
 
-from accounts.models import Workspace
+from accounts.models import User, Workspace
 
 from .models import Contact
 
@@ -53,14 +59,38 @@ def contact_identifier_parse(identifier: str) -> tuple[str, str | int]:
     raise ContactIdentifierError(_("Use id:<n>, email:<address> or phone:<+E.164>."))
 
 
-def contact_get(*, workspace: Workspace, identifier: str) -> Contact | None:
-    """The workspace's contact named by an identifier, or None (other workspaces' contacts too).
+def contact_visibility(*, workspace: Workspace, user: User | None, is_admin: bool, path: str = "") -> Q:
+    """The one rule of which contacts a member sees, as a filter on ``Contact`` (or, with
+    ``path="contact__"``, on a model with a ``contact`` foreign key: conversations, messages).
+
+    Owners, managers and API tokens (``user=None, is_admin=True``) see every contact of the
+    workspace; so do agents when the workspace lets them see all contacts. Otherwise (the
+    default) an agent sees the contacts assigned to them and the unassigned ones. The caller
+    filters by ``workspace`` too; the rule only narrows within it.
+    """
+    if is_admin or workspace.agent_visibility == Workspace.AgentVisibility.ALL:
+        return Q()
+    if user is None:
+        return Q(pk__in=[])
+    return Q(**{f"{path}assignee": user}) | Q(**{f"{path}assignee__isnull": True})
+
+
+def contact_visible(*, workspace: Workspace, user: User | None, is_admin: bool) -> QuerySet[Contact]:
+    """The workspace's contacts this member may see (``contact_visibility``)."""
+    return Contact.objects.filter(workspace=workspace).filter(
+        contact_visibility(workspace=workspace, user=user, is_admin=is_admin)
+    )
+
+
+def contact_get(*, workspace: Workspace, user: User | None, is_admin: bool, identifier: str) -> Contact | None:
+    """The workspace's contact named by an identifier, or None (other workspaces' contacts, and
+    contacts this member may not see, too).
 
     Email and phone are not unique (imports may repeat them): the oldest matching contact wins,
     as in Data Import's matching. Uses the (workspace, email) / (workspace, phone) indexes.
     """
     kind, value = contact_identifier_parse(identifier)
-    qs = Contact.objects.filter(workspace=workspace).select_related("assignee")
+    qs = contact_visible(workspace=workspace, user=user, is_admin=is_admin).select_related("assignee")
     if kind == "id":
         return qs.filter(pk=value).first()
     if kind == "email":
@@ -87,12 +117,13 @@ def contact_email_taken(*, workspace: Workspace, email: str, exclude_id: int | N
     return qs.exists()
 
 
-def contact_search(*, workspace: Workspace, text: str = "") -> QuerySet[Contact]:
-    """Contacts whose name, email or phone contains ``text`` (case-insensitive), or whose id is it.
+def contact_search(*, workspace: Workspace, user: User | None, is_admin: bool, text: str = "") -> QuerySet[Contact]:
+    """Visible contacts whose name, email or phone contains ``text`` (case-insensitive), or whose
+    id is it.
 
-    An empty search lists every contact of the workspace. Ordered by name, then id.
+    An empty search lists every contact the member may see. Ordered by name, then id.
     """
-    qs = Contact.objects.filter(workspace=workspace).select_related("assignee")
+    qs = contact_visible(workspace=workspace, user=user, is_admin=is_admin).select_related("assignee")
     # PostgreSQL text cannot hold NUL characters; they can match nothing anyway.
     text = (text or "").replace("\x00", "").strip()[:200]
     if text:

@@ -175,6 +175,8 @@ CELERY_BEAT_SCHEDULE["assignments-rollups-reconcile"] = {"task": "assignments.ro
 # The Conversaciones rollup: the same for conversation events (contacts/tasks.py).
 CELERY_BEAT_SCHEDULE["contacts-conversation-rollups-reconcile"] = {
     "task": "contacts.conversation_rollups_reconcile", "schedule": 600.0}
+# Deleted workspaces: remove their stored files still listed (a message lost while the broker was down) (accounts/tasks.py).
+CELERY_BEAT_SCHEDULE["accounts-workspace-files-delete"] = {"task": "accounts.workspace_files_delete", "schedule": 600.0}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -137,7 +137,7 @@ class ZapierAssignApi(APIView):
         if not isinstance(identifier, str) or not identifier.strip():
             raise ApiError(_("contact: give a contact identifier: id:<n>, email:<address> or phone:<+E.164>."),
                            {"contact": [_("This field is required.")]})
-        contact = contact_resolve(workspace=actor.workspace, identifier=identifier.strip(), field="contact")
+        contact = contact_resolve(actor=actor, identifier=identifier.strip(), field="contact")
         assignee = assignee_parse(workspace=actor.workspace, data=data)
         return contact_assign_respond(
             workspace=actor.workspace, contact=contact, assignee=assignee, source=AssignmentSource.ZAPIER

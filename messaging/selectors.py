@@ -1,16 +1,18 @@
 """Reads of the Messages module (Mensajes) and the Contactos list.
 
-Every selector takes the workspace first and filters by it. Agents see the conversations of
-their own contacts and of unassigned contacts, never other agents' (the inboxes, the
-conversation page and the conversations API share ``conversation_visible``).
+Every selector takes the workspace first and filters by it. A member sees the conversations
+of the contacts they see (``contacts.selectors.contact_visibility``, the workspace's "Los
+agentes pueden ver"): by default an agent sees their own contacts' and unassigned contacts'
+conversations, never other agents' (the inboxes, the conversation page and the conversations
+API share ``conversation_visible``).
 """
 
 from django.apps import apps
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from accounts.models import User, Workspace
 from contacts.models import Contact, Conversation, Message
-from contacts.selectors import contact_search
+from contacts.selectors import contact_search, contact_visibility
 
 # The largest primary key a database integer column holds; bigger "ids" are not ids (and
 # would overflow the database driver instead of simply matching nothing).
@@ -36,17 +38,14 @@ def parse_id(raw) -> int | None:
 
 
 def conversation_visible(*, workspace: Workspace, user: User | None, is_admin: bool) -> QuerySet[Conversation]:
-    """The conversations this member may see and act on.
+    """The conversations this member may see and act on: those of the contacts they see.
 
     Admins (and API tokens, ``user=None`` with ``is_admin=True``) see every conversation of the
-    workspace; agents see those whose contact is assigned to them or unassigned.
+    workspace; agents those of the contacts ``contact_visibility`` lets them see.
     """
-    qs = Conversation.objects.filter(workspace=workspace)
-    if not is_admin:
-        if user is None:
-            return qs.none()
-        qs = qs.filter(Q(contact__assignee=user) | Q(contact__assignee__isnull=True))
-    return qs
+    return Conversation.objects.filter(workspace=workspace).filter(
+        contact_visibility(workspace=workspace, user=user, is_admin=is_admin, path="contact__")
+    )
 
 
 def _with_last_message(qs: QuerySet[Conversation]) -> QuerySet[Conversation]:
@@ -141,14 +140,17 @@ def bot_configured(*, workspace: Workspace) -> bool:
     return qs.exists()
 
 
-def contact_list(*, workspace: Workspace, search: str = "", assignee: str | User | None = None) -> QuerySet[Contact]:
-    """The Contactos list: the Developer API's contact search (name, email, phone or exact id),
-    narrowed by ``assignee``: ``"none"`` (unassigned), a member, or None (all).
-
-    Agents see every contact too: they need to find them (seed "Encontrar sus contactos").
+def contact_list(
+    *, workspace: Workspace, user: User | None, is_admin: bool, search: str = "", assignee: str | User | None = None
+) -> QuerySet[Contact]:
+    """The Contactos list: the Developer API's contact search (name, email, phone or exact id) of
+    the contacts the member sees, narrowed by ``assignee``: ``"none"`` (unassigned), a member, or
+    None (all they see).
     """
     # PostgreSQL text cannot hold NUL characters; they can only come from a mangled query string.
-    qs = contact_search(workspace=workspace, text=(search or "").replace("\x00", ""))
+    qs = contact_search(
+        workspace=workspace, user=user, is_admin=is_admin, text=(search or "").replace("\x00", "")
+    )
     if assignee == "none":
         qs = qs.filter(assignee__isnull=True)
     elif isinstance(assignee, User):
@@ -162,3 +164,8 @@ def contact_open_conversation_ids(*, workspace: Workspace, contact_ids: list[int
         workspace=workspace, contact_id__in=contact_ids, status=Conversation.Status.OPEN
     ).values_list("contact_id", "pk")
     return dict(rows)
+
+
+def agents_see_all_contacts(*, workspace: Workspace) -> bool:
+    """Whether the workspace lets agents see every contact (pages offer other members' filters)."""
+    return workspace.agent_visibility == Workspace.AgentVisibility.ALL

@@ -1,16 +1,17 @@
 """Writes of the Messages module (Mensajes). Every change made here is made by a logged-in user.
 
-Assignments go through ``assignments.services.contact_assign`` with source ``user`` and the
-user as "Asignado por"; replies through ``contacts.services.message_send`` (which assigns an
+Assignments go through ``assignments.services.contact_assign_by`` (the role rule, then
+``contact_assign``) with source ``user`` and the user as "Asignado por"; replies through ``contacts.services.message_send`` (which assigns an
 unassigned contact to the sender); closing through ``contacts.services.conversation_close``.
 """
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.context import Actor
 from accounts.models import User
-from assignments.models import AssignmentEvent, AssignmentSource
-from assignments.services import contact_assign
+from assignments.models import AssignmentEvent
+from assignments.services import contact_assign_by
 from contacts.models import Conversation, ConversationSource, Message, SenderKind
 from contacts.services import conversation_close, message_send
 
@@ -50,15 +51,14 @@ def conversation_reply(*, conversation: Conversation, author: User, text: str) -
 
 
 @transaction.atomic
-def conversation_assign(*, conversation: Conversation, assignee: User | None, assigned_by: User) -> AssignmentEvent | None:
-    """Assign the conversation's contact to ``assignee`` (``None``: "Desasignar").
+def conversation_assign(*, conversation: Conversation, assignee: User | None, actor: Actor) -> AssignmentEvent | None:
+    """Assign the conversation's contact to ``assignee`` (``None``: "Desasignar") as ``actor``.
 
     Returns the event, or None when the assignee did not change (no event is written).
-    Raises ``AssignmentError`` when the assignee is not a member of the workspace.
+    Raises ``AssignmentRefused`` when the actor's role does not allow it (``assignments.rules``)
+    and ``AssignmentError`` when the assignee is not a member of the workspace.
     """
-    return contact_assign(
-        contact=conversation.contact, assignee=assignee, source=AssignmentSource.USER, assigned_by=assigned_by
-    )
+    return contact_assign_by(actor=actor, contact=conversation.contact, assignee=assignee)
 
 
 def conversation_close_by_user(

@@ -17,9 +17,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST, require_safe
 
+from accounts.context import Actor
 from accounts.decorators import workspace_member_required
 from accounts.selectors import member_list, member_user_get
-from assignments.services import AssignmentError
+from assignments.rules import assignment_refusal
+from assignments.services import AssignmentError, AssignmentRefused
 from contacts.models import Conversation
 
 from . import selectors, services
@@ -139,12 +141,23 @@ def conversation_detail(request, conversation_id):
     conversation = _visible_conversation_or_404(request, conversation_id)
     message_rows = list(selectors.message_list(conversation=conversation))
     context = _inbox_context(request)
+    # The assignee dropdown offers only what the role rule allows (an agent without "may
+    # reassign": themselves on an unassigned contact, "Desasignar" on their own).
+    actor = Actor.for_membership(request.membership)
+    current = conversation.contact.assignee_id
+
+    def allowed(user):
+        return assignment_refusal(actor=actor, current_assignee_id=current, assignee=user) is None
+
+    members = [m for m in member_list(workspace=request.workspace) if allowed(m.user)]
     context.update(
         {
             "conversation": conversation,
             "contact": conversation.contact,
             "conversation_messages": message_rows,
-            "members": member_list(workspace=request.workspace),
+            "members": members,
+            "can_unassign": current is not None and allowed(None),
+            "can_assign": any(m.user_id != current for m in members) or (current is not None and allowed(None)),
             "bot_configured": selectors.bot_configured(workspace=request.workspace),
             "poll": {
                 "messagesUrl": reverse("api-conversation-messages", args=[conversation.pk]),
@@ -181,7 +194,12 @@ def conversation_assign(request, conversation, state):
             messages.error(request, _("Choose a member of the workspace, or Unassign."))
             return redirect(_conversation_url(conversation.pk, state))
     try:
-        event = services.conversation_assign(conversation=conversation, assignee=assignee, assigned_by=request.user)
+        event = services.conversation_assign(
+            conversation=conversation, assignee=assignee, actor=Actor.for_membership(request.membership)
+        )
+    except AssignmentRefused as refused:
+        # The page offers no such choice: only a crafted or stale form gets here.
+        return render(request, "403.html", {"reason": refused.message}, status=403)
     except AssignmentError:
         messages.error(request, _("Choose a member of the workspace, or Unassign."))
         return redirect(_conversation_url(conversation.pk, state))
@@ -191,8 +209,11 @@ def conversation_assign(request, conversation, state):
         messages.success(request, _("Conversation unassigned."))
     else:
         messages.success(request, _("Conversation assigned to %(name)s.") % {"name": assignee.display_name})
-    # An agent who hands the conversation to another agent no longer sees it.
-    if not request.membership.is_admin and assignee is not None and assignee.pk != request.user.pk:
+    # An agent who hands the conversation to another agent may no longer see it.
+    if selectors.conversation_get(
+        workspace=request.workspace, user=request.user, is_admin=request.membership.is_admin,
+        conversation_id=conversation.pk,
+    ) is None:
         return redirect(_inbox_url(state))
     return redirect(_conversation_url(conversation.pk, state))
 
@@ -229,7 +250,7 @@ def conversation_bot(request, conversation, state):
 @require_safe
 @workspace_member_required
 def contact_list(request):
-    """/contacts/: Contactos, searchable and paginated. Every member sees every contact."""
+    """/contacts/: Contactos, searchable and paginated: the contacts the member sees."""
     search = request.GET.get("q", "")[:200]
     assignee_param = request.GET.get("assignee", "")
     assignee = None
@@ -243,16 +264,16 @@ def contact_list(request):
             assignee_param = ""
     else:
         assignee_param = ""
-    rows = selectors.contact_list(workspace=request.workspace, search=search, assignee=assignee)
+    is_admin = request.membership.is_admin
+    rows = selectors.contact_list(
+        workspace=request.workspace, user=request.user, is_admin=is_admin, search=search, assignee=assignee
+    )
     page = Paginator(rows, CONTACTS_PER_PAGE).get_page(request.GET.get("page"))
     contacts = list(page.object_list)
     open_ids = selectors.contact_open_conversation_ids(workspace=request.workspace, contact_ids=[c.pk for c in contacts])
-    is_admin = request.membership.is_admin
     for contact in contacts:
-        conversation_id = open_ids.get(contact.pk)
-        # Agents get a link only to conversations they may open (theirs and unassigned).
-        visible = is_admin or contact.assignee_id in (None, request.user.pk)
-        contact.open_conversation_id = conversation_id if visible else None
+        # A listed contact is visible, and so are its conversations (one rule for both).
+        contact.open_conversation_id = open_ids.get(contact.pk)
     filters = {key: value for key, value in (("q", search), ("assignee", assignee_param)) if value}
     return render(
         request,
@@ -262,7 +283,9 @@ def contact_list(request):
             "page_obj": page,
             "search": search,
             "assignee_param": assignee_param,
-            "members": member_list(workspace=request.workspace),
+            # An agent who sees only their own and unassigned contacts gets no other members' filter.
+            "members": member_list(workspace=request.workspace)
+            if is_admin or selectors.agents_see_all_contacts(workspace=request.workspace) else [],
             "filter_query": urlencode(filters),
         },
     )

@@ -81,6 +81,22 @@ def member(workspace, role=Membership.Role.AGENT, **user_kwargs) -> User:
     return user
 
 
+def agent_settings(workspace, *, see_all: bool | None = None, reassign: bool | None = None) -> Workspace:
+    """Set Configuraciones → Agentes: "Los agentes pueden ver" (``see_all``: todos los contactos,
+    else solo sus contactos asignados y los sin asignar) and "pueden reasignar a otros agentes"."""
+    changes = {}
+    if see_all is not None:
+        changes["agent_visibility"] = (
+            Workspace.AgentVisibility.ALL if see_all else Workspace.AgentVisibility.ASSIGNED_AND_UNASSIGNED
+        )
+    if reassign is not None:
+        changes["agents_can_reassign"] = reassign
+    Workspace.objects.filter(pk=workspace.pk).update(**changes)
+    for name, value in changes.items():
+        setattr(workspace, name, value)
+    return workspace
+
+
 def api_token(workspace) -> str:
     _, key = ApiToken.issue(workspace=workspace)
     return key

@@ -7,7 +7,7 @@ from accounts.models import ApiToken
 from assignments.models import AssignmentEvent, AssignmentSource
 from assignments.services import contact_assign
 from contacts.models import Contact, Conversation, Message
-from tests.factories import ContactFactory, ConversationFactory
+from tests.factories import ContactFactory, ConversationFactory, agent_settings
 
 BASE = "/api/v1/contacts"
 
@@ -231,7 +231,9 @@ def test_session_assigns_with_source_user_and_the_user_as_assigner(alice_client,
     assert AssignmentEvent.objects.get().assigned_by_id == alice.pk
 
 
-def test_agent_session_may_assign(bob_client, bob, ana, alice):
+def test_agent_session_may_assign(bob_client, bob, ana, alice, workspace):
+    # Assigning to another member needs "Los agentes pueden reasignar a otros agentes".
+    agent_settings(workspace, reassign=True)
     body = bob_client.post(url(f"id:{ana.pk}", "/assignee"), {"assignee": alice.pk}, format="json").json()
     assert body["event"]["assigned_by"]["id"] == bob.pk and body["event"]["source"] == "user"
 

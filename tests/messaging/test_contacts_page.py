@@ -6,7 +6,7 @@ import pytest
 
 from assignments.models import AssignmentSource
 from assignments.services import contact_assign
-from tests.factories import ContactFactory
+from tests.factories import ContactFactory, agent_settings
 
 from .conftest import open_conversation
 
@@ -34,7 +34,9 @@ def people(workspace, other_workspace, bob, frank):
     return {"ana": ana, "beto": beto, "frida": frida}
 
 
-def test_agents_see_every_contact_with_the_columns(bob_client, people):
+def test_agents_see_every_contact_with_the_columns(bob_client, workspace, people):
+    # Configuraciones → Agentes: "Los agentes pueden ver: todos los contactos".
+    agent_settings(workspace, see_all=True)
     response = bob_client.get(URL)
     body = response.content.decode()
 
@@ -60,7 +62,19 @@ def test_search_by_id(alice_client, people):
     assert names(alice_client.get(URL, {"q": f"#{people['frida'].pk}"})) == ["Frida Mar"]
 
 
-def test_filter_by_assignee(bob_client, bob, frank, people):
+def test_agents_see_only_their_own_and_unassigned_contacts_by_default(bob_client, frank, people):
+    response = bob_client.get(URL)
+
+    assert sorted(names(response)) == ["Ana Luna", "Beto Sol"]
+    assert "frida@cliente.mx" not in response.content.decode()
+    # Another member's contacts are nothing to filter by: the filter offers no other members.
+    assert f'<option value="{frank.pk}"' not in response.content.decode()
+    assert names(bob_client.get(URL, {"assignee": frank.pk})) == []
+    assert names(bob_client.get(URL, {"q": "Frida"})) == []
+
+
+def test_filter_by_assignee(bob_client, workspace, bob, frank, people):
+    agent_settings(workspace, see_all=True)
     assert names(bob_client.get(URL, {"assignee": "me"})) == ["Beto Sol"]
     assert names(bob_client.get(URL, {"assignee": "none"})) == ["Ana Luna"]
     assert names(bob_client.get(URL, {"assignee": frank.pk})) == ["Frida Mar"]
@@ -108,7 +122,8 @@ def test_anonymous_redirected_and_non_member_403(anon_client, outsider_client):
     assert outsider_client.get(URL).status_code == 403
 
 
-def test_main_navigation_marks_contacts_not_messages(bob_client, people):
+def test_main_navigation_marks_contacts_not_messages(bob_client, workspace, people):
+    agent_settings(workspace, see_all=True)
     body = bob_client.get(URL).content.decode()
 
     assert '<a href="/contacts/" aria-current="page">' in body

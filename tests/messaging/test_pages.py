@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from assignments.models import AssignmentEvent, AssignmentSource
 from contacts.models import Conversation, Message
+from tests.factories import agent_settings
 
 from .conftest import open_conversation
 
@@ -309,7 +310,9 @@ def test_agent_takes_and_unassigns_a_conversation_they_see(bob, bob_client, unas
     assert [(e.new_assignee_id, e.assigned_by_id) for e in events] == [(bob.pk, bob.pk), (None, bob.pk)]
 
 
-def test_agent_hands_over_to_another_agent_then_loses_access(bob, bob_client, frank, bob_conversation):
+def test_agent_hands_over_to_another_agent_then_loses_access(bob, bob_client, frank, bob_conversation, workspace):
+    # Handing over needs "Los agentes pueden reasignar a otros agentes" (off by default).
+    agent_settings(workspace, reassign=True)
     response = bob_client.post(conv_url(bob_conversation, "assign") + "?inbox=mine", {"assignee": str(frank.pk)})
 
     assert response.status_code == 302

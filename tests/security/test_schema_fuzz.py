@@ -5,7 +5,11 @@ per operation) and sends them to ``live_server`` with Alice's workspace Bearer t
 webhooks get their own secrets. Every response must be no 5xx, have a documented status code,
 and match the documented schema and content type. Path ids are half the time the real ids of
 seeded objects, so the success paths are fuzzed too, not only 404s. A second pass sends every
-read as Bob's (an agent's) browser session, whose results the selectors scope.
+read, and the contact assignee endpoint, as Bob's (an agent's) browser session with the
+workspace's restrictive default agent settings (he sees his own and unassigned contacts, may
+not reassign): path ids are then either a contact and conversation he sees or ones of a
+contact assigned to Alice (404 for him), so the visibility selector and the reassignment rule
+(403 with its reason) are fuzzed too.
 
 Bounded: ``MAX_EXAMPLES`` per operation and mode, derandomized (the same examples every run),
 no shrinking; the whole test takes well under 3 minutes on 2 cores.
@@ -16,6 +20,7 @@ import time
 import pytest
 import schemathesis
 from django.test import Client
+from django.utils.crypto import get_random_string
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -26,6 +31,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from accounts.models import Workspace
 from accounts.throttling import ApiTokenRateThrottle
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -48,16 +54,15 @@ def _auth_headers(path: str, acme) -> dict:
     return {"Authorization": f"Bearer {acme.token}"}
 
 
-def _fuzz_operation(operation, mode, *, base_url, acme, session, headers, max_examples) -> None:
-    ids = acme.ids()
+def _fuzz_operation(operation, mode, *, base_url, id_sets, session, headers, max_examples) -> None:
 
     @settings(
         max_examples=max_examples, deadline=None, derandomize=True, database=None,
         phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck),
     )
-    @given(case=operation.as_strategy(generation_mode=mode), real_ids=st.booleans())
-    def run(case, real_ids):
-        if real_ids and case.path_parameters:
+    @given(case=operation.as_strategy(generation_mode=mode), ids=st.sampled_from([None, *id_sets]))
+    def run(case, ids):
+        if ids and case.path_parameters:
             for name in case.path_parameters:
                 if name in ids:
                     case.path_parameters[name] = ids[name]
@@ -75,15 +80,32 @@ def _describe(exc: BaseException, depth: int = 0) -> str:
     return text
 
 
+# Writes in the agent pass: the one where the agent settings' rule answers (403 with the reason).
+AGENT_WRITES = {("POST", "/api/v1/contacts/{identifier}/assignee")}
+
+
+def _colleague_ids(acme) -> dict:
+    """The path ids of a contact assigned to Alice and of its open conversation."""
+    from contacts.models import Conversation
+
+    contact = acme.extra["contacts"][1]
+    conversation = Conversation.objects.get(contact=contact, status=Conversation.Status.OPEN)
+    return {**acme.ids(), "identifier": f"id:{contact.pk}", "conversation_id": conversation.pk}
+
+
 def _passes(operations, acme, agent_cookie):
-    """(label, operation, mode, examples, headers): every operation with the workspace token,
-    then every read as an agent's browser session (the agent scoping's code paths)."""
+    """(label, operation, mode, examples, headers, id sets): every operation with the workspace
+    token, then every read and the assignee write as an agent's browser session (the agent
+    scoping's code paths), with the ids of a visible and of a hidden contact."""
     for operation in operations:
         for mode, examples in MAX_EXAMPLES.items():
-            yield "token", operation, mode, examples, _auth_headers(operation.path, acme)
+            yield "token", operation, mode, examples, _auth_headers(operation.path, acme), [acme.ids()]
+    # A session write needs the CSRF cookie and the same token in the header.
+    csrf = get_random_string(32)
+    agent = {"Cookie": f"sessionid={agent_cookie}; csrftoken={csrf}", "X-CSRFToken": csrf}
     for operation in operations:
-        if operation.method.upper() == "GET":
-            yield "agent", operation, GenerationMode.POSITIVE, AGENT_EXAMPLES, {"Cookie": f"sessionid={agent_cookie}"}
+        if operation.method.upper() == "GET" or (operation.method.upper(), operation.path) in AGENT_WRITES:
+            yield "agent", operation, GenerationMode.POSITIVE, AGENT_EXAMPLES, agent, [acme.ids(), _colleague_ids(acme)]
 
 
 def test_every_operation_conforms_to_the_schema(live_server, acme, globex, bob, monkeypatch):
@@ -102,15 +124,20 @@ def test_every_operation_conforms_to_the_schema(live_server, acme, globex, bob, 
     started = time.monotonic()
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 30, "the schema lost operations"
+    assert AGENT_WRITES <= {(op.method.upper(), op.path) for op in operations}, "the agent pass lost its writes"
+    # The agent pass runs with the restrictive defaults of Configuraciones → Agentes.
+    acme.workspace.refresh_from_db()
+    assert acme.workspace.agent_visibility == Workspace.AgentVisibility.ASSIGNED_AND_UNASSIGNED
+    assert not acme.workspace.agents_can_reassign
     browser = Client()
     browser.force_login(bob)
     agent_cookie = browser.cookies["sessionid"].value
     try:
-        for who, operation, mode, examples, headers in _passes(operations, acme, agent_cookie):
+        for who, operation, mode, examples, headers, id_sets in _passes(operations, acme, agent_cookie):
             label = f"{operation.label} [{mode.value}, {who}]"
             t0 = time.monotonic()
             try:
-                _fuzz_operation(operation, mode, base_url=live_server.url, acme=acme, session=session,
+                _fuzz_operation(operation, mode, base_url=live_server.url, id_sets=id_sets, session=session,
                                 headers=headers, max_examples=examples)
             except (Exception, BaseExceptionGroup) as exc:  # every failing operation, not just the first
                 failures.append(f"{label}: {_describe(exc)}")

@@ -12,6 +12,12 @@ object URL of Charlie's workspace.
 
 Each request runs in a savepoint that is rolled back, so a DELETE or a POST that changes
 something does not change what the next persona sees.
+
+The workspace's agent settings (Configuraciones → Agentes: "Los agentes pueden ver" and "Los
+agentes pueden reasignar a otros agentes") are two more axes: every route runs for every persona
+under each of ``AGENT_SETTINGS``. ``Case.agent`` gives Bob's status per setting where it depends
+on them; ``ON_A_COLLEAGUES_CONTACT`` repeats the contact and conversation routes on a contact
+assigned to Alice (hidden from Bob by default: 404, never its data).
 """
 
 from dataclasses import dataclass, field
@@ -21,6 +27,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
+
+from tests.factories import agent_settings
 
 PERSONAS = ("anon", "charlie", "bob", "erin", "dave", "alice", "token")
 
@@ -38,6 +46,8 @@ PAGE_ADMIN_POST = row(302, 302, 403, 302, 302, 302, 302)
 PAGE_ADMIN_OBJECT_POST = row(302, 404, 403, 302, 302, 302, 302)
 PAGE_OBJECT_POST = row(302, 404, 302, 302, 302, 302, 302)
 PAGE_EXPORT = row(302, 200, 403, 403, 200, 200, 302)
+PAGE_OWNER = row(302, 200, 403, 403, 403, 200, 302)
+PAGE_OWNER_POST = row(302, 302, 403, 403, 403, 302, 302)
 # JSON API. Tokens act as an unrestricted manager.
 API = row(401, 200, 200, 200, 200, 200, 200)
 API_OBJECT = row(401, 404, 200, 200, 200, 200, 200)
@@ -60,6 +70,7 @@ class Case:
     format: str = "json"
     note: str = ""
     kwargs: dict = field(default_factory=dict)
+    agent: dict | None = None  # Bob's status per AGENT_SETTINGS name, when it depends on them
 
 
 def _csv(_ids):
@@ -90,6 +101,10 @@ MATRIX: dict[str, list[Case]] = {
         Case("GET", PAGE_ADMIN),
         Case("POST", PAGE_ADMIN_POST, data={"name": "Acme", "timezone": "America/Mexico_City", "language": "es"},
              format="form"),
+    ],
+    "accounts:settings-agents": [
+        Case("GET", PAGE_OWNER),
+        Case("POST", PAGE_OWNER_POST, data={"agent_visibility": "all", "agents_can_reassign": "on"}, format="form"),
     ],
     "api-users": [Case("GET", API)],
     # --- contacts (Developer API) ---
@@ -203,6 +218,65 @@ MATRIX: dict[str, list[Case]] = {
         Case("GET", API, note="any member reads the workspace's hours"),
         Case("PUT", API_ADMIN, data={"enabled": True, "schedule": {"mon": [["09:00", "18:00"]]}}),
     ],
+}
+
+# Configuraciones → Agentes, as axes: (see_all, reassign) for ``tests.factories.agent_settings``.
+AGENT_SETTINGS = {
+    "default": {"see_all": False, "reassign": False},
+    "see-all": {"see_all": True, "reassign": False},
+    "reassign": {"see_all": False, "reassign": True},
+    "see-all+reassign": {"see_all": True, "reassign": True},
+}
+
+
+def agent(default, see_all, reassign, see_all_reassign) -> dict[str, int]:
+    return dict(zip(AGENT_SETTINGS, (default, see_all, reassign, see_all_reassign), strict=True))
+
+
+HIDDEN = agent(404, 200, 404, 200)  # a colleague's contact: it does not exist for Bob unless he sees all
+HIDDEN_POST = agent(404, 302, 404, 302)
+ONLY_IF_REASSIGN = agent(403, 403, 200, 200)  # an unassigned contact handed to Alice
+TAKE_FROM_COLLEAGUE = agent(404, 403, 404, 200)  # hidden, else refused unless agents may reassign
+
+
+def _assign_to(key):
+    return lambda ids: {"assignee": ids[key]}
+
+
+def _assign_form(key):
+    return lambda ids: {"assignee": str(ids[key])}
+
+
+# Assignments on the shared (unassigned) contact whose answer depends on "pueden reasignar".
+MATRIX["api-contact-assignee"] += [
+    Case("POST", API_OBJECT, data=_assign_to("agent_id"), note="taking an unassigned contact"),
+    Case("POST", API_OBJECT, data=_assign_to("owner_id"), agent=ONLY_IF_REASSIGN, note="handing it to a colleague"),
+]
+MATRIX["messaging:assign"] += [
+    Case("POST", PAGE_OBJECT_POST, data=_assign_form("agent_id"), format="form"),
+    Case("POST", PAGE_OBJECT_POST, data=_assign_form("owner_id"), format="form",
+         agent=agent(403, 403, 302, 302)),
+]
+# The contact and conversation routes again, on a contact assigned to Alice with an open conversation.
+ON_A_COLLEAGUES_CONTACT: dict[str, list[Case]] = {
+    "api-contact": [Case("GET", API_OBJECT, agent=HIDDEN), Case("PATCH", API_OBJECT, data={"last_name": "R"}, agent=HIDDEN)],
+    "api-contact-tags": [Case("POST", API_OBJECT, data={"tags": ["vip"]}, agent=HIDDEN),
+                         Case("DELETE", API_OBJECT, data={"tags": ["vip"]}, agent=HIDDEN)],
+    "api-contact-assignee": [
+        Case("POST", API_OBJECT, data={"assignee": None}, agent=TAKE_FROM_COLLEAGUE),
+        Case("POST", API_OBJECT, data=_assign_to("agent_id"), agent=TAKE_FROM_COLLEAGUE),
+    ],
+    "api-contact-messages": [Case("POST", with_status(API_OBJECT, 201), data={"text": "Hola"}, agent=agent(404, 201, 404, 201))],
+    "messaging:conversation": [Case("GET", PAGE_OBJECT, agent=HIDDEN)],
+    "messaging:reply": [Case("POST", PAGE_OBJECT_POST, data={"text": "Hola"}, format="form", agent=HIDDEN_POST)],
+    "messaging:assign": [
+        Case("POST", PAGE_OBJECT_POST, data={"assignee": "none"}, format="form", agent=agent(404, 403, 404, 302)),
+        Case("POST", PAGE_OBJECT_POST, data=_assign_form("agent_id"), format="form", agent=agent(404, 403, 404, 302)),
+    ],
+    "messaging:close": [Case("POST", PAGE_OBJECT_POST, data={"note": "Listo"}, format="form", agent=HIDDEN_POST)],
+    "messaging:bot": [Case("POST", PAGE_OBJECT_POST, data={"paused": "1"}, format="form", agent=HIDDEN_POST)],
+    "api-conversation-close": [Case("POST", API_OBJECT, data={"note": "Listo"}, agent=HIDDEN)],
+    "api-conversation-messages": [Case("GET", API_OBJECT, agent=HIDDEN)],
 }
 
 # Routes deliberately outside the matrix, each with the reason.
@@ -338,27 +412,57 @@ def users(alice, bob, charlie, dave, erin):
 
 
 def _ids(objects):
-    return {**objects.ids(), "workspace_id": objects.workspace.pk}
+    from accounts.models import Membership
+
+    agent_id = Membership.objects.filter(workspace=objects.workspace, role=Membership.Role.AGENT).values_list(
+        "user_id", flat=True
+    ).first()
+    return {**objects.ids(), "workspace_id": objects.workspace.pk, "owner_id": objects.owner.pk,
+            "agent_id": agent_id or objects.owner.pk}
 
 
+@pytest.mark.parametrize("setting", AGENT_SETTINGS)
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_matrix(persona, acme, globex, users):
+def test_matrix(persona, setting, acme, globex, users):
+    agent_settings(acme.workspace, **AGENT_SETTINGS[setting])
     ids = _ids(acme)
+    colleague_ids = _colleague_ids(acme)
+    hidden_from_bob = persona == "bob" and not AGENT_SETTINGS[setting]["see_all"]
     mismatches = []
-    for name, cases in MATRIX.items():
-        url = _url(name, ids)
-        for case in cases:
-            # A fresh client per request: the logout case must not log the next ones out.
-            response = _send(_client(persona, users, acme.token), case, url, ids)
-            expected = case.expect[persona]
-            if response.status_code != expected:
-                mismatches.append(f"{case.method} {name} ({url}): {response.status_code}, expected {expected}")
-            problem = _check_shape(name, url, response, persona)
-            if problem:
-                mismatches.append(problem)
-            if persona == "charlie" and _leaks_acme(response, acme):
-                mismatches.append(f"{case.method} {name} ({url}): Charlie sees Acme's data")
-    assert not mismatches, f"{persona}:\n" + "\n".join(mismatches)
+    for table, table_ids in ((MATRIX, ids), (ON_A_COLLEAGUES_CONTACT, colleague_ids)):
+        for name, cases in table.items():
+            url = _url(name, table_ids)
+            for case in cases:
+                # A fresh client per request: the logout case must not log the next ones out.
+                response = _send(_client(persona, users, acme.token), case, url, table_ids)
+                expected = case.agent[setting] if persona == "bob" and case.agent else case.expect[persona]
+                if response.status_code != expected:
+                    mismatches.append(f"{case.method} {name} ({url}): {response.status_code}, expected {expected}")
+                problem = _check_shape(name, url, response, persona)
+                if problem:
+                    mismatches.append(problem)
+                if persona == "charlie" and _leaks_acme(response, acme):
+                    mismatches.append(f"{case.method} {name} ({url}): Charlie sees Acme's data")
+                if hidden_from_bob and _names_contact(response, acme.extra["contacts"][1]):
+                    mismatches.append(f"{case.method} {name} ({url}): Bob sees Alice's contact")
+    assert not mismatches, f"{persona} [{setting}]:\n" + "\n".join(mismatches)
+
+
+def _colleague_ids(objects) -> dict:
+    """The ids of ``_ids`` with the contact and conversation of a contact assigned to the owner."""
+    from contacts.models import Conversation
+
+    contact = objects.extra["contacts"][1]
+    conversation = Conversation.objects.get(contact=contact, status=Conversation.Status.OPEN)
+    return {**_ids(objects), "identifier": f"id:{contact.pk}", "conversation_id": conversation.pk}
+
+
+def _names_contact(response, contact) -> bool:
+    """Whether a response names the contact (its email, or its name in a page or a JSON string)."""
+    if getattr(response, "streaming", False):
+        return False  # downloads (exports) are refused to agents
+    text = response.content.decode("utf-8", "replace")
+    return contact.email in text or contact.name in text
 
 
 def _leaks_acme(response, acme) -> bool:
