@@ -72,7 +72,8 @@ NO_SUCH_CONVERSATION = gettext_lazy("No conversation with id %(ids)s in this wor
 FILTERS = (
     FilterSpec("source", gettext_lazy("Source"), CHOICE, "choice", "Fuente: the event's source.",
                choices=lambda: AssignmentSource.values,
-               unknown=gettext_lazy("Unknown source %(value)s. Choose from: %(choices)s.")),
+               unknown=gettext_lazy("Unknown source %(value)s. Choose from: %(choices)s."),
+               options=lambda workspace: [(value, str(label)) for value, label in AssignmentSource.choices], dots=True),
     FilterSpec("assignee", gettext_lazy("Assigned to"), ID, "member",
                "Asignado a: the event's new assignee, a user id of the workspace, or `none` for unassignments.",
                exists=_users_known("new_assignee_id"), allow_none=True, no_such=NO_SUCH_USER),

@@ -7,10 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.decorators import workspace_member_required
-from accounts.models import Team
 from assignments.models import AssignmentSource
 from contacts.models import ConversationSource
-from integrations.models import Channel
 
 from . import conversations
 from .framework.pages import report_menu, report_page_render
@@ -59,7 +57,6 @@ def assignments_page(request):
         request, key="assignments", template="reports/assignments.html", filters=ASSIGNMENT_FILTERS,
         api={"summary": "/api/v1/reports/assignments/summary", "timeseries": "/api/v1/reports/assignments/timeseries",
              "log": "/api/v1/reports/assignments/log"},
-        options={"source": {"options": sources, "dots": True}},
         strings={
             "total": _("Assignments"),
             "trendNoPrevious": _("No assignments in the previous period"),
@@ -75,25 +72,15 @@ def assignments_page(request):
 @workspace_member_required
 def conversations_page(request):
     """Reportes → Conversaciones (docs/reports.md "Conversaciones"); agents see the conversations they own."""
-    workspace = request.workspace
-
-    def choice(values):
-        return [{"value": v, "label": str(ConversationSource(v).label)} for v in values]
-
-    channels = [{"value": str(c.pk), "label": c.name} for c in Channel.objects.filter(workspace=workspace)]
-    teams = [{"value": str(t.pk), "label": t.name} for t in Team.objects.filter(workspace=workspace).order_by("name")]
     return report_page_render(
         request, key="conversations", template="reports/conversations.html", filters=conversations.FILTERS,
         export_kind="conversations",
         agent_scope_note=_("You see only the conversations you own (assigned to you when they closed, or now)."),
         api={"summary": "/api/v1/reports/conversations/summary",
              "timeseries": "/api/v1/reports/conversations/timeseries", "log": "/api/v1/reports/conversations/log"},
-        options={
-            "channel": {"options": channels, "noneLabel": str(_("No channel"))},
-            "team": {"options": teams},
-            "opening_source": {"options": choice(conversations.OPENING_SOURCES), "dots": True},
-            "closing_source": {"options": choice(conversations.CLOSING_SOURCES), "dots": True},
-        },
+        # The opening source's labels until its FilterSpec declares them (reports/conversations.py).
+        options={"opening_source": {"options": [{"value": v, "label": str(ConversationSource(v).label)}
+                                                for v in conversations.OPENING_SOURCES], "dots": True}},
         strings={
             "opened": pgettext_lazy("conversations report", "Opened"),
             "closed": pgettext_lazy("conversations report", "Closed"),
@@ -114,16 +101,12 @@ def responses_page(request):
     """Reportes → Respuestas (docs/reports.md "Respuestas"); agents see only their own responses."""
     from . import responses
 
-    workspace = request.workspace
-    channels = [{"value": str(c.pk), "label": c.name} for c in Channel.objects.filter(workspace=workspace)]
-    teams = [{"value": str(t.pk), "label": t.name} for t in Team.objects.filter(workspace=workspace).order_by("name")]
     return report_page_render(
         request, key="responses", template="reports/responses.html", filters=responses.FILTERS,
         export_kind="responses",
         agent_scope_note=_("You see only your own responses (the ones you wrote)."),
         api={"summary": "/api/v1/reports/responses/summary",
              "timeseries": "/api/v1/reports/responses/timeseries", "log": "/api/v1/reports/responses/log"},
-        options={"channel": {"options": channels, "noneLabel": str(_("No channel"))}, "team": {"options": teams}},
         strings={
             "firstResponses": _("First responses"),
             "responses": _("Responses"),
@@ -156,18 +139,12 @@ def resolutions_page(request):
     """Reportes → Resoluciones (docs/reports.md "Resoluciones"); agents see what they owned at close."""
     from . import resolutions
 
-    workspace = request.workspace
-    channels = [{"value": str(c.pk), "label": c.name} for c in Channel.objects.filter(workspace=workspace)]
-    teams = [{"value": str(t.pk), "label": t.name} for t in Team.objects.filter(workspace=workspace).order_by("name")]
-    closing = [{"value": v, "label": str(ConversationSource(v).label)} for v in resolutions.CLOSING_SOURCES]
     return report_page_render(
         request, key="resolutions", template="reports/resolutions.html", filters=resolutions.FILTERS,
         export_kind="resolutions",
         agent_scope_note=_("You see only the conversations that were assigned to you when they closed."),
         api={"summary": "/api/v1/reports/resolutions/summary", "timeseries": "/api/v1/reports/resolutions/timeseries",
              "log": "/api/v1/reports/resolutions/log"},
-        options={"channel": {"options": channels, "noneLabel": str(_("No channel"))}, "team": {"options": teams},
-                 "closing_source": {"options": closing, "dots": True}},
         strings={
             "resolved": pgettext_lazy("resolutions report", "Resolved"),
             "trendNoPrevious": _("Nothing in the previous period"),

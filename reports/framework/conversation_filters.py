@@ -46,9 +46,25 @@ def teams_known(workspace, ids):
     return Team.objects.filter(workspace=workspace, pk__in=ids).values_list("pk", flat=True)
 
 
+def channel_options(workspace):
+    return [(str(pk), name) for pk, name in Channel.objects.filter(workspace=workspace).order_by("name", "pk")
+            .values_list("pk", "name")]
+
+
+def team_options(workspace):
+    return [(str(pk), name) for pk, name in Team.objects.filter(workspace=workspace).order_by("name", "pk")
+            .values_list("pk", "name")]
+
+
+def source_options(values):
+    """Labelled conversation sources (``ConversationSource``), in the given order."""
+    return lambda workspace: [(value, source_label(value)) for value in values]
+
+
 def channel_filter(description: str) -> FilterSpec:
     return FilterSpec("channel", gettext_lazy("Channel"), ID, "options", description, exists=channels_known,
-                      allow_none=True, no_such=gettext_lazy("No channel with id %(ids)s in this workspace."))
+                      allow_none=True, no_such=gettext_lazy("No channel with id %(ids)s in this workspace."),
+                      options=channel_options, none_label=gettext_lazy("No channel"))
 
 
 def owner_filter(description: str) -> FilterSpec:
@@ -58,12 +74,12 @@ def owner_filter(description: str) -> FilterSpec:
 
 def team_filter(description: str = "Equipo: the owner is a member of the team now.") -> FilterSpec:
     return FilterSpec("team", gettext_lazy("Team"), ID, "options", description, exists=teams_known,
-                      no_such=gettext_lazy("No team with id %(ids)s in this workspace."))
+                      no_such=gettext_lazy("No team with id %(ids)s in this workspace."), options=team_options)
 
 
 def closing_source_filter(description: str) -> FilterSpec:
     return FilterSpec("closing_source", gettext_lazy("Closed by"), CHOICE, "choice", description,
-                      choices=lambda: CLOSING_SOURCES)
+                      choices=lambda: CLOSING_SOURCES, options=source_options(CLOSING_SOURCES), dots=True)
 
 
 def owner_condition(*, actor: Actor, query: ReportQuery, field: str) -> Q:

@@ -154,14 +154,19 @@ def shell_strings() -> dict:
 
 
 
-def filter_config(filters: tuple[FilterSpec, ...], options: dict | None = None) -> list[dict]:
-    """What the page's "Agregar filtro" needs to know of each declared filter."""
+def filter_config(filters: tuple[FilterSpec, ...], workspace, options: dict | None = None) -> list[dict]:
+    """What the page's "Agregar filtro" needs to know of each declared filter: its picker, its
+    values and labels (``FilterSpec.options``), its ``none`` label and colour dots."""
     options = options or {}
     out = []
     for spec in filters:
-        entry = {"param": spec.param, "label": str(spec.label), "widget": spec.widget, "allowNone": spec.allow_none}
-        if spec.param in options:
-            entry.update(options[spec.param])
+        entry = {"param": spec.param, "label": str(spec.label), "widget": spec.widget, "allowNone": spec.allow_none,
+                 "dots": spec.dots}
+        if spec.none_label:
+            entry["noneLabel"] = str(spec.none_label)
+        if spec.options is not None:
+            entry["options"] = [{"value": str(v), "label": str(label)} for v, label in spec.options(workspace)]
+        entry.update(options.get(spec.param, {}))
         out.append(entry)
     return out
 
@@ -180,7 +185,7 @@ def report_page_render(request, *, key: str, template: str, filters: tuple[Filte
         "state": state,
         "defaultPeriod": DEFAULT_PERIOD,
         "presets": [{"value": value, "label": str(label)} for value, label in PERIOD_PRESETS],
-        "filters": filter_config(filters, options),
+        "filters": filter_config(filters, workspace, options),
         "members": members,
         "contactNames": _contact_names(workspace, state.get("contact", [])),
         "language": workspace.language,

@@ -40,7 +40,8 @@ class FilterSpec:
     ``kind`` is ``choice`` (``choices()`` gives the allowed values) or ``id`` (positive ids;
     ``exists(workspace, ids)`` returns those that exist in the workspace). ``allow_none`` admits
     the value ``none`` (e.g. "Sin asignar"). ``widget`` tells the page which picker to show:
-    ``choice``, ``member``, ``contact``, ``number`` or ``options`` (``options(workspace)``).
+    ``choice``, ``member``, ``contact``, ``number`` or ``options``; ``options(workspace)`` lists
+    the values a ``choice`` or ``options`` picker offers, with their labels.
     """
 
     param: str
@@ -53,6 +54,11 @@ class FilterSpec:
     allow_none: bool = False
     no_such: object = None  # lazy "No … with id %(ids)s in this workspace."
     unknown: object = None  # lazy "Unknown … %(value)s. Choose from: %(choices)s."
+    # What a picker offers, for ``choice`` and ``options`` widgets: ``options(workspace)`` gives
+    # ``[(value, label)]`` in order (labels translated in the active language).
+    options: Callable[[object], Iterable[tuple[str, str]]] | None = None
+    none_label: object = None  # the label of ``none`` (default: "Unassigned")
+    dots: bool = False  # values have a colour (``--src-<value>``) shown as a dot
 
 
 @dataclass(frozen=True)
