@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.selectors import member_list
-from contacts.models import Contact
+from contacts.selectors import contact_visible
 
 from ..periods import DEFAULT_PRESET, MAX_SPAN_DAYS
 from .query import MAX_VALUES_PER_FILTER, FilterSpec
@@ -87,12 +87,14 @@ def report_query_state(params, filter_params=("source", "assignee", "assigned_by
     return state
 
 
-def _contact_names(workspace, ids: list[str]) -> dict[str, str]:
-    """Names of the contacts a link filters by, for the filter chips (this workspace only)."""
+def _contact_names(request, ids: list[str]) -> dict[str, str]:
+    """Names of the contacts a link filters by, for the filter chips: only contacts the viewer
+    may see (``contact_visible``: this workspace, and an agent's visibility setting)."""
     numeric = [int(value) for value in ids if value.isdigit() and len(value) <= 18]
     if not numeric:
         return {}
-    rows = Contact.objects.filter(workspace=workspace, pk__in=numeric).only("id", "first_name", "last_name")
+    visible = contact_visible(workspace=request.workspace, user=request.user, is_admin=request.membership.is_admin)
+    rows = visible.filter(pk__in=numeric).only("id", "first_name", "last_name")
     return {str(contact.pk): contact.name for contact in rows}
 
 
@@ -187,7 +189,7 @@ def report_page_render(request, *, key: str, template: str, filters: tuple[Filte
         "presets": [{"value": value, "label": str(label)} for value, label in PERIOD_PRESETS],
         "filters": filter_config(filters, workspace, options),
         "members": members,
-        "contactNames": _contact_names(workspace, state.get("contact", [])),
+        "contactNames": _contact_names(request, state.get("contact", [])),
         "language": workspace.language,
         "timezone": workspace.timezone,
         "maxSpanDays": MAX_SPAN_DAYS,

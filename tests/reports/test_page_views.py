@@ -231,3 +231,17 @@ def test_the_landing_page_shows_each_built_reports_headlines(alice_client):
     page = alice_client.get("/reports/", {"period": "last_30_days"}).content.decode()
     assert 'data-headline="assignments"' in page and 'data-headline="conversations"' in page
     assert alice_client.get("/reports/", {"period": "nonsense"}).status_code == 200
+
+
+def test_a_filter_chip_never_names_a_contact_the_agent_may_not_see(workspace, bob_client, alice):
+    from assignments.models import AssignmentSource
+    from assignments.services import contact_assign
+    from tests.factories import ContactFactory
+
+    # given a contact assigned to Alice: hidden from Bob under the default visibility
+    hidden = ContactFactory(workspace=workspace, first_name="Secreta", last_name="Oculta")
+    contact_assign(contact=hidden, assignee=alice, source=AssignmentSource.API)
+    # when Bob opens a link filtering by it
+    page = bob_client.get("/reports/assignments/", {"contact": hidden.pk}).content.decode()
+    # then the page does not name it
+    assert "Secreta" not in page
