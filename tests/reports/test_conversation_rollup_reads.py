@@ -166,3 +166,83 @@ def test_a_timezone_change_reads_raw_until_rebuilt_then_the_rollup_again(history
     assert _rollup_rows(workspace=workspace, actor=owner(workspace), query=query) is not None
     fast_after, raw_after = _both_ways(settings, workspace, owner(workspace), query)
     assert fast_after == raw_after == raw
+
+
+# --- the owner as index-driven sets == the owner computed per row ---------------------------
+
+
+def _owner_per_row(workspace, events, *, actor, query):
+    """The owner rule as it was first written: a CASE per opened event (the reference)."""
+    from django.db.models import Case, Exists, OuterRef, Subquery, When
+
+    from contacts.models import Contact, ConversationEvent
+    from reports.framework.conversation_filters import owner_condition
+
+    closed = ConversationEvent.objects.filter(workspace=workspace, kind="closed", conversation_id=OuterRef("conversation_id"))
+    owner = Case(When(Exists(closed), then=Subquery(closed.values("assignee_id")[:1])),
+                 default=Subquery(Contact.objects.filter(pk=OuterRef("contact_id")).values("assignee_id")[:1]))
+    return events.annotate(owner_id=owner).filter(owner_condition(actor=actor, query=query, field="owner_id"))
+
+
+@given(owners=st.lists(st.sampled_from(["0", "1", "2", "none"]), max_size=3, unique=True),
+       team=st.booleans(), viewer=st.sampled_from(["owner", "agent0", "agent1"]),
+       start=st.integers(0, 300), days=st.integers(0, 200))
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                   HealthCheck.too_slow])
+def test_owner_sets_equal_the_owner_computed_per_row(history, owners, team, viewer, start, days):
+    from accounts.models import Team
+    from contacts.models import Contact, ConversationEvent
+    from reports.conversations import conversation_open_at, conversation_opened_events
+
+    workspace, agents, _ = history
+    if not Team.objects.filter(workspace=workspace).exists():  # the first example sets these up:
+        # a deleted contact with an open conversation (its owner is empty), and a team
+        open_one = ConversationEvent.objects.filter(workspace=workspace, kind="opened").exclude(
+            conversation_id__in=ConversationEvent.objects.filter(kind="closed").values("conversation_id")).first()
+        Contact.objects.filter(pk=open_one.contact_id).delete()
+        Team.objects.create(workspace=workspace, name="Ventas").members.add(agents[0], agents[2])
+    first = date(2025, 11, 1) + timedelta(days=start)
+    data = {"start": first.isoformat(), "end": min(first + timedelta(days=days), date(2026, 11, 24)).isoformat()}
+    if owners:
+        data["assignee"] = [o if o == "none" else str(agents[int(o)].pk) for o in owners]
+    if team:
+        data["team"] = [str(Team.objects.get(workspace=workspace).pk)]
+    query = report_query_parse(filters=FILTERS, workspace=workspace, data=data)
+    actor = owner(workspace) if viewer == "owner" else Actor(workspace=workspace, role=Membership.Role.AGENT,
+                                                              user=agents[int(viewer[-1])])
+    scope = {"workspace": workspace, "actor": actor, "query": query}
+    plain = replace_query_without_owner(query)
+    reference = _owner_per_row(workspace, conversation_opened_events(
+        workspace=workspace, actor=owner(workspace), query=plain), actor=actor, query=query)
+    assert set(conversation_opened_events(**scope).values_list("pk", flat=True)) == set(
+        reference.values_list("pk", flat=True))
+    at = query.period.end_utc
+    reference_open = _owner_per_row(workspace, conversation_open_at(
+        workspace=workspace, actor=owner(workspace), query=plain, at=at), actor=actor, query=query)
+    assert conversation_open_at(**scope, at=at).count() == reference_open.count()
+
+
+def replace_query_without_owner(query):
+    from dataclasses import replace
+
+    return replace(query, values={k: v for k, v in query.values.items() if k not in ("assignee", "team")},
+                   none=frozenset(p for p in query.none if p != "assignee"))
+
+
+def test_an_open_conversation_of_a_deleted_contact_has_no_owner(history):
+    from contacts.models import Contact, ConversationEvent
+    from reports.conversations import conversation_open_at, conversation_opened_events
+
+    workspace, _, _ = history
+    open_one = ConversationEvent.objects.filter(workspace=workspace, kind="opened").exclude(
+        conversation_id__in=ConversationEvent.objects.filter(kind="closed").values("conversation_id")).first()
+    Contact.objects.filter(pk=open_one.contact_id).delete()
+    day = open_one.created_at.astimezone(workspace.tzinfo).date()
+    query = report_query_parse(filters=FILTERS, workspace=workspace,
+                               data={"start": day.isoformat(), "end": day.isoformat(), "assignee": ["none"]})
+    scope = {"workspace": workspace, "actor": owner(workspace), "query": query}
+    assert open_one.pk in set(conversation_opened_events(**scope).values_list("pk", flat=True))
+    reference = _owner_per_row(workspace, conversation_open_at(
+        workspace=workspace, actor=owner(workspace), query=replace_query_without_owner(query),
+        at=query.period.end_utc), actor=owner(workspace), query=query)
+    assert conversation_open_at(**scope, at=query.period.end_utc).count() == reference.count()
