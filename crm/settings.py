@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "accounts",
+    "presence",
     "contacts",
     "assignments",
     "reports",
@@ -67,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.ActiveWorkspaceMiddleware",
+    "presence.middleware.PresenceHeartbeatMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "crm.middleware.ContentSecurityPolicyMiddleware",
@@ -175,6 +177,8 @@ CELERY_BEAT_SCHEDULE["assignments-rollups-reconcile"] = {"task": "assignments.ro
 # The Conversaciones rollup: the same for conversation events (contacts/tasks.py).
 CELERY_BEAT_SCHEDULE["contacts-conversation-rollups-reconcile"] = {
     "task": "contacts.conversation_rollups_reconcile", "schedule": 600.0}
+# Estado de Actividad: members idle for AGENT_IDLE_MINUTES go offline (presence/tasks.py).
+CELERY_BEAT_SCHEDULE["presence-idle-sweep"] = {"task": "presence.idle_sweep", "schedule": 60.0}
 # Deleted workspaces: remove their stored files still listed (a message lost while the broker was down) (accounts/tasks.py).
 CELERY_BEAT_SCHEDULE["accounts-workspace-files-delete"] = {"task": "accounts.workspace_files_delete", "schedule": 600.0}
 
@@ -226,6 +230,8 @@ SPECTACULAR_SETTINGS = {
         "AssignModeEnum": "workflows.steps.ASSIGN_MODES",
         "AssignmentSourceEnum": "assignments.models.AssignmentSource.values",
         "ConversationReportSourceEnum": "reports.conversations_api.SOURCES",
+        "AgentStatusEnum": "presence.models.AgentStatusValue.choices",
+        "AgentStatusSourceEnum": "presence.models.AgentStatusSource.choices",
     },
 }
 
@@ -257,6 +263,9 @@ TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "0"))
 
 # Exports: files are kept this many days, then deleted by a beat task.
 EXPORT_RETENTION_DAYS = int(os.environ.get("EXPORT_RETENTION_DAYS", "7"))
+
+# Estado de Actividad: a member without a request for this many minutes goes offline (docs/presence.md).
+AGENT_IDLE_MINUTES = int(os.environ.get("AGENT_IDLE_MINUTES", "15"))
 
 LOGGING = {
     "version": 1,

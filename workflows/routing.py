@@ -28,6 +28,7 @@ from django.db.models import Count, Q
 
 from accounts.models import Team, User, Workspace
 from contacts.models import Conversation
+from presence.selectors import member_online_q
 
 from .models import RoundRobinCursor
 
@@ -70,7 +71,9 @@ def _candidates(
     if user_ids is not None:
         qs = qs.filter(pk__in=list(user_ids))
     if only_online:
-        qs = qs.filter(availability=User.Availability.ONLINE)
+        # Online in *this* workspace (Estado de Actividad is per membership; availability is
+        # per user and says "online somewhere"): docs/presence.md "Several workspaces".
+        qs = qs.filter(member_online_q(workspace), availability=User.Availability.ONLINE)
     excluded = _excluded_ids(exclude)
     if excluded:
         qs = qs.exclude(pk__in=excluded)
@@ -116,7 +119,7 @@ def assignee_pick(
     ineligible (away, at the cap) are simply skipped without losing their place.
     ``fewest_open``: the eligible user with the fewest open contacts; ties go in round robin
     order from the cursor, so equally loaded users take turns.
-    ``only_online`` keeps users whose availability is online; ``max_open`` keeps users with
+    ``only_online`` keeps users online in this workspace (presence); ``max_open`` keeps users with
     fewer than that many open contacts. ``exclude`` is users (or ids) never to pick.
     """
     if strategy not in STRATEGIES:

@@ -203,8 +203,12 @@ class Command(BaseCommand):
             for index in ConversationEvent._meta.indexes:
                 editor.add_index(ConversationEvent, index)
         self.log("rollups ...")
+        from contacts.rollups import rollup_rebuild as conversation_rollup_rebuild
+
         for ws in [big, *other_ws]:
             rollup_rebuild(workspace=ws)
+            # The bulk load bypasses conversation_open / _close: count it as a rebuild would.
+            conversation_rollup_rebuild(workspace=ws)
         with connection.cursor() as cursor:
             if not connection.in_atomic_block:
                 cursor.execute(f"VACUUM ANALYZE {events}")

@@ -1,0 +1,14 @@
+"""Celery tasks of presence: thin interfaces over ``presence.services``."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(name="presence.idle_sweep", acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def idle_sweep() -> int:
+    """Every minute (CELERY_BEAT_SCHEDULE): members idle for AGENT_IDLE_MINUTES go offline.
+
+    Idempotent: each member is re-checked under its lock, so a retry writes no second event.
+    """
+    return services.member_idle_sweep()
