@@ -15,7 +15,7 @@ def export_file_path(export: "Export", filename: str) -> str:
 
 # The file name of each kind's CSV, in the product's language (the seed's report names).
 FILE_NAMES = {"assignments": "asignaciones", "conversations": "conversaciones", "responses": "respuestas",
-              "resolutions": "resoluciones"}
+              "resolutions": "resoluciones", "messages": "mensajes"}
 
 
 class Export(models.Model):
@@ -31,6 +31,7 @@ class Export(models.Model):
         CONVERSATIONS = "conversations", _("Conversations")
         RESPONSES = "responses", _("Responses")
         RESOLUTIONS = "resolutions", _("Resolutions")
+        MESSAGES = "messages", _("Messages")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")

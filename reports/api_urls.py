@@ -2,6 +2,7 @@
 
 from .api import urlpatterns as assignments
 from .conversations_api import urlpatterns as conversations
+from .messages_api import urlpatterns as messages
 from .resolutions_api import urlpatterns as resolutions
 from .responses_api import urlpatterns as responses
 
@@ -10,4 +11,5 @@ urlpatterns = [
     *conversations,
     *responses,
     *resolutions,
+    *messages,
 ]

@@ -5,7 +5,7 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.context import Actor
 
-from . import conversations, responses
+from . import conversations, messages, responses
 from .framework.query import ReportQuery
 from .params import ReportParams
 from .resolutions import resolution_headlines
@@ -22,5 +22,6 @@ def report_headlines(*, workspace, membership, query: ReportQuery) -> dict[str, 
         "conversations": [{"label": m.label, "value": m.value} for m in summary.metrics],
         "resolutions": resolution_headlines(workspace=workspace, actor=actor, period=query.period),
         "responses": responses.response_headlines(workspace=workspace, actor=actor, period=query.period),
+        "messages": messages.message_headlines(workspace=workspace, actor=actor, period=query.period),
     }
 

@@ -10,4 +10,5 @@ urlpatterns = [
     path("reports/conversations/", views.conversations_page, name="conversations"),
     path("reports/resolutions/", views.resolutions_page, name="resolutions"),
     path("reports/responses/", views.responses_page, name="responses"),
+    path("reports/messages/", views.messages_page, name="messages"),
 ]

@@ -173,3 +173,38 @@ def resolutions_page(request):
             "noChannel": _("No channel"),
         },
     )
+
+
+@workspace_member_required
+def messages_page(request):
+    """Reportes → Mensajes (docs/reports.md "Mensajes"); agents see their messages and those of
+    conversations of contacts assigned to them."""
+    from . import messages
+
+    return report_page_render(
+        request, key="messages", template="reports/messages.html", filters=messages.FILTERS,
+        export_kind="messages",
+        agent_scope_note=_("You see the messages you sent and every message of conversations whose contact is "
+                           "assigned to you now."),
+        api={"summary": "/api/v1/reports/messages/summary", "timeseries": "/api/v1/reports/messages/timeseries",
+             "log": "/api/v1/reports/messages/log"},
+        strings={
+            "received": pgettext_lazy("messages report", "Received"),
+            "sent": pgettext_lazy("messages report", "Sent"),
+            "sentBy": _("Sent by %(kind)s"),
+            "trendNoPrevious": _("Nothing in the previous period"),
+            "barAria": _("Stacked bar chart of messages received and sent (by sender) over time. "
+                         "The same numbers are in the table below."),
+            "channel": _("Channel"),
+            "noChannel": _("No channel"),
+            "heatmapCaption": _("Received messages by weekday and hour (%(timezone)s)"),
+            "heatmapCell": _("%(day)s, %(hour)s: %(count)s"),
+            "weekday": _("Weekday"),
+            "weekdays": "|".join(str(d) for d in (_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"),
+                                                    _("Sun"))),
+            "in": pgettext_lazy("messages report", "Received"),
+            "out": pgettext_lazy("messages report", "Sent"),
+            "senderLabels": "|".join(f"{k}={messages.sender_label(k)}" for k in messages.SENDER_KINDS),
+            "noAuthor": "-",
+        },
+    )

@@ -652,6 +652,11 @@
       scales[kind] = { position: index === 0 ? "left" : "right", beginAtZero: true, grid: { display: index === 0 },
         ticks: kind === "time" ? { callback: (v) => fmtDuration(v), maxTicksLimit: 6 } : { precision: 0, callback: (v) => fmtInt(v) } };
     });
+    // Optional stacking: series with the same `stack` name are drawn as one stacked bar per bucket.
+    if (series.some((s) => s.stack)) {
+      scales.x.stacked = true;
+      series.filter((s) => s.stack).forEach((s) => { scales[s.kind].stacked = true; });
+    }
     charts.bar = new window.Chart(canvas, {
       data: {
         labels: buckets.map((b) => bucketLabel(b.start, interval, false)),
@@ -660,7 +665,7 @@
             data: buckets.map((b) => s.value(b)), backgroundColor: sourceColour(s.colour) },
           (s.type || (s.kind === "time" ? "line" : "bar")) === "line"
             ? { borderColor: sourceColour(s.colour), pointRadius: 3, spanGaps: false, tension: 0 }
-            : { borderWidth: 0, maxBarThickness: 32 })),
+            : { borderWidth: 0, maxBarThickness: 32 }, s.stack ? { stack: s.stack } : {})),
       },
       options: {
         responsive: true, maintainAspectRatio: false, animation: ANIMATION, interaction: { mode: "index", intersect: false },
