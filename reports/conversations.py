@@ -40,6 +40,7 @@ from .framework.conversation_filters import (
     owner_condition,
     owner_filter,
     source_label,
+    source_options,
     team_filter,
 )
 from .framework.exports import ReportExport, report_export_register
@@ -78,7 +79,8 @@ FILTERS = (
                  "while open), a user id, or `none`."),
     team_filter(),
     FilterSpec("opening_source", gettext_lazy("Opened by"), CHOICE, "choice",
-               "Who opened the conversation.", choices=lambda: OPENING_SOURCES),
+               "Who opened the conversation.", choices=lambda: OPENING_SOURCES,
+               options=source_options(OPENING_SOURCES), dots=True),
     closing_source_filter("Who closed the conversation; with it, open at period end is `not_applicable`."),
     FilterSpec("contact", gettext_lazy("Contact"), ID, "contact", "Contacto: a contact id of the workspace.",
                exists=_contacts_known, no_such=gettext_lazy("No contact with id %(ids)s in this workspace.")),

@@ -8,7 +8,6 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.decorators import workspace_member_required
 from assignments.models import AssignmentSource
-from contacts.models import ConversationSource
 
 from . import conversations
 from .framework.pages import report_menu, report_page_render
@@ -78,9 +77,6 @@ def conversations_page(request):
         agent_scope_note=_("You see only the conversations you own (assigned to you when they closed, or now)."),
         api={"summary": "/api/v1/reports/conversations/summary",
              "timeseries": "/api/v1/reports/conversations/timeseries", "log": "/api/v1/reports/conversations/log"},
-        # The opening source's labels until its FilterSpec declares them (reports/conversations.py).
-        options={"opening_source": {"options": [{"value": v, "label": str(ConversationSource(v).label)}
-                                                for v in conversations.OPENING_SOURCES], "dots": True}},
         strings={
             "opened": pgettext_lazy("conversations report", "Opened"),
             "closed": pgettext_lazy("conversations report", "Closed"),
