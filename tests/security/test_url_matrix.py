@@ -107,6 +107,15 @@ MATRIX: dict[str, list[Case]] = {
         Case("POST", PAGE_OWNER_POST, data={"agent_visibility": "all", "agents_can_reassign": "on"}, format="form"),
     ],
     "api-users": [Case("GET", API)],
+    # --- presence (Estado de Actividad): the session user's own status; a token has no user ---
+    "api-me-status": [
+        Case("GET", row(401, 200, 200, 200, 200, 200, 403), note="Charlie reads his own workspace's status"),
+        Case("PUT", row(401, 200, 200, 200, 200, 200, 403), data={"status": "away"}),
+    ],
+    "presence:status-set": [
+        Case("POST", row(302, 302, 302, 302, 302, 302, 302), data={"status": "away", "next": "/messages/"},
+             format="form", note="the header's menu: back to the page; anonymous and tokens to the login page"),
+    ],
     # --- contacts (Developer API) ---
     "api-contacts": [
         Case("GET", API),
