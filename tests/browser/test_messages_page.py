@@ -4,16 +4,14 @@ English; desktop and phone widths (the phone page is loaded at 390 px, not resiz
 Screenshots in artifacts/."""
 
 import pytest
-from django.core.management import call_command
 
 from accounts.models import Workspace
+from tests.browser import reports
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-OWNER, PASSWORD = "ana@demo.example", "demo1234"
 
-SETTLED = """() => ['metrics', 'bar', 'pie', 'heatmap', 'log'].every(
-    (name) => document.getElementById(name + '-body').getAttribute('aria-busy') === 'false')"""
+SLOTS = ['metrics', 'bar', 'pie', 'heatmap', 'log']
 
 SNAPSHOT = """() => {
   const value = (key) => Number(document.querySelector(`#metrics-body [data-metric=${key}] [data-value]`)?.dataset.value ?? -1);
@@ -34,20 +32,11 @@ SNAPSHOT = """() => {
   };
 }"""
 
-WIDE = """() => [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > innerWidth + 1
-    && !e.closest('.table-scroll, .report-menu, .chart-box')).slice(0, 5)
-    .map((e) => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
 
-
-@pytest.fixture
-def demo(db):
-    call_command("seed_demo", "--contacts", "40", "--events", "300", "--days", "30", "--seed", "5")
-    return Workspace.objects.get(name="Demo Tienda")
 
 
 def settle(page):
-    page.wait_for_function(SETTLED)
-    return page.evaluate(SNAPSHOT)
+    return reports.settle(page, SLOTS, SNAPSHOT)
 
 
 def agree(snap):
@@ -57,22 +46,10 @@ def agree(snap):
     assert snap["heatCells"] == 7 * 24 and snap["stacked"], snap
 
 
-def login(context, live_server):
-    page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", OWNER)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    return page
-
-
 @pytest.mark.parametrize("language, title", [("es", "Mensajes"), ("en", "Messages")])
 def test_messages_report_in_the_browser(demo, live_server, chromium, artifacts_dir, language, title):
     Workspace.objects.filter(pk=demo.pk).update(language=language)
-    context = chromium.new_context(viewport={"width": 1366, "height": 900}, reduced_motion="reduce")
-    page = login(context, live_server)
-    problems = []
-    page.on("pageerror", lambda error: problems.append(str(error)))
+    context, page, problems = reports.owner_page(chromium, live_server)
     page.goto(f"{live_server.url}/reports/messages/?period=last_30_days")
 
     month = settle(page)
@@ -101,14 +78,12 @@ def test_messages_report_in_the_browser(demo, live_server, chromium, artifacts_d
     context.close()
 
     # Phone width, loaded at 390 px: nothing wider than the screen.
-    phone_context = chromium.new_context(viewport={"width": 390, "height": 844}, reduced_motion="reduce",
-                                         storage_state=storage)
-    phone_page = phone_context.new_page()
-    phone_page.on("pageerror", lambda error: problems.append(str(error)))
+    phone_context, phone_page, phone_problems = reports.owner_page(chromium, live_server, viewport=reports.PHONE,
+                                                                   storage_state=storage)
     phone_page.goto(f"{live_server.url}/reports/messages/?period=last_30_days")
     phone = settle(phone_page)
     agree(phone)
     phone_page.screenshot(path=str(artifacts_dir / f"messages-{language}-phone.png"), full_page=True)
-    assert phone["scrollWidth"] <= phone["innerWidth"], (phone, phone_page.evaluate(WIDE))
-    assert not problems, problems
+    reports.assert_fits_the_screen(phone_page, phone)
+    assert not problems and not phone_problems, problems + phone_problems
     phone_context.close()

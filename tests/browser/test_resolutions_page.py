@@ -3,16 +3,14 @@ services: the cards, the chart, the pie, the per-agent table and the log agree; 
 filter change them; Spanish and English; desktop and phone widths. Screenshots in artifacts/."""
 
 import pytest
-from django.core.management import call_command
 
 from accounts.models import Workspace
+from tests.browser import reports
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-OWNER, PASSWORD = "ana@demo.example", "demo1234"
 
-SETTLED = """() => ['metrics', 'bar', 'pie', 'agents', 'log'].every(
-    (name) => document.getElementById(name + '-body').getAttribute('aria-busy') === 'false')"""
+SLOTS = ['metrics', 'bar', 'pie', 'agents', 'log']
 
 SNAPSHOT = """() => {
   const value = (key) => Number(document.querySelector(`#metrics-body [data-metric=${key}] [data-value]`)?.dataset.value ?? -1);
@@ -32,15 +30,9 @@ SNAPSHOT = """() => {
 }"""
 
 
-@pytest.fixture
-def demo(db):
-    call_command("seed_demo", "--contacts", "40", "--events", "300", "--days", "30", "--seed", "5")
-    return Workspace.objects.get(name="Demo Tienda")
-
 
 def settle(page):
-    page.wait_for_function(SETTLED)
-    return page.evaluate(SNAPSHOT)
+    return reports.settle(page, SLOTS, SNAPSHOT)
 
 
 def agree(snap):
@@ -53,14 +45,7 @@ def agree(snap):
 @pytest.mark.parametrize("language, title", [("es", "Resoluciones"), ("en", "Resolutions")])
 def test_resolutions_report_in_the_browser(demo, live_server, chromium, artifacts_dir, language, title):
     Workspace.objects.filter(pk=demo.pk).update(language=language)
-    context = chromium.new_context(viewport={"width": 1366, "height": 900}, reduced_motion="reduce")
-    page = context.new_page()
-    problems = []
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", OWNER)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    context, page, problems = reports.owner_page(chromium, live_server)
     page.goto(f"{live_server.url}/reports/resolutions/?period=last_30_days")
 
     month = settle(page)
@@ -70,31 +55,23 @@ def test_resolutions_report_in_the_browser(demo, live_server, chromium, artifact
     page.screenshot(path=str(artifacts_dir / f"resolutions-{language}.png"), full_page=True)
 
     # A shorter period never counts more.
-    page.click("#period-button")
-    page.click("[data-period=last_7_days]")
-    page.wait_for_function("() => new URLSearchParams(location.search).get('period') === 'last_7_days'")
+    reports.choose_preset(page, "last_7_days")
     week = settle(page)
     agree(week)
     assert week["resolved"] <= month["resolved"]
 
     # Filter "Cerrada por": Usuario, through Agregar filtro.
-    page.click("#add-filter-button")
-    page.click("[data-filter=closing_source]")
-    page.check("#f-closing_source-user")
-    page.click("[data-action=apply]")
-    page.wait_for_function("() => new URLSearchParams(location.search).get('closing_source') === 'user'")
+    reports.add_filter(page, "closing_source", "user")
     by_user = settle(page)
     agree(by_user)
     assert by_user["resolved"] <= week["resolved"]
 
     # Phone width, loaded as a phone loads it (a resize would race Chart.js's own resizing):
     # nothing wider than the screen.
-    page.set_viewport_size({"width": 390, "height": 844})
+    page.set_viewport_size(reports.PHONE)
     page.reload()
     phone = settle(page)
     page.screenshot(path=str(artifacts_dir / f"resolutions-{language}-phone.png"), full_page=True)
-    wide = page.evaluate("""() => [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > innerWidth + 1
-        && !e.closest('.table-scroll')).slice(0, 5).map((e) => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""")
-    assert phone["scrollWidth"] <= phone["innerWidth"], (phone, wide)
+    reports.assert_fits_the_screen(page, phone)
     assert not problems, problems
     context.close()

@@ -3,17 +3,15 @@ the cards, the chart, the histogram, the per-agent table and the log agree; a pe
 filter change them; Spanish and English; desktop and phone widths. Screenshots in artifacts/."""
 
 import pytest
-from django.core.management import call_command
 
 from accounts.models import Workspace
 from business_hours.services import business_hours_set
+from tests.browser import reports
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-OWNER, PASSWORD = "ana@demo.example", "demo1234"
 
-SETTLED = """() => ['metrics', 'bar', 'pie', 'agents', 'log'].every(
-    (name) => document.getElementById(name + '-body').getAttribute('aria-busy') === 'false')"""
+SLOTS = ['metrics', 'bar', 'pie', 'agents', 'log']
 
 SNAPSHOT = """() => {
   const card = (key) => document.querySelector(`#metrics-body [data-metric=${key}] [data-value]`);
@@ -34,20 +32,11 @@ SNAPSHOT = """() => {
   };
 }"""
 
-WIDE = """() => [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > innerWidth + 1
-    && !e.closest('.table-scroll, .report-menu, .chart-box')).slice(0, 5)
-    .map((e) => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
 
-
-@pytest.fixture
-def demo(db):
-    call_command("seed_demo", "--contacts", "40", "--events", "300", "--days", "30", "--seed", "5")
-    return Workspace.objects.get(name="Demo Tienda")
 
 
 def settle(page):
-    page.wait_for_function(SETTLED)
-    return page.evaluate(SNAPSHOT)
+    return reports.settle(page, SLOTS, SNAPSHOT)
 
 
 def agree(snap):
@@ -65,14 +54,7 @@ def test_responses_report_in_the_browser(demo, live_server, chromium, artifacts_
     if language == "en":  # business hours on: every time shows its business-hours value too
         business_hours_set(workspace=demo, enabled=True,
                            schedule={day: [["09:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")})
-    context = chromium.new_context(viewport={"width": 1366, "height": 900}, reduced_motion="reduce")
-    page = context.new_page()
-    problems = []
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", OWNER)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    context, page, problems = reports.owner_page(chromium, live_server)
     page.goto(f"{live_server.url}/reports/responses/?period=last_30_days")
 
     month = settle(page)
@@ -86,9 +68,7 @@ def test_responses_report_in_the_browser(demo, live_server, chromium, artifacts_
     page.screenshot(path=str(artifacts_dir / f"responses-{language}.png"), full_page=True)
 
     # A shorter period never counts more.
-    page.click("#period-button")
-    page.click("[data-period=last_7_days]")
-    page.wait_for_function("() => new URLSearchParams(location.search).get('period') === 'last_7_days'")
+    reports.choose_preset(page, "last_7_days")
     week = settle(page)
     agree(week)
     assert week["firstResponses"] <= month["firstResponses"]
@@ -104,11 +84,11 @@ def test_responses_report_in_the_browser(demo, live_server, chromium, artifacts_
     assert page.locator("#agents-body tbody tr").count() == 1
 
     # Phone width: nothing wider than the screen.
-    page.set_viewport_size({"width": 390, "height": 844})
+    page.set_viewport_size(reports.PHONE)
     page.goto(f"{live_server.url}/reports/responses/?period=last_30_days")
     phone = settle(page)
     agree(phone)
     page.screenshot(path=str(artifacts_dir / f"responses-{language}-phone.png"), full_page=True)
-    assert phone["scrollWidth"] <= phone["innerWidth"], (phone, page.evaluate(WIDE))
+    reports.assert_fits_the_screen(page, phone)
     assert not problems, problems
     context.close()
