@@ -141,8 +141,10 @@ class ExportCreateApi(APIView):
             )
         except ApiError as exc:
             if exc.status_code == 400:
-                # The filters sit under "filters" in this body.
-                raise ApiError(exc.message, {f"filters.{field}": why for field, why in exc.errors.items()}) from exc
+                # The filters sit under "filters" in this body; ``kind`` is the body's own field.
+                raise ApiError(exc.message, {
+                    field if field == "kind" else f"filters.{field}": why for field, why in exc.errors.items()
+                }) from exc
             raise
         export.refresh_from_db()
         return Response(

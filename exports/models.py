@@ -15,7 +15,8 @@ def export_file_path(export: "Export", filename: str) -> str:
 
 # The file name of each kind's CSV, in the product's language (the seed's report names).
 FILE_NAMES = {"assignments": "asignaciones", "conversations": "conversaciones", "responses": "respuestas",
-              "resolutions": "resoluciones", "messages": "mensajes"}
+              "resolutions": "resoluciones", "messages": "mensajes", "contacts": "contactos",
+              "leaderboard": "tabla-de-clasificacion", "users": "usuarios", "broadcasts": "transmisiones"}
 
 
 class Export(models.Model):
@@ -32,6 +33,10 @@ class Export(models.Model):
         RESPONSES = "responses", _("Responses")
         RESOLUTIONS = "resolutions", _("Resolutions")
         MESSAGES = "messages", _("Messages")
+        CONTACTS = "contacts", _("Contacts")
+        LEADERBOARD = "leaderboard", _("Leaderboard")
+        USERS = "users", _("Users")
+        BROADCASTS = "broadcasts", _("Broadcasts")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
