@@ -8,8 +8,12 @@ class ContactAdmin(admin.ModelAdmin):
     list_display = ["id", "first_name", "last_name", "email", "phone", "assignee", "workspace"]
     search_fields = ["first_name", "last_name", "email", "phone"]
     raw_id_fields = ["workspace", "assignee"]
-    # The assignee changes only through the assignment service, so it is read-only here.
-    readonly_fields = ["assignee"]
+    # The assignee changes only through the assignment service, and how a contact was created
+    # and first seen are recorded by contacts.services, so they are read-only here.
+    readonly_fields = ["assignee", "origin", "created_channel_id", "created_by", "first_seen_at"]
+
+    def has_add_permission(self, request):
+        return False  # contacts are created through contacts.services.contact_create (with their origin)
 
 
 # The lifecycle is recorded only by contacts.services (with its events), so it is read-only here.

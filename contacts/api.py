@@ -19,7 +19,7 @@ from crm.api import ApiError
 from crm.pagination import page_serializer, paginate
 
 from . import services
-from .models import Contact, SenderKind
+from .models import Contact, ContactOrigin, SenderKind
 from .selectors import ContactIdentifierError, contact_email_taken, contact_get, contact_search
 from .serializers import (
     AssigneeInputSerializer,
@@ -175,7 +175,9 @@ class ContactListApi(APIView):
                 _("A contact with this email already exists."),
                 {"email": [_("A contact with this email already exists.")]},
             )
-        contact = services.contact_create(workspace=actor.workspace, **data)
+        # A token is the Developer API; a session is a person in the app (the app's own pages).
+        origin = ContactOrigin.USER if actor.user is not None else ContactOrigin.API
+        contact = services.contact_create(workspace=actor.workspace, origin=origin, created_by=actor.user, **data)
         return Response(ContactSerializer(contact).data, status=status.HTTP_201_CREATED)
 
 

@@ -31,6 +31,18 @@ class SenderKind(models.TextChoices):
     BROADCAST = "broadcast", pgettext_lazy("message sender", "Broadcast")
 
 
+class ContactOrigin(models.TextChoices):
+    """How a contact came into the CRM (``Contact.origin``), recorded by
+    ``contacts.services.contact_create`` in the creation's transaction. ``unknown``: contacts
+    created before this was recorded (the data migration's documented default)."""
+
+    CHANNEL = "channel", pgettext_lazy("contact origin", "Channel")
+    IMPORT = "import", pgettext_lazy("contact origin", "Import")
+    API = "api", pgettext_lazy("contact origin", "API")
+    USER = "user", pgettext_lazy("contact origin", "User")
+    UNKNOWN = "unknown", pgettext_lazy("contact origin", "Unknown")
+
+
 class ImmutableConversationEventError(Exception):
     pass
 
@@ -49,11 +61,41 @@ class Contact(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # How it was created, written once by contacts.services.contact_create (never changed
+    # afterwards): an inbound message through a channel (with its id: a plain id because
+    # contacts sits below integrations), a Data Import, the Developer API (a token), a user in
+    # the app (with the user; a plain id as in ConversationEvent, so deleting the user keeps it).
+    # The database default is for rows inserted outside the service (bulk loads): "unknown".
+    origin = models.CharField(_("created through"), max_length=20, choices=ContactOrigin.choices,
+                              default=ContactOrigin.UNKNOWN, db_default=ContactOrigin.UNKNOWN)
+    created_channel_id = models.BigIntegerField(_("created through channel"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
+        related_name="+",
+    )
+    # First seen: the timestamp of the contact's earliest incoming message, kept by
+    # contacts.services.message_create in the message's transaction. Null: never wrote in.
+    first_seen_at = models.DateTimeField(_("first seen"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
+        constraints = [
+            models.CheckConstraint(condition=Q(origin__in=ContactOrigin.values), name="contact_origin_valid"),
+            # The channel is known exactly for contacts created by an inbound message.
+            models.CheckConstraint(
+                condition=Q(origin="channel", created_channel_id__isnull=False)
+                | (~Q(origin="channel") & Q(created_channel_id__isnull=True)),
+                name="contact_created_channel_iff_channel",
+            ),
+            models.CheckConstraint(
+                condition=Q(created_by__isnull=True) | Q(origin="user"), name="contact_created_by_only_for_user",
+            ),
+        ]
         indexes = [
+            # Reportes → Contactos: contacts created in a period (new) and first seen in a period.
+            models.Index(fields=["workspace", "created_at"], name="contact_ws_created_idx"),
+            models.Index(fields=["workspace", "first_seen_at"], name="contact_ws_first_seen_idx"),
             # Data Import and the Developer API find contacts by email, then phone.
             models.Index(fields=["workspace", "email"], name="contact_ws_email_idx"),
             models.Index(fields=["workspace", "phone"], name="contact_ws_phone_idx"),

@@ -8,7 +8,9 @@ transaction as the change, by exactly one function here — never reconstructed 
 - ``conversation_close``: ``closed_source`` and the CLOSED event (note, seconds since open);
 - ``message_create``: ``Message.sender_kind`` / ``response_seconds``, the conversation's
   ``awaiting_reply_since`` and first response, and the FIRST_RESPONSE event;
-- ``message_send``: an outgoing message, opening a conversation with the sender as its source.
+- ``message_send``: an outgoing message, opening a conversation with the sender as its source;
+- ``contact_create``: how a contact was created (``Contact.origin``, its channel or user), and
+  ``message_create`` its first seen (``Contact.first_seen_at``, the earliest incoming message).
 
 Every entry point (inbound channel, Mensajes, Developer API, workflows, the Dialogflow bot,
 seeding) calls these; nothing else writes those fields or ``ConversationEvent`` rows.
@@ -17,10 +19,12 @@ seeding) calls these; nothing else writes those fields or ``ConversationEvent`` 
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .models import (
     Contact,
+    ContactOrigin,
     Conversation,
     ConversationEvent,
     ConversationSource,
@@ -228,6 +232,10 @@ def message_create(
         if first_response:
             changes["first_response_at"] = now
             changes["first_response_by"] = author
+    if sender_kind == SenderKind.CONTACT:
+        # First seen: the earliest incoming message (a back-dated message moves it earlier).
+        Contact.objects.filter(Q(first_seen_at__isnull=True) | Q(first_seen_at__gt=now),
+                               pk=locked.contact_id).update(first_seen_at=now)
     message = Message.objects.create(
         workspace_id=locked.workspace_id,
         conversation=conversation,
@@ -298,10 +306,28 @@ def message_send(
 CONTACT_EDITABLE_FIELDS = ("first_name", "last_name", "email", "phone", "tags")
 
 
+_ORIGINS = frozenset(ContactOrigin.values) - {ContactOrigin.UNKNOWN}
+
+
 @transaction.atomic
-def contact_create(*, workspace, first_name: str, last_name: str = "", email: str = "", phone: str = "",
-                   tags: list[str] | None = None) -> Contact:
-    """Create a contact. Callers validate formats (email, E.164 phone) and duplicate emails."""
+def contact_create(*, workspace, origin: str, first_name: str, last_name: str = "", email: str = "",
+                   phone: str = "", tags: list[str] | None = None, channel_id: int | None = None,
+                   created_by=None, at: datetime | None = None) -> Contact:
+    """Create a contact and record how it came in, in the same row and transaction.
+
+    ``origin``: ``channel`` (an inbound message through the channel ``channel_id``), ``import``
+    (a Data Import row), ``api`` (the Developer API with a token), ``user`` (a person in the app,
+    ``created_by``). ``unknown`` is only the default of contacts created before this was
+    recorded. ``at`` back-dates the creation (seeding). Callers validate formats (email, E.164
+    phone) and duplicate emails.
+    """
+    if origin not in _ORIGINS:
+        raise ConversationError(f"unknown contact origin {origin!r}", field="origin")
+    if (origin == ContactOrigin.CHANNEL) != (channel_id is not None):
+        raise ConversationError("a channel is recorded exactly for contacts created by an inbound message",
+                                field="channel_id")
+    if origin == ContactOrigin.USER and created_by is None:
+        raise ConversationError("origin 'user' needs the user", field="created_by")
     return Contact.objects.create(
         workspace=workspace,
         first_name=first_name,
@@ -309,6 +335,10 @@ def contact_create(*, workspace, first_name: str, last_name: str = "", email: st
         email=(email or "").strip(),
         phone=(phone or "").strip(),
         tags=list(tags or []),
+        origin=origin,
+        created_channel_id=channel_id,
+        created_by=created_by if origin == ContactOrigin.USER else None,
+        **({"created_at": at} if at is not None else {}),
     )
 
 

@@ -37,7 +37,7 @@ from accounts.models import User, Workspace
 from accounts.selectors import member_user_get
 from assignments.models import AssignmentSource
 from assignments.services import AssignmentError, contact_assign
-from contacts.models import Contact
+from contacts.models import Contact, ContactOrigin
 from contacts.selectors import contact_find, phone_is_e164
 from contacts.services import contact_create, contact_update
 from crm.api import ServiceUnavailable
@@ -301,6 +301,7 @@ def _contact_write(*, workspace: Workspace, contact: Contact | None, row: CleanR
     if contact is None:
         return contact_create(
             workspace=workspace,
+            origin=ContactOrigin.IMPORT,
             first_name=row.first_name,
             last_name=row.last_name,
             email=row.email,

@@ -14,7 +14,14 @@ from django.utils import timezone
 from accounts.models import ApiToken, Team, User, Workspace
 from assignments.models import AssignmentEvent, AssignmentSource
 from assignments.services import contact_assign
-from contacts.models import Contact, Conversation, ConversationSource, Message, SenderKind
+from contacts.models import (
+    Contact,
+    ContactOrigin,
+    Conversation,
+    ConversationSource,
+    Message,
+    SenderKind,
+)
 from contacts.selectors import contact_find
 from contacts.services import contact_create, conversation_close, conversation_open, message_create
 
@@ -98,6 +105,8 @@ def _contact_for_inbound(*, channel: Channel, email: str, phone: str, first_name
         return found, False
     contact = contact_create(
         workspace=channel.workspace,
+        origin=ContactOrigin.CHANNEL,
+        channel_id=channel.pk,
         first_name=first_name or (email.split("@")[0] if email else phone),
         last_name=last_name,
         email=email,

@@ -23,8 +23,14 @@ from accounts.models import Membership, Workspace
 from accounts.services import member_add, workspace_create
 from assignments.models import AssignmentSource
 from assignments.services import contact_assign
-from contacts.models import Contact, ConversationSource, Message, SenderKind
-from contacts.services import conversation_close, conversation_open, message_create, message_send
+from contacts.models import Contact, ContactOrigin, ConversationSource, Message, SenderKind
+from contacts.services import (
+    contact_create,
+    conversation_close,
+    conversation_open,
+    message_create,
+    message_send,
+)
 from integrations.models import Channel
 from integrations.services import (
     api_token_create,
@@ -69,6 +75,9 @@ ACKNOWLEDGEMENT = "Gracias por escribirnos; en breve le atiende un asesor."
 # channels; the rest are started by the CRM (message_send: the opening source follows the sender).
 OPENING_WEIGHTS = {"web": 42, "app": 28, SenderKind.USER: 12, SenderKind.WORKFLOW: 7, SenderKind.API: 9,
                    SenderKind.BOT: 2}
+# How the demo's contacts came in (relative weights): most wrote in through a channel.
+CONTACT_ORIGINS = {ContactOrigin.CHANNEL: 55, ContactOrigin.IMPORT: 20, ContactOrigin.USER: 15,
+                   ContactOrigin.API: 10}
 # Who closes (relative weights) and the notes they leave; some conversations stay open.
 CLOSING_WEIGHTS = {ConversationSource.USER: 55, ConversationSource.WORKFLOW: 18, ConversationSource.API: 12,
                    ConversationSource.BOT: 15}
@@ -129,17 +138,8 @@ class Command(BaseCommand):
         agents = [u for e, _, r, _ in PEOPLE if r == Membership.Role.AGENT for u in [users[e]]]
         assigners = agents + [users["diego@demo.example"], users["ana@demo.example"]]
 
-        contacts = []
-        for i in range(opts["contacts"]):
-            first, last = fake.first_name(), fake.last_name()
-            contacts.append(Contact(
-                workspace=workspace, first_name=first, last_name=last,
-                email=f"{first}.{last}.{i}@correo.example".lower().replace(" ", ""),
-                phone=f"+52155{rng.randrange(10**7):07d}", created_at=start - timedelta(days=rng.randrange(30)),
-            ))
-        contacts = Contact.objects.bulk_create(contacts)
-
         channels = self._channels(workspace, users[OWNER_EMAIL], created_at=start - timedelta(days=30))
+        contacts = self._contacts(workspace, users, channels, opts, start, now, rng, fake)
 
         # Walk time forward: each step a contact's conversation opens (or goes on, when one is
         # open), the contact gets assigned or reassigned by some source, people answer, and the
@@ -148,7 +148,8 @@ class Command(BaseCommand):
         step = (now - start) / opts["events"]
         sources, weights = zip(*SOURCE_WEIGHTS.items(), strict=True)
         tz = workspace.tzinfo
-        free_at: dict[int, datetime] = {}
+        # nothing happens to a contact before it was created
+        free_at: dict[int, datetime] = {c.pk: c.created_at for c in contacts}
         # the first steps open and close once with every source, so the reports show them all
         forced_openings = list(OPENING_WEIGHTS)
         forced_closings = list(CLOSING_WEIGHTS)
@@ -180,6 +181,28 @@ class Command(BaseCommand):
                                               unanswered, forced_closings, now, rng)
         self._live_entry_points(workspace, users, rng)
         self.stdout.write(self.style.SUCCESS(f"Demo workspace {workspace.pk} created: {len(contacts)} contacts."))
+
+    def _contacts(self, workspace, users, channels, opts, start, now, rng, fake):
+        """The contacts, created through ``contact_create`` with how they came in: two in five
+        before the history (the rest spread over it), by the origin weights of CONTACT_ORIGINS."""
+        origins, weights = zip(*CONTACT_ORIGINS.items(), strict=True)
+        people = [users[e] for e, _, _, _ in PEOPLE]
+        made = []
+        for i in range(opts["contacts"]):
+            first, last = fake.first_name(), fake.last_name()
+            if rng.random() < 0.4:
+                created = start - timedelta(days=rng.uniform(0, 30))
+            else:
+                created = start + (now - start) * rng.random() * 0.98
+            origin = rng.choices(origins, weights)[0]
+            made.append(contact_create(
+                workspace=workspace, origin=origin, first_name=first, last_name=last,
+                email=f"{first}.{last}.{i}@correo.example".lower().replace(" ", ""),
+                phone=f"+52155{rng.randrange(10**7):07d}", at=created,
+                channel_id=rng.choice(list(channels.values())) if origin == ContactOrigin.CHANNEL else None,
+                created_by=rng.choice(people) if origin == ContactOrigin.USER else None,
+            ))
+        return made
 
     def _live_entry_points(self, workspace, users, rng):
         """Today's traffic through the real entry points: a web-chat channel whose new
