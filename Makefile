@@ -30,8 +30,10 @@ run: install ## Migrate, load the demo workspace if the database is empty, serve
 	@echo ""
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
+TEST_WORKERS ?= 2
+
 test: install ## Run the whole suite (PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set, else SQLite)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: install ## Ruff
 	$(BIN)/ruff check .

@@ -2,6 +2,7 @@
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -142,6 +143,13 @@ STORAGES = {
 }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL and os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw"):
+    # The test suite in parallel (`make test`, pytest-xdist): each test process, and the Celery
+    # workers it starts, use their own Redis database (the given one, then one below per
+    # process), so no worker takes another process's tasks or counters.
+    _url = urlsplit(REDIS_URL)
+    _db = int(_url.path.strip("/") or 0) - int(os.environ["PYTEST_XDIST_WORKER"][2:] or 0)
+    REDIS_URL = _url._replace(path=f"/{_db % 16}").geturl()
 if REDIS_URL:
     # Rate-limit and login-failure counters only; a Redis outage degrades to misses (crm/cache.py).
     CACHES = {
