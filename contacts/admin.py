@@ -36,10 +36,13 @@ class ConversationAdmin(admin.ModelAdmin):
 
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
-    list_display = ["id", "conversation", "direction", "sender_kind", "author", "created_at", "response_seconds"]
-    list_filter = ["direction", "sender_kind"]
+    list_display = ["id", "conversation", "direction", "sender_kind", "author", "created_at", "response_seconds",
+                    "delivery_status"]
+    list_filter = ["direction", "sender_kind", "delivery_status"]
     raw_id_fields = ["workspace", "conversation", "author"]
-    readonly_fields = ["direction", "sender_kind", "response_seconds"]
+    # Delivery changes only through message_status_record (with its events).
+    readonly_fields = ["direction", "sender_kind", "response_seconds", "delivery_status", "delivery_error",
+                       "delivery_updated_at", "delivery_channel_id", "external_id"]
 
     def has_add_permission(self, request):
         return False  # messages are stored through contacts.services.message_create

@@ -43,6 +43,28 @@ class ContactOrigin(models.TextChoices):
     UNKNOWN = "unknown", pgettext_lazy("contact origin", "Unknown")
 
 
+class DeliveryStatus(models.TextChoices):
+    """Where an outgoing message is on its way to the contact, as its channel reports it
+    (``Message.delivery_status``). Written only by ``contacts.services.message_status_record``;
+    the order of ``DELIVERY_STATUS_RANK`` is the only direction a status moves."""
+
+    QUEUED = "queued", pgettext_lazy("delivery status", "Queued")
+    SENT = "sent", pgettext_lazy("delivery status", "Sent")
+    DELIVERED = "delivered", pgettext_lazy("delivery status", "Delivered")
+    READ = "read", pgettext_lazy("delivery status", "Read")
+    FAILED = "failed", pgettext_lazy("delivery status", "Failed")
+
+
+# A status replaces the current one only when it ranks higher (docs/architecture.md "Delivery
+# status"): a late "delivered" never downgrades "read"; "failed" after "delivered" is ignored
+# (the channel already handed it over), while "delivered" / "read" after "failed" win (the
+# contact got it after all, e.g. a retry that timed out on our side reached them).
+DELIVERY_STATUS_RANK = {
+    DeliveryStatus.QUEUED: 0, DeliveryStatus.SENT: 1, DeliveryStatus.FAILED: 2,
+    DeliveryStatus.DELIVERED: 3, DeliveryStatus.READ: 4,
+}
+
+
 class ImmutableConversationEventError(Exception):
     pass
 
@@ -219,11 +241,40 @@ class Message(models.Model):
     # On a person's outgoing message (sender_kind "user") that answers waiting contact
     # messages: whole seconds from the conversation's awaiting_reply_since to this message.
     response_seconds = models.BigIntegerField(_("response time (seconds)"), null=True, blank=True)
+    # Delivery (outgoing messages a channel delivers; blank on incoming messages and on outgoing
+    # ones no channel delivers). Written only by message_status_record / message_delivery_queue,
+    # which also write the MessageStatusEvent of every change.
+    delivery_status = models.CharField(_("delivery status"), max_length=10, choices=DeliveryStatus.choices,
+                                       blank=True)
+    # Why it failed (delivery_status "failed" only).
+    delivery_error = models.CharField(_("delivery error"), max_length=500, blank=True)
+    delivery_updated_at = models.DateTimeField(_("delivery status updated at"), null=True, blank=True)
+    # The integrations.Channel it is delivered through (a plain id: contacts sits below
+    # integrations), and the id that channel gave the message back (its status callbacks may
+    # name the message by it).
+    delivery_channel_id = models.BigIntegerField(_("delivery channel"), null=True, blank=True)
+    external_id = models.CharField(_("external id"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("message")
         verbose_name_plural = _("messages")
         constraints = [
+            models.CheckConstraint(
+                condition=Q(delivery_status__in=[*DeliveryStatus.values, ""]), name="message_delivery_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(direction="out") | Q(delivery_status="", delivery_channel_id__isnull=True, external_id=""),
+                name="message_delivery_only_outgoing",
+            ),
+            models.CheckConstraint(
+                condition=Q(delivery_status="failed") | Q(delivery_error=""), name="message_delivery_error_only_failed"
+            ),
+            # A status callback names a message by the channel's id for it: one message per id
+            # and channel. Its index serves that lookup.
+            models.UniqueConstraint(
+                fields=["delivery_channel_id", "external_id"], condition=~Q(external_id=""),
+                name="message_external_id_per_channel",
+            ),
             models.CheckConstraint(condition=Q(sender_kind__in=SenderKind.values), name="message_sender_kind_valid"),
             models.CheckConstraint(
                 condition=Q(direction="in", sender_kind="contact") | (Q(direction="out") & ~Q(sender_kind="contact")),
@@ -243,6 +294,51 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.direction} #{self.pk} in conversation {self.conversation_id}"
+
+
+class ImmutableMessageStatusEventError(Exception):
+    pass
+
+
+class MessageStatusEvent(models.Model):
+    """One change of an outgoing message's delivery status (docs/architecture.md "Delivery status").
+
+    Immutable; written only by ``contacts.services.message_status_record`` in the same
+    transaction as the change of ``Message.delivery_status``. Repeats and ignored statuses (a
+    late "delivered" after "read") write none, so a message's events, oldest first, climb the
+    rank of ``DELIVERY_STATUS_RANK``. Deleted with the message (a deleted contact's messages go
+    with it).
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="status_events")
+    status = models.CharField(_("status"), max_length=10, choices=DeliveryStatus.choices)
+    # Why it failed (failed), or what the channel said; may be blank.
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    # When it happened: the channel's timestamp (kept within the message's creation and the
+    # moment it was recorded), else the moment it was recorded.
+    created_at = models.DateTimeField(_("timestamp"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("message status event")
+        verbose_name_plural = _("message status events")
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=DeliveryStatus.values), name="message_status_event_valid"),
+            # Statuses only climb, so each is reached at most once per message; the last line
+            # of defence under concurrency (message_status_record locks the message row).
+            models.UniqueConstraint(fields=["message", "status"], name="message_status_event_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} message #{self.message_id} {self.status}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise ImmutableMessageStatusEventError("message status events are immutable")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableMessageStatusEventError("message status events are immutable")
 
 
 class ConversationEventKind(models.TextChoices):

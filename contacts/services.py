@@ -11,6 +11,9 @@ transaction as the change, by exactly one function here — never reconstructed 
 - ``message_send``: an outgoing message, opening a conversation with the sender as its source;
 - ``contact_create``: how a contact was created (``Contact.origin``, its channel or user), and
   ``message_create`` its first seen (``Contact.first_seen_at``, the earliest incoming message).
+- ``message_status_record`` / ``message_delivery_queue``: an outgoing message's delivery status
+  (``Message.delivery_status`` / ``delivery_error`` / ``delivery_updated_at`` / ``external_id``)
+  and the ``MessageStatusEvent`` of each change.
 
 Every entry point (inbound channel, Mensajes, Developer API, workflows, the Dialogflow bot,
 seeding) calls these; nothing else writes those fields or ``ConversationEvent`` rows.
@@ -23,15 +26,19 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .models import (
+    DELIVERY_STATUS_RANK,
     Contact,
     ContactOrigin,
     Conversation,
     ConversationEvent,
     ConversationSource,
+    DeliveryStatus,
     Message,
+    MessageStatusEvent,
     SenderKind,
 )
 from .rollups import rollup_record_closed, rollup_record_opened
+from .signals import message_created, message_status_changed
 
 
 class ConversationError(ValueError):
@@ -254,6 +261,8 @@ def message_create(
                      seconds_since_open=_whole_seconds(locked.opened_at, now))
     for name, value in changes.items():
         setattr(conversation, name, value)
+    # Inside the transaction: a receiver's writes (the delivery queue) commit with the message.
+    message_created.send(sender=Message, message=message)
     return message
 
 
@@ -299,6 +308,92 @@ def message_send(
             contact_assign(contact=contact, assignee=author, source=AssignmentSource.USER, assigned_by=author, at=at)
     return message_create(conversation=conversation, direction=Message.Direction.OUT, text=text,
                           sender_kind=sender_kind, author=author, at=at)
+
+
+# --- Delivery status of outgoing messages (docs/architecture.md "Delivery status") ---
+
+DELIVERY_TEXT_MAX = 500
+EXTERNAL_ID_MAX = 200
+
+
+def _delivery_text(value: str, limit: int) -> str:
+    # PostgreSQL text cannot hold NUL characters; a channel's reason is cut, not refused.
+    return (value or "").replace("\x00", "").strip()[:limit]
+
+
+@transaction.atomic
+def message_status_record(
+    *, message: Message, status: str, reason: str = "", at: datetime | None = None, external_id: str = ""
+) -> MessageStatusEvent | None:
+    """Record what a channel (or the delivery task) says about an outgoing message.
+
+    The status replaces the current one only when it ranks higher in ``DELIVERY_STATUS_RANK``
+    (queued < sent < failed < delivered < read): a repeat, a late "delivered" after "read" or a
+    "failed" after "delivered" changes nothing and returns ``None`` (idempotent, so a channel may
+    retry its callbacks). A change updates ``delivery_status``, ``delivery_error`` (the reason, on
+    "failed" only; cleared when a later "delivered" / "read" wins), ``delivery_updated_at`` and
+    writes the ``MessageStatusEvent``, in one transaction with the message row locked; once it
+    commits, ``contacts.signals.message_status_changed`` is sent.
+
+    ``at`` is when it happened (the channel's timestamp), kept within [the message's creation,
+    now]; default now. ``external_id`` is the channel's id for the message: the first one given
+    is kept (a different later one is ignored); one already naming another message of the same
+    channel is refused. It is recorded even when the status itself is ignored.
+
+    Raises ``ConversationError`` for an unknown status (field ``status``), an incoming message
+    (field ``message``) or a taken external id (field ``external_id``).
+    """
+    if status not in DELIVERY_STATUS_RANK:
+        raise ConversationError(f"unknown delivery status {status!r}", field="status")
+    locked = Message.objects.select_for_update().get(pk=message.pk)
+    if locked.direction != Message.Direction.OUT:
+        raise ConversationError("only outgoing messages have a delivery status", field="message")
+    reason = _delivery_text(reason, DELIVERY_TEXT_MAX)
+    external_id = _delivery_text(external_id, EXTERNAL_ID_MAX)
+    now = timezone.now()
+    at = min(max(at or now, locked.created_at), now)
+    fields: list[str] = []
+    if external_id and not locked.external_id:
+        taken = Message.objects.filter(delivery_channel_id=locked.delivery_channel_id, external_id=external_id)
+        if locked.delivery_channel_id is not None and taken.exclude(pk=locked.pk).exists():
+            raise ConversationError("this external id already names another message of the channel",
+                                    field="external_id")
+        locked.external_id = external_id
+        fields.append("external_id")
+    current = DELIVERY_STATUS_RANK.get(locked.delivery_status, -1)
+    event = None
+    if DELIVERY_STATUS_RANK[status] > current:
+        locked.delivery_status = status
+        locked.delivery_error = reason if status == DeliveryStatus.FAILED else ""
+        locked.delivery_updated_at = at
+        fields += ["delivery_status", "delivery_error", "delivery_updated_at"]
+        event = MessageStatusEvent.objects.create(workspace_id=locked.workspace_id, message=locked, status=status,
+                                                  reason=reason, created_at=at)
+    if fields:
+        locked.save(update_fields=fields)
+    for name in ("delivery_status", "delivery_error", "delivery_updated_at", "delivery_channel_id", "external_id"):
+        setattr(message, name, getattr(locked, name))
+    if event is not None:
+        transaction.on_commit(lambda: message_status_changed.send(
+            sender=Message, message=locked, status=status, reason=event.reason))
+    return event
+
+
+@transaction.atomic
+def message_delivery_queue(*, message: Message, channel_id: int, at: datetime | None = None
+                           ) -> MessageStatusEvent | None:
+    """Put an outgoing message on its way through a channel: ``delivery_channel_id`` and the
+    status "queued" (nothing changes when it is already queued, or further, through that
+    channel). A message goes through one channel only (field ``channel``)."""
+    locked = Message.objects.select_for_update().get(pk=message.pk)
+    if locked.direction != Message.Direction.OUT:
+        raise ConversationError("only outgoing messages are delivered", field="message")
+    if locked.delivery_channel_id not in (None, channel_id):
+        raise ConversationError("the message is delivered through another channel", field="channel")
+    if locked.delivery_channel_id is None:
+        Message.objects.filter(pk=locked.pk).update(delivery_channel_id=channel_id)
+    message.delivery_channel_id = channel_id
+    return message_status_record(message=message, status=DeliveryStatus.QUEUED, at=at)
 
 
 # --- Contact records (Developer API, inbound channel). Never the assignee: see contact_assign. ---
