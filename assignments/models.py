@@ -58,6 +58,13 @@ class AssignmentEvent(models.Model):
         related_name="+",
     )
     assigned_by_name = models.CharField(max_length=150, blank=True)
+    # Recorded by contact_assign in the same transaction (docs/reports.md "Asignaciones: time to
+    # first assignment, reassignments, assignment to close"). The event's 1-based position among
+    # its conversation's assignments to a person; null on unassignments and outside a conversation.
+    conversation_assignment = models.PositiveIntegerField(null=True, blank=True)
+    # Only on the conversation's first event when the contact was unassigned then: whole seconds
+    # from the conversation's opened_at to this event (its wait for a person).
+    first_assignment_seconds = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("assignment event")
@@ -69,6 +76,16 @@ class AssignmentEvent(models.Model):
             models.CheckConstraint(
                 condition=models.Q(assigned_by__isnull=True) | models.Q(source="user"),
                 name="assignment_event_assigned_by_only_for_user",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(conversation_assignment__isnull=True)
+                | models.Q(new_assignee__isnull=False, conversation__isnull=False, conversation_assignment__gte=1),
+                name="assignment_event_position_only_for_a_person",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(first_assignment_seconds__isnull=True)
+                | models.Q(conversation_assignment=1, previous_assignee__isnull=True, first_assignment_seconds__gte=0),
+                name="assignment_event_first_wait_on_first_assignment",
             ),
         ]
         indexes = [
@@ -82,6 +99,12 @@ class AssignmentEvent(models.Model):
             models.Index(fields=["workspace", "contact", "created_at"], name="assign_ws_contact_time_idx"),
             # The "Id. de conversación" filter.
             models.Index(fields=["workspace", "conversation", "created_at"], name="assign_ws_conv_time_idx"),
+            # Tiempo hasta la primera asignación: the first assignments of a period (few of the events).
+            models.Index(fields=["workspace", "created_at", "first_assignment_seconds"], name="assign_ws_first_time_idx",
+                         condition=models.Q(first_assignment_seconds__isnull=False)),
+            # Conversaciones reasignadas: the reassignments (second assignments) of a period.
+            models.Index(fields=["workspace", "created_at", "conversation"], name="assign_ws_reassign_time_idx",
+                         condition=models.Q(conversation_assignment=2)),
         ]
 
     def __str__(self) -> str:

@@ -12,10 +12,11 @@ through the ORM.
 """
 
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import psycopg
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.models import Count
 from django.utils import timezone
 from psycopg.types.numeric import Int8
 
@@ -77,6 +78,12 @@ def _assign_sql() -> tuple[str, str]:
        rollup under the writers' shared lock (as ``rollup_record_event`` does). It returns
        the checks, the current assignee and the new event (NULLs when nothing was written).
 
+    The event's position among its conversation's assignments to a person and, on the
+    conversation's first event while the contact was unassigned, its wait since the opening
+    (``conversation_assignment``, ``first_assignment_seconds``) come from the conversation's
+    events read after the lock: every event of a conversation is of its one contact, whose row
+    lock serializes them.
+
     The timestamp is taken after the lock (``clock_timestamp()``, once), so a contact's
     events are ordered as its chain is. Names follow ``Contact.name`` (first and last name
     stripped of Python's whitespace, else ``#<id>``) and ``User.display_name`` (name, else
@@ -98,8 +105,8 @@ WITH current AS MATERIALIZED (
            coalesce(nullif(btrim(c.first_name || ' ' || c.last_name, {whitespace}), ''), '#' || c.id) AS contact_name,
            coalesce((SELECT coalesce(nullif(u.name, ''), u.email) FROM {users} u WHERE u.id = c.assignee_id),
                     '') AS previous_name,
-           (SELECT v.id FROM {conversations} v WHERE v.contact_id = c.id AND v.status = 'open'
-            ORDER BY v.id LIMIT 1) AS conversation_id,
+           v.id AS conversation_id, v.opened_at,
+           prior.events AS events_before, prior.assignments AS assignments_before,
            (%(new)s::bigint IS NULL OR EXISTS (
                 SELECT 1 FROM {members} m WHERE m.workspace_id = c.workspace_id AND m.user_id = %(new)s::bigint
            )) AS assignee_ok,
@@ -107,12 +114,21 @@ WITH current AS MATERIALIZED (
                 SELECT 1 FROM {members} m WHERE m.workspace_id = c.workspace_id AND m.user_id = %(by)s::bigint
            )) AS by_ok
     FROM {contacts} c JOIN {workspaces} w ON w.id = c.workspace_id
+    LEFT JOIN LATERAL (SELECT v.id, v.opened_at FROM {conversations} v WHERE v.contact_id = c.id AND v.status = 'open'
+                       ORDER BY v.id LIMIT 1) v ON true
+    -- the open conversation's events so far (assign_ws_conv_time_idx), for its position and first wait
+    LEFT JOIN LATERAL (SELECT count(*) AS events, count(e.new_assignee_id) AS assignments FROM {events} e
+                       WHERE e.workspace_id = c.workspace_id AND e.conversation_id = v.id) prior ON true
     WHERE c.id = %(contact)s
 ),
 event AS (
     INSERT INTO {events} ({inserted})
     SELECT workspace_id, now, %(source)s::text, id, contact_name, conversation_id, assignee_id, previous_name,
-           %(new)s::bigint, %(new_name)s::text, %(by)s::bigint, %(by_name)s::text
+           %(new)s::bigint, %(new_name)s::text, %(by)s::bigint, %(by_name)s::text,
+           CASE WHEN %(new)s::bigint IS NOT NULL AND conversation_id IS NOT NULL THEN assignments_before + 1 END,
+           CASE WHEN %(new)s::bigint IS NOT NULL AND conversation_id IS NOT NULL AND events_before = 0
+                     AND assignee_id IS NULL
+                THEN greatest(0, floor(extract(epoch FROM now - opened_at)))::bigint END
     FROM current
     WHERE assignee_ok AND by_ok AND assignee_id IS DISTINCT FROM %(new)s::bigint
     RETURNING {event_columns}
@@ -305,11 +321,18 @@ def _contact_assign_orm(
         now = at
 
     previous = locked.assignee
-    conversation_id = (
+    conversation_id, opened_at = (
         Conversation.objects.filter(contact_id=locked.pk, status=Conversation.Status.OPEN)
-        .values_list("pk", flat=True)
-        .first()
-    )
+        .order_by("pk").values_list("pk", "opened_at").first()
+    ) or (None, None)
+    position = first_wait = None
+    if conversation_id is not None and new_id is not None:
+        # Under the contact's lock: every event of the conversation is this contact's.
+        prior = AssignmentEvent.objects.filter(workspace_id=locked.workspace_id, conversation_id=conversation_id)
+        counts = prior.aggregate(events=Count("id"), assignments=Count("new_assignee_id"))
+        position = counts["assignments"] + 1
+        if counts["events"] == 0 and locked.assignee_id is None:
+            first_wait = max(0, (now - opened_at) // timedelta(seconds=1))
     event = AssignmentEvent.objects.create(
         workspace_id=locked.workspace_id,
         created_at=now,
@@ -323,6 +346,8 @@ def _contact_assign_orm(
         new_assignee_name=assignee.display_name if assignee else "",
         assigned_by=assigned_by,
         assigned_by_name=assigned_by.display_name if assigned_by else "",
+        conversation_assignment=position,
+        first_assignment_seconds=first_wait,
     )
     Contact.objects.filter(pk=locked.pk).update(assignee_id=new_id, updated_at=now)
     # Last, so the rollup rows (shared by concurrent writers) stay locked as briefly as possible.
