@@ -1,6 +1,7 @@
 """The report API: every report's three operations (``reports.framework.api.report_api_urls``)."""
 
 from .api import urlpatterns as assignments
+from .assignment_analysis_api import urlpatterns as assignment_analysis
 from .conversations_api import urlpatterns as conversations
 from .messages_api import urlpatterns as messages
 from .resolutions_api import urlpatterns as resolutions
@@ -8,6 +9,7 @@ from .responses_api import urlpatterns as responses
 
 urlpatterns = [
     *assignments,
+    *assignment_analysis,
     *conversations,
     *responses,
     *resolutions,

@@ -7,7 +7,11 @@
 (function () {
   "use strict";
 
-  window.ReportShell = { start };
+  // ReportShell.extend(define): more components of a page, declared like start's (define(R) →
+  // { name: { url, slots, render } }); they load with the summary. It may run before or after start.
+  const extensions = [];
+  let started = null;
+  window.ReportShell = { start, extend: (define) => (started ? started(define) : extensions.push(define)) };
 
   function start(define) {
   const cfg = JSON.parse(document.getElementById("report-config").textContent);
@@ -458,7 +462,7 @@
   function refresh(onlyPage) {
     renderChips();
     updateExportLinks();
-    if (!onlyPage) { load("summary"); load("timeseries"); }
+    if (!onlyPage) { load("summary"); load("timeseries"); extraUnits.forEach(load); }
     load("log");
   }
 
@@ -689,6 +693,10 @@
     trendNode, fmtDuration, renderSeriesChart,
   };
   const units = define(R);
+  const extraUnits = [];
+  const addUnits = (extra) => Object.entries(extra(R)).forEach(([name, unit]) => { units[name] = unit; extraUnits.push(name); });
+  extensions.forEach(addUnits);
+  started = (extra) => { const before = extraUnits.length; addUnits(extra); extraUnits.slice(before).forEach(load); };
   refresh(false);
   }
 })();

@@ -1,0 +1,350 @@
+"""Asignaciones beyond the log: time to first assignment, reassigned conversations and the time
+from the last assignment to the close (docs/reports.md "Asignaciones: time to first assignment,
+reassignments, assignment to close").
+
+Each analysis counts conversations through one event of theirs — the first assignment
+(``first_assignment_seconds`` set), the reassignment (``conversation_assignment`` = 2), the last
+assignment before the close — taken from the report's own filtered event set
+(``selectors.assignment_event_list``: period, filters, agent scope), so the filters mean here what
+they mean everywhere on the page. Both facts are recorded by ``contact_assign`` with the event.
+Times are whole seconds; medians, percentiles and averages are computed in Python
+(``framework/numbers.py``), so every database gives the same numbers.
+"""
+
+from bisect import bisect_right
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+
+from django.db.models import OuterRef, QuerySet, Subquery
+
+from accounts.context import Actor
+from assignments.models import AssignmentEvent, AssignmentSource
+from contacts.models import Conversation, ConversationEvent, ConversationEventKind
+
+from .framework.buckets import bucket_starts, default_interval
+from .framework.numbers import average_half_up, median_whole, ordered_keys, percentile_nearest_rank
+from .framework.query import LOG_ROW_CAP
+from .framework.states import STATE_NOT_APPLICABLE, state_of
+from .params import ReportParams
+from .periods import MAX_DATE, MAX_SPAN_DAYS, MIN_DATE, ReportPeriod
+from .responses import Hours, hours_of
+from .rows import source_label
+from .selectors import assignment_event_list, report_state_before_query
+
+REASSIGNMENT_TABLE_DEFAULT = 50
+REASSIGNMENT_TABLE_MAX = 100
+
+
+def analysis_state_before_query(*, workspace, params: ReportParams) -> str | None:
+    """The report's own states, plus: the counted events always assign a person, so an
+    ``assignee`` filter of only ``none`` (unassignments) cannot apply."""
+    if params.assignee_none and not params.assignee_ids:
+        return STATE_NOT_APPLICABLE
+    return report_state_before_query(workspace=workspace, params=params)
+
+
+def _person(user_id: int | None, name: str) -> dict | None:
+    if user_id is None:
+        return None
+    return {"id": user_id, "name": AssignmentEvent.user_label(user_id, name)}
+
+
+@dataclass(frozen=True)
+class Duration:
+    calendar: int | None
+    business: int | None
+
+
+@dataclass(frozen=True)
+class Waited:
+    at: datetime
+    source: str
+    calendar: int
+    business: int
+
+
+def _stat(items: list[Waited], stat) -> Duration:
+    return Duration(stat([i.calendar for i in items]), stat([i.business for i in items]))
+
+
+def _p90(values: list[int]) -> int | None:
+    return percentile_nearest_rank(values, 90)
+
+
+# --- Tiempo hasta la primera asignación -----------------------------------------------------
+
+
+def first_assignment_events(*, workspace, actor: Actor, params: ReportParams) -> QuerySet[AssignmentEvent]:
+    """The first assignments of the period matching the filters that ``actor`` may see (the
+    partial index ``assign_ws_first_time_idx``)."""
+    return assignment_event_list(workspace=workspace, actor=actor, params=params).filter(
+        first_assignment_seconds__isnull=False)
+
+
+def first_assignment_waits(events: QuerySet, hours: Hours) -> list[Waited]:
+    rows = events.order_by().values_list("created_at", "source", "first_assignment_seconds")
+    return [Waited(at, source, seconds, hours.seconds(start=at - timedelta(seconds=seconds), end=at, calendar=seconds))
+            for at, source, seconds in rows.iterator(chunk_size=5000)]
+
+
+@dataclass(frozen=True)
+class FirstAssignmentSource:
+    source: str
+    label: str
+    count: int
+    median: Duration
+    average: Duration
+
+
+@dataclass(frozen=True)
+class FirstAssignmentBucket:
+    start: datetime
+    count: int
+    median: Duration
+
+
+@dataclass(frozen=True)
+class FirstAssignmentReport:
+    period: ReportPeriod
+    state: str
+    business_hours: bool
+    count: int
+    median: Duration
+    p90: Duration
+    average: Duration
+    by_source: list[FirstAssignmentSource]
+    interval: str
+    buckets: list[FirstAssignmentBucket]
+
+
+def first_assignment_report(*, workspace, actor: Actor, params: ReportParams) -> FirstAssignmentReport:
+    """The card (count, median, p90, average), the by-source rows and the time series of the
+    first assignments of the period; all read the same list, so they always agree."""
+    interval = params.interval or default_interval(params.period)
+    starts = bucket_starts(params.period, interval)
+    hours = hours_of(workspace)
+    state = analysis_state_before_query(workspace=workspace, params=params)
+    waits = [] if state else first_assignment_waits(
+        first_assignment_events(workspace=workspace, actor=actor, params=params), hours)
+
+    by_source: dict[str, list[Waited]] = {}
+    for item in waits:
+        by_source.setdefault(item.source, []).append(item)
+    sources = ordered_keys({s: len(items) for s, items in by_source.items()}, AssignmentSource.values)
+    # The framework's bucket rule: the latest bucket start not after the event (UTC instants,
+    # so both 01:00 hours of a fall-back day stay apart).
+    utc_starts = [s.astimezone(UTC) for s in starts]
+    per_bucket: list[list[Waited]] = [[] for _ in starts]
+    for item in waits:
+        per_bucket[max(bisect_right(utc_starts, item.at) - 1, 0)].append(item)
+    return FirstAssignmentReport(
+        period=params.period, state=state or state_of(len(waits)), business_hours=hours.enabled,
+        count=len(waits), median=_stat(waits, median_whole), p90=_stat(waits, _p90),
+        average=_stat(waits, average_half_up),
+        by_source=[FirstAssignmentSource(s, source_label(s), len(by_source[s]), _stat(by_source[s], median_whole),
+                                         _stat(by_source[s], average_half_up)) for s in sources],
+        interval=interval,
+        buckets=[FirstAssignmentBucket(start, len(items), _stat(items, median_whole))
+                 for start, items in zip(starts, per_bucket, strict=True)],
+    )
+
+
+# --- Conversaciones reasignadas -------------------------------------------------------------
+
+
+def reassignment_events(*, workspace, actor: Actor, params: ReportParams) -> QuerySet[AssignmentEvent]:
+    """The reassignments (second assignments to a person) of the period matching the filters
+    (the partial index ``assign_ws_reassign_time_idx``): one per reassigned conversation."""
+    return assignment_event_list(workspace=workspace, actor=actor, params=params).filter(conversation_assignment=2)
+
+
+@dataclass(frozen=True)
+class AssigneeSpell:
+    assignee: dict
+    assigned_at: datetime
+    seconds: int | None  # null: still with them
+
+
+@dataclass(frozen=True)
+class ReassignedConversation:
+    conversation_id: int
+    contact_id: int
+    contact_name: str
+    assignments: int
+    first_assignment_at: datetime
+    last_assignment_at: datetime
+    spells: list[AssigneeSpell]
+    log_query: dict
+
+
+@dataclass(frozen=True)
+class ReassignmentReport:
+    period: ReportPeriod
+    state: str
+    count: int
+    limit: int
+    capped: bool
+    results: list[ReassignedConversation]
+
+
+def _log_query(params: ReportParams, conversation_id: int, first: date, last: date) -> dict:
+    """The Asignaciones page's query showing that conversation's events: from the day of its
+    first assignment to the day of its last one, else (more than 366 days) the page's period."""
+    if (last - first).days + 1 <= MAX_SPAN_DAYS:
+        start, end = first, last
+    else:
+        start, end = params.period.start, params.period.end
+    return {"start": start.isoformat(), "end": end.isoformat(), "conversation": str(conversation_id)}
+
+
+def _reassigned_rows(*, workspace, params: ReportParams, conversation_ids: list[int]) -> list[ReassignedConversation]:
+    """The table rows of these conversations, from all their events (as of now)."""
+    if not conversation_ids:
+        return []
+    tz = params.period.tz
+    events: dict[int, list] = {}
+    for row in (AssignmentEvent.objects.filter(workspace=workspace, conversation_id__in=conversation_ids)
+                .order_by("conversation_id", "created_at", "id")
+                .values_list("conversation_id", "created_at", "new_assignee_id", "new_assignee_name",
+                             "contact_id", "contact_name")):
+        events.setdefault(row[0], []).append(row)
+    closed = dict(Conversation.objects.filter(workspace=workspace, pk__in=conversation_ids)
+                  .values_list("pk", "closed_at"))
+    rows = []
+    for conversation_id in conversation_ids:
+        history = events.get(conversation_id, [])
+        spells = []
+        for index, (_, at, new_id, new_name, _c, _n) in enumerate(history):
+            if new_id is None:
+                continue
+            # To the conversation's next event (a reassignment or an unassignment), else its
+            # close, else still with them.
+            until = history[index + 1][1] if index + 1 < len(history) else closed.get(conversation_id)
+            seconds = None if until is None else max(0, (until - at) // timedelta(seconds=1))
+            spells.append(AssigneeSpell(_person(new_id, new_name), at, seconds))
+        if not spells:
+            continue
+        _, _, _, _, contact_id, contact_name = history[-1]
+        first, last = spells[0].assigned_at, spells[-1].assigned_at
+        rows.append(ReassignedConversation(
+            conversation_id=conversation_id, contact_id=contact_id, contact_name=contact_name or f"#{contact_id}",
+            assignments=len(spells), first_assignment_at=first, last_assignment_at=last, spells=spells,
+            log_query=_log_query(params, conversation_id, first.astimezone(tz).date(), last.astimezone(tz).date()),
+        ))
+    rows.sort(key=lambda r: (-r.assignments, -r.last_assignment_at.timestamp(), -r.conversation_id))
+    return rows
+
+
+def _ranked_conversations(*, workspace, actor: Actor, params: ReportParams, limit: int) -> tuple[int, list[int]]:
+    """The count of conversations reassigned in the period and the ids of the first ``limit``
+    rows of the table (most assignments, then latest last assignment, then id, descending)."""
+    reassigned = reassignment_events(workspace=workspace, actor=actor, params=params).order_by()
+    count = reassigned.count()
+    if not count:
+        return 0, []
+    # The conversation's latest position and when it was written: its number of assignments
+    # and its last assignment (the (workspace, conversation, created_at) index, per row).
+    latest = AssignmentEvent.objects.filter(
+        workspace_id=OuterRef("workspace_id"), conversation_id=OuterRef("conversation_id"),
+        conversation_assignment__isnull=False).order_by("-created_at", "-id")
+    ranked = reassigned.annotate(
+        total=Subquery(latest.values("conversation_assignment")[:1]),
+        last_at=Subquery(latest.values("created_at")[:1]),
+    ).order_by("-total", "-last_at", "-conversation_id").values_list("conversation_id", flat=True)[:limit]
+    return count, list(ranked)
+
+
+def reassignment_report(*, workspace, actor: Actor, params: ReportParams,
+                        limit: int = REASSIGNMENT_TABLE_DEFAULT) -> ReassignmentReport:
+    """The card (conversations reassigned in the period) and the first ``limit`` table rows."""
+    state = analysis_state_before_query(workspace=workspace, params=params)
+    if state is not None:
+        return ReassignmentReport(params.period, state, 0, limit, False, [])
+    count, ids = _ranked_conversations(workspace=workspace, actor=actor, params=params, limit=limit)
+    rows = _reassigned_rows(workspace=workspace, params=params, conversation_ids=ids)
+    return ReassignmentReport(params.period, state_of(count), count, limit, count > limit, rows)
+
+
+REASSIGNMENT_CSV_COLUMNS = ["conversation_id", "contact_id", "contact_name", "assignments", "assignees",
+                            "first_assignment_at", "last_assignment_at", "seconds_with_assignees"]
+
+
+def reassignment_csv_rows(*, workspace, actor: Actor, params: ReportParams) -> tuple[list[list], bool]:
+    """Every table row (at most ``LOG_ROW_CAP``) as CSV cells, and whether more matched."""
+    if analysis_state_before_query(workspace=workspace, params=params) is not None:
+        return [], False
+    count, ids = _ranked_conversations(workspace=workspace, actor=actor, params=params, limit=LOG_ROW_CAP)
+    tz = params.period.tz
+    out = []
+    for row in _reassigned_rows(workspace=workspace, params=params, conversation_ids=ids):
+        out.append([
+            row.conversation_id, row.contact_id, row.contact_name, row.assignments,
+            " → ".join(s.assignee["name"] for s in row.spells),
+            row.first_assignment_at.astimezone(tz).isoformat(timespec="seconds"),
+            row.last_assignment_at.astimezone(tz).isoformat(timespec="seconds"),
+            " ".join("" if s.seconds is None else str(s.seconds) for s in row.spells).rstrip(),
+        ])
+    return out, count > LOG_ROW_CAP
+
+
+# --- Tiempo de asignación a cierre ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AssigneeCloseRow:
+    assignee: dict
+    count: int
+    median: int | None
+    average: int | None
+
+
+@dataclass(frozen=True)
+class AssignmentToCloseReport:
+    period: ReportPeriod
+    state: str
+    count: int
+    median: int | None
+    average: int | None
+    results: list[AssigneeCloseRow]
+
+
+def assignment_to_close_times(*, workspace, actor: Actor, params: ReportParams) -> list[tuple[int, str, datetime, int]]:
+    """``(assignee id, name on the event, last assignment at, seconds to the close)`` of every
+    conversation closed in the period whose last event assigns a person and matches the filters."""
+    period = params.period
+    closes = ConversationEvent.objects.filter(
+        workspace=workspace, kind=ConversationEventKind.CLOSED,
+        created_at__gte=period.start_utc, created_at__lt=period.end_utc)
+    last = AssignmentEvent.objects.filter(
+        workspace_id=OuterRef("workspace_id"), conversation_id=OuterRef("conversation_id")
+    ).order_by("-created_at", "-id")
+    closes = closes.annotate(last_id=Subquery(last.values("id")[:1])).filter(last_id__isnull=False)
+    closed_at = dict(closes.order_by().values_list("last_id", "created_at"))
+    if not closed_at:
+        return []
+    # The filters and the agent's scope apply to the last event, wherever it falls in time.
+    unbounded = replace(params, period=ReportPeriod(MIN_DATE, MAX_DATE - timedelta(days=1), period.timezone))
+    events = assignment_event_list(workspace=workspace, actor=actor, params=unbounded).filter(
+        pk__in=list(closed_at), new_assignee__isnull=False)
+    return [(new_id, name, at, max(0, (closed_at[pk] - at) // timedelta(seconds=1)))
+            for pk, new_id, name, at in events.order_by().values_list("pk", "new_assignee_id", "new_assignee_name",
+                                                                      "created_at")]
+
+
+def assignment_to_close_report(*, workspace, actor: Actor, params: ReportParams) -> AssignmentToCloseReport:
+    state = analysis_state_before_query(workspace=workspace, params=params)
+    times = [] if state else assignment_to_close_times(workspace=workspace, actor=actor, params=params)
+    per: dict[int, list] = {}
+    for new_id, name, at, seconds in times:
+        per.setdefault(new_id, []).append((at, name, seconds))
+    rows = []
+    for assignee_id, items in per.items():
+        name = max(items, key=lambda item: item[0])[1]  # the name on the newest last event
+        values = [item[2] for item in items]
+        rows.append(AssigneeCloseRow(_person(assignee_id, name), len(values), median_whole(values),
+                                     average_half_up(values)))
+    rows.sort(key=lambda r: (-r.count, r.assignee["name"].casefold(), r.assignee["id"]))
+    values = [t[3] for t in times]
+    return AssignmentToCloseReport(params.period, state or state_of(len(values)), len(values), median_whole(values),
+                                   average_half_up(values), rows)
+
