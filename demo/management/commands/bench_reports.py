@@ -185,6 +185,7 @@ class Command(BaseCommand):
                 cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
             self.log(f"events: {n} in the big workspace, {int(n * 0.2)} in {others} others ...")
             self._insert_events(cursor, big.pk, n, start, agent_ids, (c_min, c_max), conv_min - c_min)
+            self._conversation_facts(cursor, big.pk, start)
             if others:
                 per = max(1, int(n * 0.2) // others)
                 ids_by_ws: dict[int, list[int]] = {}
@@ -392,6 +393,27 @@ class Command(BaseCommand):
              "cmax": contact_range[1], "agents": agent_ids, "na": len(agent_ids), "conv_off": conversation_offset or 0},
         )
 
+    def _conversation_facts(self, cursor, workspace_id, opened_at):
+        """What ``contact_assign`` records with each event (its position among the conversation's
+        assignments to a person, the first assignment's wait), for the bulk-loaded events, by
+        the rules of the data migration (every conversation of the big workspace opened at
+        ``opened_at``)."""
+        events = "assignments_assignmentevent"
+        cursor.execute(
+            f"""
+            UPDATE {events} e SET conversation_assignment = r.position, first_assignment_seconds = r.wait
+            FROM (
+                SELECT id, CASE WHEN new_assignee_id IS NOT NULL THEN count(new_assignee_id) OVER w END AS position,
+                       CASE WHEN row_number() OVER w = 1 AND previous_assignee_id IS NULL AND new_assignee_id IS NOT NULL
+                            THEN greatest(0, floor(extract(epoch FROM created_at - %(opened)s)))::bigint END AS wait
+                FROM {events} WHERE workspace_id = %(ws)s AND conversation_id IS NOT NULL
+                WINDOW w AS (PARTITION BY conversation_id ORDER BY created_at, id)
+            ) r
+            WHERE e.id = r.id AND r.position IS NOT NULL
+            """,
+            {"ws": workspace_id, "opened": opened_at},
+        )
+
     # --- a–g: endpoints vs raw SQL -------------------------------------------------------------
 
     def measure_cases(self) -> dict:
@@ -445,6 +467,26 @@ class Command(BaseCommand):
                                summary_sql(p365, "AND contact_id = %s", [contact_id])),
             "g_conversation_365d": (owner, f"summary?{r365}&conversation={conversation_id}",
                                     summary_sql(p365, "AND conversation_id = %s", [conversation_id])),
+            # i: Asignaciones beyond the log (docs/reports.md), next to the raw SQL computing the same
+            # numbers from the events alone (window functions over each conversation's assignments).
+            "i_first_assignment_365d": (owner, f"first-assignment?{r365}", (
+                f"SELECT source, count(*), percentile_disc(0.5) WITHIN GROUP (ORDER BY s), "
+                f"percentile_disc(0.9) WITHIN GROUP (ORDER BY s), avg(s) FROM ("
+                f"  SELECT e.source, extract(epoch FROM e.created_at - v.opened_at) AS s, e.created_at, "
+                f"         e.previous_assignee_id, row_number() OVER (PARTITION BY e.conversation_id "
+                f"         ORDER BY e.created_at, e.id) AS n "
+                f"  FROM {events} e JOIN contacts_conversation v ON v.id = e.conversation_id "
+                f"  WHERE e.workspace_id = %s) f "
+                f"WHERE n = 1 AND previous_assignee_id IS NULL AND created_at >= %s AND created_at < %s "
+                f"GROUP BY ROLLUP (source)", [ws.pk, p365.start_utc, p365.end_utc])),
+            "i_reassignments_365d": (owner, f"reassignments?{r365}", (
+                f"SELECT conversation_id, total FROM ("
+                f"  SELECT conversation_id, created_at, row_number() OVER w AS n, count(*) OVER (PARTITION BY "
+                f"         conversation_id) AS total FROM {events} "
+                f"  WHERE workspace_id = %s AND conversation_id IS NOT NULL AND new_assignee_id IS NOT NULL "
+                f"  WINDOW w AS (PARTITION BY conversation_id ORDER BY created_at, id)) a "
+                f"WHERE n = 2 AND created_at >= %s AND created_at < %s ORDER BY total DESC LIMIT 50",
+                [ws.pk, p365.start_utc, p365.end_utc])),
         }
         results = {}
         for name, (client, path, (sql, params)) in cases.items():
