@@ -15,7 +15,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Max, OuterRef, QuerySet, Subquery
 
 from accounts.context import Actor
 from assignments.models import AssignmentEvent, AssignmentSource
@@ -242,15 +242,13 @@ def _ranked_conversations(*, workspace, actor: Actor, params: ReportParams, limi
     count = reassigned.count()
     if not count:
         return 0, []
-    # The conversation's latest position and when it was written: its number of assignments
-    # and its last assignment (the (workspace, conversation, created_at) index, per row).
-    latest = AssignmentEvent.objects.filter(
-        workspace_id=OuterRef("workspace_id"), conversation_id=OuterRef("conversation_id"),
-        conversation_assignment__isnull=False).order_by("-created_at", "-id")
-    ranked = reassigned.annotate(
-        total=Subquery(latest.values("conversation_assignment")[:1]),
-        last_at=Subquery(latest.values("created_at")[:1]),
-    ).order_by("-total", "-last_at", "-conversation_id").values_list("conversation_id", flat=True)[:limit]
+    # Per reassigned conversation, its number of assignments so far (its highest position) and
+    # its last assignment: one aggregate over those conversations' assignments to a person
+    # (assign_ws_conv_time_idx for a few conversations, one pass of the events for many).
+    ranked = (AssignmentEvent.objects.filter(workspace=workspace, conversation_assignment__isnull=False,
+                                             conversation_id__in=reassigned.values("conversation_id"))
+              .values("conversation_id").annotate(total=Max("conversation_assignment"), last_at=Max("created_at"))
+              .order_by("-total", "-last_at", "-conversation_id").values_list("conversation_id", flat=True)[:limit])
     return count, list(ranked)
 
 

@@ -185,7 +185,6 @@ class Command(BaseCommand):
                 cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
             self.log(f"events: {n} in the big workspace, {int(n * 0.2)} in {others} others ...")
             self._insert_events(cursor, big.pk, n, start, agent_ids, (c_min, c_max), conv_min - c_min)
-            self._conversation_facts(cursor, big.pk, start)
             if others:
                 per = max(1, int(n * 0.2) // others)
                 ids_by_ws: dict[int, list[int]] = {}
@@ -203,6 +202,10 @@ class Command(BaseCommand):
                 editor.add_index(AssignmentEvent, index)
             for index in ConversationEvent._meta.indexes:
                 editor.add_index(ConversationEvent, index)
+        with connection.cursor() as cursor:
+            # After the indexes: an UPDATE before them would leave HOT chains that an index built
+            # later cannot use until every older snapshot of the cluster has ended (indcheckxmin).
+            self._conversation_facts(cursor, big.pk, start)
         self.log("rollups ...")
         from contacts.rollups import rollup_rebuild as conversation_rollup_rebuild
 
