@@ -93,6 +93,11 @@ class Workspace(models.Model):
     agents_can_reassign = models.BooleanField(
         _("agents can reassign to other agents"), default=False, db_default=False
     )
+    # Reportes → Tabla de Clasificación: off, an agent sees only their own row; on, every row
+    # with names (docs/reports.md "Tabla de Clasificación"). Owners and managers always see all.
+    agents_see_leaderboard = models.BooleanField(
+        _("agents see the whole leaderboard"), default=False, db_default=False
+    )
     created_at = models.DateTimeField(_("created at"), default=dj_timezone.now)
 
     class Meta:

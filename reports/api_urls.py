@@ -3,6 +3,7 @@
 from .api import urlpatterns as assignments
 from .assignment_analysis_api import urlpatterns as assignment_analysis
 from .conversations_api import urlpatterns as conversations
+from .leaderboard_api import urlpatterns as leaderboard
 from .messages_api import urlpatterns as messages
 from .resolutions_api import urlpatterns as resolutions
 from .responses_api import urlpatterns as responses
@@ -14,4 +15,5 @@ urlpatterns = [
     *responses,
     *resolutions,
     *messages,
+    *leaderboard,
 ]

@@ -7,6 +7,7 @@ from accounts.context import Actor
 
 from . import conversations, messages, responses
 from .framework.query import ReportQuery
+from .leaderboard import leaderboard_headlines
 from .params import ReportParams
 from .resolutions import resolution_headlines
 from .selectors import assignment_summary
@@ -23,5 +24,6 @@ def report_headlines(*, workspace, membership, query: ReportQuery) -> dict[str, 
         "resolutions": resolution_headlines(workspace=workspace, actor=actor, period=query.period),
         "responses": responses.response_headlines(workspace=workspace, actor=actor, period=query.period),
         "messages": messages.message_headlines(workspace=workspace, actor=actor, period=query.period),
+        "leaderboard": leaderboard_headlines(workspace=workspace, actor=actor, period=query.period),
     }
 

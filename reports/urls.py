@@ -11,4 +11,5 @@ urlpatterns = [
     path("reports/resolutions/", views.resolutions_page, name="resolutions"),
     path("reports/responses/", views.responses_page, name="responses"),
     path("reports/messages/", views.messages_page, name="messages"),
+    path("reports/leaderboard/", views.leaderboard_page, name="leaderboard"),
 ]

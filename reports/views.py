@@ -204,3 +204,33 @@ def messages_page(request):
             "noAuthor": "-",
         },
     )
+
+
+@workspace_member_required
+def leaderboard_page(request):
+    """Reportes → Tabla de Clasificación (docs/reports.md "Tabla de Clasificación"); an agent sees
+    only their own row unless the workspace lets agents see the whole board."""
+    from . import leaderboard
+
+    whole = request.workspace.agents_see_leaderboard
+    return report_page_render(
+        request, key="leaderboard", template="reports/leaderboard.html", filters=leaderboard.FILTERS,
+        export_kind="leaderboard", state_params=("sort",), extra={"me": request.user.pk},
+        agent_scope_note=_("You see the whole leaderboard, with your colleagues' names.") if whole else _(
+            "You see only your own row, with your rank among the whole team."),
+        api={"summary": "/api/v1/reports/leaderboard/summary", "log": "/api/v1/reports/leaderboard/log"},
+        strings={
+            **{f"col_{key}": label for key, label in leaderboard.LABELS.items()},
+            "rank": pgettext_lazy("leaderboard", "Rank"),
+            "change": pgettext_lazy("leaderboard", "Change"),
+            "climbed": _("Up %(n)s places against the previous period (was %(rank)s)"),
+            "fell": _("Down %(n)s places against the previous period (was %(rank)s)"),
+            "samePlace": _("The same place as in the previous period"),
+            "sortBy": _("Sort by %(column)s"),
+            "chartTitle": _("Top agents by %(column)s"),
+            "chartAria": _("Bar chart of the best-ranked agents by %(column)s. The same numbers are in the table below."),
+            "tableChart": _("Show the chart's numbers as a table"),
+            "trendNoPrevious": _("Nothing in the previous period"),
+            "defaultSort": leaderboard.DEFAULT_SORT,
+        },
+    )

@@ -80,6 +80,14 @@ ERRORS = {
 }
 
 
+def sort_parameter(columns: tuple[str, ...], default: str | None) -> OpenApiParameter:
+    return OpenApiParameter(
+        "sort", OpenApiTypes.STR, OpenApiParameter.QUERY, required=False, default=default,
+        enum=[*columns, *(f"-{c}" for c in columns)],
+        description="The column the rows are ordered (and ranked) by; a leading `-` sorts descending.",
+    )
+
+
 def filter_parameters(filters: list[FilterSpec]) -> list[OpenApiParameter]:
     """The schema of a report's declared filters: repeatable query parameters."""
     parameters = []
@@ -118,8 +126,12 @@ class ReportApi(APIView):
         actor = request_actor(request)
         return actor, self.parse(workspace=actor.workspace, data=request.query_params)
 
+    sorts: tuple[str, ...] = ()
+    default_sort: str | None = None
+
     def parse(self, *, workspace, data):
-        return report_query_parse(filters=self.filters, workspace=workspace, data=data)
+        return report_query_parse(filters=self.filters, workspace=workspace, data=data, sorts=self.sorts,
+                                  default_sort=self.default_sort)
 
 
 @dataclass(frozen=True)
@@ -129,16 +141,21 @@ class ReportEndpoints:
     Each component is ``(selector, serializer, summary, description)``; selectors take
     ``workspace``, ``actor``, ``query`` (plus ``page``/``page_size`` for the log). ``parse`` turns
     the request's query into what the selectors read (default: ``report_query_parse`` of
-    ``filters``); ``scope_note`` ends every description (who sees what, the states).
+    ``filters``); ``scope_note`` ends every description (who sees what, the states). A report
+    without a time series leaves ``timeseries`` None (no route). ``sorts`` declares the columns
+    ``sort`` may name (``-`` = descending; ``default_sort`` when absent; else a 400), parsed
+    into ``ReportQuery.sort`` for the summary and the log.
     """
 
     key: str
     filters: tuple
     scope_note: str
     summary: tuple
-    timeseries: tuple
+    timeseries: tuple | None
     log: tuple
     parse: Callable | None = None
+    sorts: tuple[str, ...] = ()
+    default_sort: str | None = None
 
 
 def _view(endpoints: ReportEndpoints, name: str, component: tuple, parameters: list):
@@ -158,7 +175,8 @@ def _view(endpoints: ReportEndpoints, name: str, component: tuple, parameters: l
         description=description + endpoints.scope_note, parameters=parameters,
         responses={200: serializer, **ERRORS},
     )(get)
-    attrs = {"get": get, "filters": endpoints.filters, "__doc__": summary}
+    attrs = {"get": get, "filters": endpoints.filters, "__doc__": summary, "sorts": endpoints.sorts,
+             "default_sort": endpoints.default_sort}
     if endpoints.parse is not None:
         attrs["parse"] = lambda self, *, workspace, data: endpoints.parse(workspace=workspace, data=data)
     class_name = "".join(part.title() for part in endpoints.key.split("_")) + name.title() + "Api"
@@ -168,13 +186,14 @@ def _view(endpoints: ReportEndpoints, name: str, component: tuple, parameters: l
 def report_api_urls(endpoints: ReportEndpoints) -> list:
     """The URL patterns of a report's three operations (names ``api-report-<key>-<component>``)."""
     base = report_parameters(list(endpoints.filters))
+    sort = [sort_parameter(endpoints.sorts, endpoints.default_sort)] if endpoints.sorts else []
     components = {
-        "summary": (endpoints.summary, base),
+        "summary": (endpoints.summary, [*base, *sort]),
         "timeseries": (endpoints.timeseries, [*base, INTERVAL_PARAMETER]),
-        "log": (endpoints.log, [*base, *LOG_PAGE_PARAMETERS]),
+        "log": (endpoints.log, [*base, *sort, *LOG_PAGE_PARAMETERS]),
     }
     return [
         path(f"reports/{endpoints.key}/{name}", _view(endpoints, name, component, parameters).as_view(),
              name=f"api-report-{endpoints.key}-{name}")
-        for name, (component, parameters) in components.items()
+        for name, (component, parameters) in components.items() if component is not None
     ]

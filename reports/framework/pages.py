@@ -62,7 +62,8 @@ def _query_value(value: str) -> str:
     return value.strip()[:MAX_VALUE_LENGTH]
 
 
-def report_query_state(params, filter_params=("source", "assignee", "assigned_by", "contact", "conversation")) -> dict:
+def report_query_state(params, filter_params=("source", "assignee", "assigned_by", "contact", "conversation"),
+                       state_params=()) -> dict:
     """The page's filter state from its query string (the report API's parameters, api.md).
 
     Values are kept as given (trimmed, bounded): the API validates them and the page shows its
@@ -82,6 +83,8 @@ def report_query_state(params, filter_params=("source", "assignee", "assigned_by
             if value and value not in values:
                 values.append(value)
         state[name] = values
+    for name in state_params:
+        state[name] = _query_value(params.get(name, ""))
     page = params.get("page", "")
     state["page"] = int(page) if page.isdigit() and 0 < len(page) <= 6 and int(page) > 0 else 1
     return state
@@ -175,13 +178,14 @@ def filter_config(filters: tuple[FilterSpec, ...], workspace, options: dict | No
 
 def report_page_render(request, *, key: str, template: str, filters: tuple[FilterSpec, ...], api: dict,
                        strings: dict, options: dict | None = None, extra: dict | None = None,
-                       export_kind: str = "assignments", agent_scope_note=None):
+                       export_kind: str = "assignments", agent_scope_note=None, state_params: tuple = ()):
     """Render a report page: the shell's configuration plus the report's own strings.
 
     ``agent_scope_note`` is the one line an agent reads on the page about what they see;
-    ``export_kind`` is the Data Export kind its Exportar button asks for."""
+    ``export_kind`` is the Data Export kind its Exportar button asks for; ``state_params`` are
+    scalar parameters the page keeps in its URL besides the filters (e.g. ``sort``)."""
     workspace = request.workspace
-    state = report_query_state(request.GET, [spec.param for spec in filters])
+    state = report_query_state(request.GET, [spec.param for spec in filters], state_params)
     members = [{"id": m.user_id, "name": m.user.display_name} for m in member_list(workspace=workspace)]
     config = {
         "state": state,
@@ -198,6 +202,7 @@ def report_page_render(request, *, key: str, template: str, filters: tuple[Filte
         "api": {**api, "contacts": "/api/v1/contacts"},
         "exportUrl": "/settings/data-export/",
         "exportKind": export_kind,
+        "stateParams": list(state_params),
         "pageSize": 50,
         "strings": {key_: str(value) for key_, value in {**shell_strings(), **strings}.items()},
         **(extra or {}),

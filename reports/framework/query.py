@@ -71,6 +71,8 @@ class ReportQuery:
     interval: str | None = None
     # The preset the period came from, None for a custom range.
     preset: str | None = None
+    # The validated ``sort`` of a report that declares sortable columns (``sort_parse``).
+    sort: str | None = None
 
     def get(self, param: str) -> tuple:
         return self.values.get(param, ())
@@ -219,14 +221,31 @@ def filter_values_parse(*, spec: FilterSpec, workspace, data, errors: dict) -> t
     return tuple(ids), has_none
 
 
-def report_query_parse(*, filters: Iterable[FilterSpec], workspace, data) -> ReportQuery:
+def sort_parse(data, *, columns: Iterable[str], default: str, errors: dict) -> str:
+    """``sort``: one of ``columns``, optionally prefixed by ``-`` (descending); ``default`` when
+    not given; anything else is an error naming ``sort``."""
+    columns = list(columns)
+    value = query_scalar(data, "sort", errors)
+    if value is None or "sort" in errors:
+        return default
+    if value.removeprefix("-") not in columns:
+        errors["sort"] = [_("Unknown sort %(value)s. Choose one of: %(choices)s (a leading - sorts descending).") % {
+            "value": value[:40], "choices": ", ".join(columns)}]
+        return default
+    return value
+
+
+def report_query_parse(*, filters: Iterable[FilterSpec], workspace, data, sorts: Iterable[str] | None = None,
+                       default_sort: str | None = None) -> ReportQuery:
     """Validate a report's parameters from a QueryDict or a plain dict into a ``ReportQuery``.
 
     Raises ``ApiError`` (400) with one entry per bad field. Keys no filter declares
-    (``page``, ``page_size``, ...) are ignored.
+    (``page``, ``page_size``, ...) are ignored; ``sort`` is validated only for a report that
+    declares ``sorts`` (its sortable columns).
     """
     errors: dict[str, list[str]] = {}
     period, interval, preset = period_and_interval_parse(workspace=workspace, data=data, errors=errors)
+    sort = sort_parse(data, columns=sorts, default=default_sort, errors=errors) if sorts else None
     values: dict[str, tuple] = {}
     none: set[str] = set()
     for spec in filters:
@@ -237,7 +256,8 @@ def report_query_parse(*, filters: Iterable[FilterSpec], workspace, data) -> Rep
             none.add(spec.param)
     if errors:
         raise ApiError(error_message(errors, _("The report parameters are not valid.")), errors)
-    return ReportQuery(period=period, values=values, none=frozenset(none), interval=interval, preset=preset)
+    return ReportQuery(period=period, values=values, none=frozenset(none), interval=interval, preset=preset,
+                       sort=sort)
 
 
 def _positive_int(data, name: str, default: int, errors: dict) -> int:

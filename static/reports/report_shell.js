@@ -17,6 +17,8 @@
   const cfg = JSON.parse(document.getElementById("report-config").textContent);
   const S = cfg.strings;
   const FILTERS = cfg.filters.map((f) => f.param);
+  // Scalar parameters a report keeps in its URL besides the filters (e.g. the leaderboard's sort).
+  const STATE_PARAMS = cfg.stateParams || [];
   const LOCALE = cfg.language === "en" ? "en" : "es";
   const memberName = Object.fromEntries(cfg.members.map((m) => [String(m.id), m.name]));
   const contactName = Object.assign({}, cfg.contactNames);
@@ -97,6 +99,7 @@
   function emptyState() {
     const state = { period: cfg.defaultPeriod, start: "", end: "", interval: "", page: 1 };
     FILTERS.forEach((name) => (state[name] = []));
+    STATE_PARAMS.forEach((name) => (state[name] = ""));
     return state;
   }
   function stateFromSearch(search) {
@@ -108,6 +111,7 @@
     if (!state.period && !state.start && !state.end) state.period = cfg.defaultPeriod;
     state.interval = params.get("interval") || "";
     FILTERS.forEach((name) => (state[name] = [...new Set(params.getAll(name).filter(Boolean))]));
+    STATE_PARAMS.forEach((name) => (state[name] = params.get(name) || ""));
     const page = parseInt(params.get("page") || "1", 10);
     state.page = page > 0 ? page : 1;
     return state;
@@ -118,6 +122,7 @@
     if (state.start) params.set("start", state.start);
     if (state.end) params.set("end", state.end);
     FILTERS.forEach((name) => state[name].forEach((value) => params.append(name, value)));
+    STATE_PARAMS.forEach((name) => { if (state[name]) params.set(name, state[name]); });
     if (interval && state.interval) params.set("interval", state.interval);
     if (page && state.page > 1) params.set("page", String(state.page));
     return params.toString();
@@ -265,7 +270,7 @@
 
   function renderChips() {
     periodButton.querySelector(".period-label").textContent = periodText();
-    intervalSelect.value = ["hour", "day", "week", "month"].includes(state.interval) ? state.interval : "";
+    if (intervalSelect) intervalSelect.value = ["hour", "day", "week", "month"].includes(state.interval) ? state.interval : "";
     chips.replaceChildren();
     let any = false;
     cfg.filters.forEach((filter) => {
@@ -284,14 +289,15 @@
       });
       chips.append(el("li", { className: "chip" }, label, remove));
     });
-    const isDefault = state.period === cfg.defaultPeriod && !state.start && !state.end && !state.interval;
+    const isDefault = state.period === cfg.defaultPeriod && !state.start && !state.end && !state.interval
+      && STATE_PARAMS.every((name) => !state[name]);
     clearAll.hidden = !any && isDefault;
   }
   clearAll.addEventListener("click", () => navigate(emptyState()));
 
   // "Agrupar por": the bar chart's bucket (hour / day / week / month); empty = the API's choice.
   const intervalSelect = document.getElementById("interval-select");
-  intervalSelect.addEventListener("change", () => navigate(withChanges({ interval: intervalSelect.value })));
+  if (intervalSelect) intervalSelect.addEventListener("change", () => navigate(withChanges({ interval: intervalSelect.value })));
 
   // The editor of one filter: a draft of its values, applied with "Aplicar".
   function openEditor(param, trigger) {
@@ -462,7 +468,7 @@
   function refresh(onlyPage) {
     renderChips();
     updateExportLinks();
-    if (!onlyPage) { load("summary"); load("timeseries"); extraUnits.forEach(load); }
+    if (!onlyPage) { load("summary"); if (units.timeseries) load("timeseries"); extraUnits.forEach(load); }
     load("log");
   }
 

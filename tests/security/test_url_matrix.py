@@ -157,6 +157,9 @@ MATRIX: dict[str, list[Case]] = {
     "api-report-resolutions-summary": [Case("GET", API)],
     "api-report-resolutions-timeseries": [Case("GET", API)],
     "api-report-resolutions-log": [Case("GET", API)],
+    "reports:leaderboard": [Case("GET", PAGE)],
+    "api-report-leaderboard-summary": [Case("GET", API)],
+    "api-report-leaderboard-log": [Case("GET", API)],
     # --- exports ---
     "exports:data-export": [
         Case("GET", PAGE_EXPORT),
