@@ -24,10 +24,11 @@ class AgentSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Workspace
-        fields = ["agent_visibility", "agents_can_reassign"]
+        fields = ["agent_visibility", "agents_can_reassign", "agents_see_leaderboard"]
         labels = {
             "agent_visibility": _("Agents can see"),
             "agents_can_reassign": _("Agents can reassign to other agents"),
+            "agents_see_leaderboard": _("Agents see the whole leaderboard"),
         }
         help_texts = {
             "agent_visibility": _(
@@ -37,6 +38,10 @@ class AgentSettingsForm(forms.ModelForm):
             "agents_can_reassign": _(
                 "Off: an agent may take an unassigned contact or unassign their own, but not assign "
                 "a contact to another member or take a colleague's."
+            ),
+            "agents_see_leaderboard": _(
+                "Reports → Leaderboard. Off: an agent sees only their own row (with their rank). On: every "
+                "row, with their colleagues' names."
             ),
         }
         widgets = {"agent_visibility": forms.RadioSelect}

@@ -32,11 +32,17 @@ def workspace_settings_update(*, workspace: Workspace, name: str, timezone: str,
 
 
 @transaction.atomic
-def workspace_agent_settings_update(*, workspace: Workspace, agent_visibility: str, agents_can_reassign: bool) -> Workspace:
-    """Save what agents may see and change (Configuraciones → Agentes, owners only)."""
+def workspace_agent_settings_update(*, workspace: Workspace, agent_visibility: str, agents_can_reassign: bool,
+                                    agents_see_leaderboard: bool | None = None) -> Workspace:
+    """Save what agents may see and change (Configuraciones → Agentes, owners only);
+    ``agents_see_leaderboard`` None leaves that setting as it is."""
     workspace.agent_visibility, workspace.agents_can_reassign = agent_visibility, agents_can_reassign
+    fields = ["agent_visibility", "agents_can_reassign"]
+    if agents_see_leaderboard is not None:
+        workspace.agents_see_leaderboard = agents_see_leaderboard
+        fields.append("agents_see_leaderboard")
     workspace.full_clean()
-    workspace.save(update_fields=["agent_visibility", "agents_can_reassign"])
+    workspace.save(update_fields=fields)
     workspace_settings_updated.send(sender=Workspace, workspace=workspace)
     return workspace
 
