@@ -144,27 +144,34 @@ def _counts(rows: QuerySet, field: str) -> dict[int, int]:
     return dict(rows.order_by().values(field).annotate(n=Count("pk")).values_list(field, "n"))
 
 
+# Every online interval starts at an event whose new status is online (or at the period's start)
+# and ends at the next event — whose previous status is then online, because the chain holds
+# (docs/presence.md: each event's previous_status is the prior event's new_status) — or at the
+# period's end. So the online time is a plain sum per member, no window over the events:
+#   Σ ends − Σ starts = Σ(previous = online) − Σ(new = online) + (online at the end ? end : 0)
+#                       − (online at the start ? start : 0),
+# every instant taken as exact seconds since the start (EXTRACT gives numeric on PostgreSQL ≥ 14).
 _ONLINE_SQL = """
 WITH members AS (SELECT unnest(%(users)s::bigint[]) AS user_id),
-marks AS (
-    SELECT e.user_id, e.created_at AS at, e.id, e.new_status
+edges AS (
+    -- the status at the period's end: the member's last event before it (one index probe each)
+    SELECT m.user_id, (
+        SELECT b.new_status FROM presence_agentstatusevent b
+        WHERE b.workspace_id = %(ws)s AND b.user_id = m.user_id AND b.created_at < %(end)s
+        ORDER BY b.created_at DESC, b.id DESC LIMIT 1) AS at_end
+    FROM members m),
+sums AS (
+    SELECT e.user_id,
+           sum(extract(epoch FROM e.created_at - %(start)s)) FILTER (WHERE e.previous_status = %(online)s) AS ends,
+           sum(extract(epoch FROM e.created_at - %(start)s)) FILTER (WHERE e.new_status = %(online)s) AS starts
     FROM presence_agentstatusevent e
     WHERE e.workspace_id = %(ws)s AND e.user_id = ANY(%(users)s) AND e.created_at >= %(start)s
       AND e.created_at < %(end)s
-    UNION ALL
-    -- the status the period opens with: the member's last event before it (one index probe each)
-    SELECT m.user_id, %(start)s, 0, b.new_status FROM members m
-    CROSS JOIN LATERAL (
-        SELECT new_status FROM presence_agentstatusevent b
-        WHERE b.workspace_id = %(ws)s AND b.user_id = m.user_id AND b.created_at < %(start)s
-        ORDER BY b.created_at DESC, b.id DESC LIMIT 1) b
-)
-SELECT user_id, floor(extract(epoch FROM sum(stop - at)))::bigint FROM (
-    SELECT user_id, at, new_status,
-           coalesce(lead(at) OVER (PARTITION BY user_id ORDER BY at, id), %(end)s) AS stop
-    FROM marks) intervals
-WHERE new_status = %(online)s
-GROUP BY user_id
+    GROUP BY e.user_id)
+SELECT edges.user_id,
+       floor(coalesce(sums.ends, 0) - coalesce(sums.starts, 0)
+             + CASE WHEN edges.at_end = %(online)s THEN extract(epoch FROM %(end)s - %(start)s) ELSE 0 END)::bigint
+FROM edges LEFT JOIN sums ON sums.user_id = edges.user_id
 """
 
 
@@ -173,9 +180,8 @@ def online_seconds(*, workspace, members: list[Member], period: ReportPeriod,
     """Whole seconds each member was online in ``[period start, min(period end, now))``.
 
     docs/presence.md "Time per status", as ``presence.selectors.member_status_durations``
-    computes it per member; on PostgreSQL one statement for every member (the intervals between
-    consecutive events with ``lead``; agent_event_ws_user_time_idx), elsewhere that selector
-    itself. ``tests/reports/test_leaderboard.py`` pins both to it."""
+    computes it per member; on PostgreSQL one aggregate for every member (``_ONLINE_SQL``;
+    agent_event_ws_user_time_idx), elsewhere that selector itself. ``tests/reports/test_leaderboard.py`` pins both to it."""
     start, end = period.start_utc, min(period.end_utc, now or timezone.now())
     if end <= start or not members:
         return {}
