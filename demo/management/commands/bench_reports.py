@@ -99,6 +99,7 @@ class Command(BaseCommand):
         self.log(f"data generated and indexed in {time.perf_counter() - t:.1f}s")
         cases = self.measure_cases()
         cases.update(self.measure_conversation_cases())
+        cases.update(self.measure_leaderboard_cases())
         export = self.measure_export()
         write = self.measure_writes()
         return {"events": self.opts["events"], "conversations": self.conversations_n, "machine": self.machine(),
@@ -194,6 +195,7 @@ class Command(BaseCommand):
                 for ws in other_ws:
                     self._insert_events(cursor, ws.pk, per, start, ids_by_ws[ws.pk], (10**12, 10**12 + 1000), None)
         self.generate_conversations(other_ws, ids_by_ws if others else {})
+        self.generate_leaderboard()
         self.log("indexes ...")
         from contacts.models import ConversationEvent
 
@@ -342,6 +344,74 @@ class Command(BaseCommand):
                     {"ws": ws.pk, "base": 10**12 + ws.pk * 10**9, "n": per, "start": start, "now": now,
                      "agents": users, "na": len(users), "channels": [None], "opening": OPENING, "closing": CLOSING},
                 )
+
+    def generate_leaderboard(self) -> None:
+        """What the Tabla de Clasificación reads besides the events above (docs/performance.md
+        "Tabla de Clasificación"): a ``first_response`` event for ~90 % of the contact-opened
+        conversations of the big workspace (5 s – 2 h after the opening, by a random agent, before
+        the close); three messages per conversation (the contact's, then two of a random agent,
+        minutes apart); and each agent's day in Estado de Actividad — online ~09:00, away ~13:00,
+        online ~14:00, offline ~18:00 local, every day of the year (4 events × 200 agents × 365)."""
+        from contacts.models import Message
+
+        big, now = self.workspace, self.now
+        agent_ids = [a.pk for a in self.agents]
+        params = {"ws": big.pk, "agents": agent_ids, "na": len(agent_ids), "now": now}
+        with connection.cursor() as cursor:
+            self.log("leaderboard: first responses, messages, presence ...")
+            cursor.execute(
+                """
+                INSERT INTO contacts_conversationevent (workspace_id, created_at, kind, source, conversation_id,
+                    contact_id, contact_name, user_id, user_name, assignee_id, assignee_name, channel_id, note,
+                    seconds_since_open)
+                SELECT v.workspace_id, v.opened_at + r.d, 'first_response', 'user', v.id, v.contact_id,
+                       'Cliente ' || v.contact_id, r.agent, 'Agente', NULL, '', v.channel_id, '',
+                       floor(extract(epoch FROM r.d))::bigint
+                FROM contacts_conversation v
+                CROSS JOIN LATERAL (SELECT interval '5 seconds' + power(random(), 2) * interval '2 hours' + 0 * v.id
+                                           * interval '1 second' AS d,
+                                           (%(agents)s::bigint[])[1 + floor(random() * %(na)s)::int] AS agent,
+                                           random() AS p) r
+                WHERE v.workspace_id = %(ws)s AND v.opened_source = 'contact' AND r.p < 0.9
+                  AND v.opened_at + r.d < coalesce(v.closed_at, %(now)s)
+                ORDER BY v.opened_at + r.d
+                """, params)
+            for index in Message._meta.indexes:
+                cursor.execute(f'DROP INDEX IF EXISTS "{index.name}"')
+            cursor.execute(
+                """
+                INSERT INTO contacts_message (workspace_id, conversation_id, direction, sender_kind, author_id, text,
+                                              created_at, delivery_status, delivery_error, external_id)
+                SELECT v.workspace_id, v.id, CASE WHEN k = 1 THEN 'in' ELSE 'out' END,
+                       CASE WHEN k = 1 THEN 'contact' ELSE 'user' END,
+                       CASE WHEN k = 1 THEN NULL ELSE (%(agents)s::bigint[])[1 + floor(random() * %(na)s)::int] END,
+                       'Hola', v.opened_at + (k - 1) * random() * interval '20 minutes', '', '', ''
+                FROM contacts_conversation v CROSS JOIN generate_series(1, 3) k
+                WHERE v.workspace_id = %(ws)s AND v.opened_at + (k - 1) * interval '20 minutes' < %(now)s
+                """, params)
+            cursor.execute(
+                """
+                INSERT INTO presence_agentstatusevent (workspace_id, user_id, previous_status, new_status, source,
+                                                       created_at)
+                SELECT %(ws)s, a.id, CASE WHEN d = 0 AND s.n = 1 THEN NULL ELSE s.prev END, s.new, s.source,
+                       (day + s.h * interval '1 hour' + random() * interval '20 minutes') AT TIME ZONE %(tz)s
+                FROM unnest(%(agents)s::bigint[]) a(id)
+                CROSS JOIN generate_series(0, 364) d
+                CROSS JOIN LATERAL (SELECT (date_trunc('day', %(start)s::timestamptz AT TIME ZONE %(tz)s)
+                                            + d * interval '1 day') AS day) t
+                CROSS JOIN (VALUES (1, 9, 'offline', 'online', 'login'), (2, 13, 'online', 'away', 'user'),
+                                   (3, 14, 'away', 'online', 'user'), (4, 18, 'online', 'offline', 'logout'))
+                           s(n, h, prev, new, source)
+                WHERE (day + s.h * interval '1 hour') AT TIME ZONE %(tz)s < %(now)s
+                ORDER BY 6
+                """, {**params, "tz": big.timezone, "start": self.start})
+        with connection.schema_editor() as editor:
+            for index in Message._meta.indexes:
+                editor.add_index(Message, index)
+        with connection.cursor() as cursor:
+            if not connection.in_atomic_block:
+                cursor.execute("VACUUM ANALYZE contacts_message")
+                cursor.execute("VACUUM ANALYZE presence_agentstatusevent")
 
     @staticmethod
     def _conversation_rows_sql() -> str:
@@ -656,6 +726,92 @@ class Command(BaseCommand):
                        for kind in ("opened", "closed"))
         return (api["count"] == min(10_000, rows[0][-1] if rows else 0)
                 and [r["conversation_id"] for r in api["results"]] == [row[0] for row in rows])
+
+    # --- Tabla de Clasificación ----------------------------------------------------------------
+
+    def measure_leaderboard_cases(self) -> dict:
+        """The board of the big workspace's 201 members (page of 100 rows, default order) over 30
+        and 365 days, next to the one statement a BI tool would run for every row's figures and
+        the previous period's Cerradas (the ranks), in the same run."""
+        from reports.periods import report_period_resolve
+
+        ws, repeat = self.workspace, self.opts["repeat"]
+        owner = Client()
+        owner.force_login(self.owner)
+        p30 = report_period_resolve(workspace=ws, period="last_30_days")
+        today = p30.end
+        p365 = report_period_resolve(workspace=ws, start=(today - timedelta(days=364)).isoformat(), end=today.isoformat())
+        base = "/api/v1/reports/leaderboard/log?page_size=100&"
+        sql = """
+            WITH m AS (SELECT user_id FROM accounts_membership WHERE workspace_id = %(ws)s),
+            a AS (SELECT new_assignee_id AS u, count(*) AS n FROM assignments_assignmentevent
+                  WHERE workspace_id = %(ws)s AND created_at >= %(s)s AND created_at < %(e)s GROUP BY 1),
+            c AS (SELECT e.user_id AS u, count(*) AS n,
+                         floor(percentile_cont(0.5) WITHIN GROUP (ORDER BY e.seconds_since_open)
+                               FILTER (WHERE EXISTS (SELECT 1 FROM contacts_conversationevent o
+                                                     WHERE o.conversation_id = e.conversation_id
+                                                       AND o.kind = 'opened'))) AS med
+                  FROM contacts_conversationevent e
+                  WHERE e.workspace_id = %(ws)s AND e.kind = 'closed' AND e.source = 'user'
+                    AND e.created_at >= %(s)s AND e.created_at < %(e)s GROUP BY 1),
+            p AS (SELECT user_id AS u, count(*) AS n FROM contacts_conversationevent
+                  WHERE workspace_id = %(ws)s AND kind = 'closed' AND source = 'user'
+                    AND created_at >= %(ps)s AND created_at < %(pe)s GROUP BY 1),
+            f AS (SELECT user_id AS u, floor(percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds_since_open)) AS med
+                  FROM contacts_conversationevent
+                  WHERE workspace_id = %(ws)s AND kind = 'first_response' AND created_at >= %(s)s
+                    AND created_at < %(e)s GROUP BY 1),
+            s AS (SELECT author_id AS u, count(*) AS n FROM contacts_message
+                  WHERE workspace_id = %(ws)s AND direction = 'out' AND sender_kind = 'user'
+                    AND created_at >= %(s)s AND created_at < %(e)s GROUP BY 1),
+            ev AS (SELECT user_id, created_at AS at, id, new_status FROM presence_agentstatusevent
+                   WHERE workspace_id = %(ws)s AND created_at >= %(s)s AND created_at < %(stop)s
+                   UNION ALL
+                   SELECT m.user_id, %(s)s, 0, b.new_status FROM m CROSS JOIN LATERAL (
+                       SELECT new_status FROM presence_agentstatusevent b WHERE b.workspace_id = %(ws)s
+                         AND b.user_id = m.user_id AND b.created_at < %(s)s ORDER BY created_at DESC, id DESC LIMIT 1) b),
+            o AS (SELECT user_id AS u, floor(extract(epoch FROM sum(stop - at))) AS n FROM (
+                      SELECT user_id, at, new_status,
+                             coalesce(lead(at) OVER (PARTITION BY user_id ORDER BY at, id), %(stop)s) AS stop FROM ev) x
+                  WHERE new_status = 'online' GROUP BY 1)
+            SELECT m.user_id, coalesce(a.n, 0), coalesce(c.n, 0), coalesce(s.n, 0), f.med, c.med, coalesce(o.n, 0),
+                   coalesce(p.n, 0)
+            FROM m LEFT JOIN a ON a.u = m.user_id LEFT JOIN c ON c.u = m.user_id LEFT JOIN p ON p.u = m.user_id
+                   LEFT JOIN f ON f.u = m.user_id LEFT JOIN s ON s.u = m.user_id LEFT JOIN o ON o.u = m.user_id
+            ORDER BY 3 DESC, 1
+        """
+        results = {}
+        for name, period, query in (("leaderboard_30d", p30, "period=last_30_days"),
+                                    ("leaderboard_365d", p365, f"start={p365.start}&end={p365.end}")):
+            prev = period.previous()
+            params = {"ws": ws.pk, "s": period.start_utc, "e": period.end_utc, "ps": prev.start_utc,
+                      "pe": prev.end_utc}
+
+            def call(query=query, name=name):
+                response = owner.get(base + query)
+                if response.status_code != 200:
+                    raise CommandError(f"{name}: {response.status_code} {response.content[:300]!r}")
+                return response.json()
+
+            def raw(params=params, period=period):
+                with connection.cursor() as cursor:
+                    cursor.execute(sql, {**params, "stop": min(period.end_utc, timezone.now())})
+                    return cursor.fetchall()
+
+            api, rows = call(), raw()
+            by_user = {r[0]: r for r in rows}
+            same = len(api["results"]) == min(100, len(rows)) and all(
+                (r["assigned"], r["closed"], r["messages_sent"], r["first_response_median"], r["resolution_median"])
+                == tuple(None if v is None else int(v) for v in by_user[r["user"]["id"]][1:6])
+                # time online runs to each statement's own now: a second or two apart
+                and abs(r["online_seconds"] - int(by_user[r["user"]["id"]][6])) <= 5
+                for r in api["results"])
+            median, p95 = _ms(_time(call, repeat))
+            raw_median, _ = _ms(_time(raw, repeat))
+            results[name] = {"median_ms": median, "p95_ms": p95, "raw_sql_ms": raw_median,
+                             "ratio": round(median / raw_median, 3) if raw_median else None, "same_numbers": same}
+            self.log(f"{name}: median {median} ms, p95 {p95} ms, raw SQL {raw_median} ms, same numbers: {same}")
+        return results
 
     # --- h: export -----------------------------------------------------------------------------
 
