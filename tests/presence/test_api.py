@@ -96,3 +96,39 @@ def test_schema_documents_the_operations(anon_client):
     status = schema["components"]["schemas"][body]["properties"]["status"]
     enum_ref = status.get("$ref") or status["allOf"][0]["$ref"]
     assert schema["components"]["schemas"][enum_ref.rsplit("/", 1)[-1]]["enum"] == ["online", "away", "offline"]
+
+
+def test_users_list_shows_each_memberships_own_status(alice_client, workspace, other_workspace, bob, dave):
+    from accounts.models import Membership
+    from presence.services import agent_status_set
+    from tests.factories import MembershipFactory, member
+
+    # given: Bob online in Globex but offline in Acme; Dave never seen by presence; Frank seen
+    # only in Globex
+    MembershipFactory(workspace=other_workspace, user=bob, role=Membership.Role.AGENT)
+    agent_status_set(workspace=workspace, user=bob, status="offline", source="user")
+    agent_status_set(workspace=other_workspace, user=bob, status="online", source="user")
+    frank = member(workspace, Membership.Role.AGENT, email="frank@acme.example", name="Frank")
+    MembershipFactory(workspace=other_workspace, user=frank, role=Membership.Role.AGENT)
+    agent_status_set(workspace=other_workspace, user=frank, status="away", source="user")
+    # when
+    rows = {r["id"]: r for r in alice_client.get("/api/v1/users").json()["results"]}
+    # then: the membership's status, not the cross-workspace mirror (which says online for Bob)
+    bob.refresh_from_db()
+    assert bob.availability == "online"
+    assert rows[bob.pk]["status"] == "offline"
+    assert rows[bob.pk]["status_changed_at"] == "2026-12-01T09:00:00-06:00"
+    assert rows[frank.pk]["status"] == "offline" and rows[frank.pk]["status_changed_at"] is None
+    assert rows[dave.pk]["status"] == dave.availability and rows[dave.pk]["status_changed_at"] is None
+
+
+def test_users_list_schema_names_the_three_statuses(anon_client):
+    schema = anon_client.get("/api/schema/?format=json").json()
+    ref = schema["paths"]["/api/v1/users"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    page = schema["components"]["schemas"][ref.rsplit("/", 1)[-1]]
+    row_ref = page["properties"]["results"]["items"]["$ref"].rsplit("/", 1)[-1]
+    row = schema["components"]["schemas"][row_ref]["properties"]
+    status = row["status"]
+    enum_ref = status.get("$ref") or status["allOf"][0]["$ref"]
+    assert schema["components"]["schemas"][enum_ref.rsplit("/", 1)[-1]]["enum"] == ["online", "away", "offline"]
+    assert "status_changed_at" in row
