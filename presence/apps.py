@@ -7,4 +7,9 @@ class PresenceConfig(AppConfig):
     verbose_name = _("Activity status")
 
     def ready(self):
-        from . import receivers  # noqa: F401 - login / logout set the member's status
+        from accounts.signals import workspace_settings_updated
+
+        from . import receivers  # login / logout set the member's status
+
+        workspace_settings_updated.connect(receivers.rollup_on_workspace_settings_updated,
+                                           dispatch_uid="presence.rollup_settings_updated")

@@ -140,3 +140,63 @@ class AgentStatusEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ImmutableEventError("agent status events are immutable")
+
+
+class AgentStatusDailyTotal(models.Model):
+    """Seconds each member spent in each status per workspace-local day: the day rollup the
+    Usuarios report reads (docs/reports.md "Usuarios").
+
+    Written by ``agent_status_set`` in the same transaction as the change, under the member's
+    row lock: a change closes the interval of the status it ends (from that status'
+    ``changed_at`` to the change), split at the local midnights of the timezone recorded in
+    ``AgentStatusRollupState``. The open interval (the current status, to now) is never here:
+    the reports add it when they read.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(_("day"))
+    status = models.CharField(_("status"), max_length=10, choices=AgentStatusValue.choices)
+    seconds = models.PositiveIntegerField(_("seconds"))
+    # The member's seconds in this status on every day up to and including this one: a period's
+    # total is two lookups (the last row on or before its last day, minus the last row before
+    # its first day) instead of a sum over every day (docs/performance.md "Usuarios").
+    cumulative = models.PositiveBigIntegerField(_("cumulative seconds"))
+
+    class Meta:
+        verbose_name = _("agent status day total")
+        verbose_name_plural = _("agent status day totals")
+        constraints = [
+            # The UPSERT's conflict target, and the "last row on or before a day" lookup of a
+            # member's status (WHERE workspace, user, status AND day <= ? ORDER BY day DESC LIMIT 1).
+            models.UniqueConstraint(fields=["workspace", "user", "status", "day"], name="agent_day_total_unique"),
+            # At most 25 hours (a fall-back day).
+            models.CheckConstraint(condition=models.Q(seconds__lte=90_000), name="agent_day_total_seconds_valid"),
+        ]
+        indexes = [
+            # The report over a period: WHERE workspace = ? AND day BETWEEN ? AND ?
+            models.Index(fields=["workspace", "day"], name="agent_day_total_ws_day_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}@{self.workspace_id} {self.day} {self.status}: {self.seconds} s"
+
+
+class AgentStatusRollupState(models.Model):
+    """The timezone ``AgentStatusDailyTotal`` of a workspace was counted in.
+
+    The reports read the rollup only while it equals the workspace's timezone (otherwise the
+    events, with the same numbers); ``presence.rollups.rollup_rebuild`` recounts it. No row:
+    the workspace's events were never counted (e.g. they predate the rollup) — the events are read.
+    """
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    timezone = models.CharField(_("timezone"), max_length=64)
+    rebuilt_at = models.DateTimeField(_("rebuilt at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("agent status rollup state")
+        verbose_name_plural = _("agent status rollup states")
+
+    def __str__(self) -> str:
+        return f"{self.workspace_id}: {self.timezone}"

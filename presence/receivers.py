@@ -40,3 +40,16 @@ def _on_logout(sender, request, user, **kwargs):
         membership = _session_membership(request, user)
     if membership is not None:
         member_logout(workspace=membership.workspace, user=user)
+
+
+def rollup_on_workspace_settings_updated(sender, *, workspace, **kwargs) -> None:
+    """Rollup days are workspace-local days: a timezone change recounts them after the commit;
+    until then the Usuarios report reads the events (docs/reports.md "Usuarios")."""
+    from django.db import transaction
+
+    from .rollups import rollup_timezone
+    from .tasks import rollup_rebuild_task
+
+    kept = rollup_timezone(workspace.pk)
+    if kept is not None and kept != workspace.timezone:
+        transaction.on_commit(lambda: rollup_rebuild_task.delay(workspace.pk))

@@ -1,13 +1,14 @@
 """Reads of Estado de Actividad. Every selector takes the workspace first."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 
 from accounts.models import User, Workspace
 
-from .models import AgentStatus, AgentStatusEvent, AgentStatusValue
+from .models import AgentStatus, AgentStatusDailyTotal, AgentStatusEvent, AgentStatusValue
+from .rollups import local_midnight, rollup_is_ready, seconds_between, split_by_day
 
 
 @dataclass(frozen=True)
@@ -77,3 +78,180 @@ def member_status_durations(
     if status is not None:
         totals[status] += end - since
     return totals
+
+
+# --- the Usuarios report (docs/reports.md "Usuarios") ------------------------------------------
+# Whole seconds throughout: ``agent_status_set`` stores instants to the second.
+
+
+@dataclass(frozen=True)
+class StatusSegment:
+    """One interval of a member's timeline: ``status`` during ``[start, end)``."""
+
+    user_id: int
+    status: str
+    start: datetime
+    end: datetime
+
+
+def member_current_statuses(*, workspace: Workspace, user_ids: list[int]) -> dict[int, AgentStatus]:
+    """The ``AgentStatus`` row of each member that has one."""
+    return {row.user_id: row for row in AgentStatus.objects.filter(workspace=workspace, user_id__in=user_ids)}
+
+
+def member_first_event_at(*, workspace: Workspace, user_ids: list[int]) -> dict[int, datetime]:
+    """When each member's first event of the workspace happened (members without one are left out)."""
+    # One index probe per member on agent_event_ws_user_time_idx (a GROUP BY would read every event).
+    first = AgentStatusEvent.objects.filter(workspace=workspace, user_id=OuterRef("pk")).order_by("created_at", "id")
+    rows = (User.objects.filter(pk__in=user_ids).annotate(_first=Subquery(first.values("created_at")[:1]))
+            .exclude(_first=None).values_list("pk", "_first"))
+    return dict(rows)
+
+
+def member_status_segments(*, workspace: Workspace, user_ids: list[int], start: datetime, end: datetime,
+                           now: datetime) -> dict[int, list[StatusSegment]]:
+    """Each member's timeline inside ``[start, min(end, now))`` from the events, in time order.
+
+    The window opens with the new status of the member's last event before ``start`` (none: the
+    member's time before their first event is untracked and has no segment); each event inside
+    closes the running segment; the last runs to ``min(end, now)``. Zero-length segments (two
+    events in one second) are dropped.
+    """
+    stop = min(end, now)
+    out: dict[int, list[StatusSegment]] = {user_id: [] for user_id in user_ids}
+    if stop <= start or not user_ids:
+        return out
+    before = AgentStatusEvent.objects.filter(workspace=workspace, user_id=OuterRef("pk"), created_at__lt=start)
+    opening = dict(User.objects.filter(pk__in=user_ids)
+                   .annotate(_status=Subquery(before.order_by("-created_at", "-id").values("new_status")[:1]))
+                   .exclude(_status=None).values_list("pk", "_status"))
+    running: dict[int, tuple[str, datetime]] = {u: (s, start) for u, s in opening.items()}
+    # agent_event_ws_time_idx (or per member agent_event_ws_user_time_idx)
+    events = (AgentStatusEvent.objects.filter(workspace=workspace, user_id__in=user_ids, created_at__gte=start,
+                                              created_at__lt=stop)
+              .order_by("created_at", "id").values_list("user_id", "new_status", "created_at"))
+    for user_id, status, at in events:
+        current = running.get(user_id)
+        if current is not None and at > current[1]:
+            out[user_id].append(StatusSegment(user_id, current[0], current[1], at))
+        running[user_id] = (status, at)
+    for user_id, (status, since) in running.items():
+        if stop > since:
+            out[user_id].append(StatusSegment(user_id, status, since, stop))
+    return out
+
+
+def member_status_day_seconds(*, workspace: Workspace, user_ids: list[int], first_day: date, last_day: date,
+                              now: datetime) -> dict[tuple[int, date], dict[str, int]]:
+    """Seconds per status of each member and local day of ``[first_day, last_day]``, clipped at now.
+
+    From the day rollup (``AgentStatusDailyTotal``, closed intervals) plus each member's open
+    interval (their current status since ``changed_at``), when the rollup is counted in the
+    workspace's timezone; otherwise from the events (the same numbers). Only (member, day) pairs
+    with some time are present.
+    """
+    tz = workspace.tzinfo
+    start = local_midnight(first_day, tz).astimezone(UTC)
+    end = local_midnight(last_day + timedelta(days=1), tz).astimezone(UTC)
+    out: dict[tuple[int, date], dict[str, int]] = {}
+    if not user_ids or min(end, now) <= start:
+        return out
+
+    def add(user_id, day, status, seconds):
+        if seconds > 0:
+            cell = out.setdefault((user_id, day), {})
+            cell[status] = cell.get(status, 0) + seconds
+
+    if not rollup_is_ready(workspace=workspace):
+        for segments in member_status_segments(workspace=workspace, user_ids=user_ids, start=start, end=end,
+                                               now=now).values():
+            for segment in segments:
+                for day, a, b in split_by_day(segment.start, segment.end, tz):
+                    add(segment.user_id, day, segment.status, seconds_between(a, b))
+        return out
+    # The rollup and the current statuses are two reads; a change committing between them would
+    # count its interval twice or not at all, so both are read again until the statuses held still.
+    for _attempt in range(5):
+        current = _status_marks(workspace, user_ids)
+        totals = list(AgentStatusDailyTotal.objects.filter(workspace=workspace, user_id__in=user_ids,
+                                                           day__gte=first_day, day__lte=last_day)
+                      .values_list("user_id", "day", "status", "seconds"))
+        if _status_marks(workspace, user_ids) == current:
+            break
+    for user_id, day, status, seconds in totals:
+        add(user_id, day, status, seconds)
+    stop = min(end, now)
+    for user_id, (status, changed_at) in current.items():
+        for day, a, b in split_by_day(max(changed_at, start), stop, tz):
+            add(user_id, day, status, seconds_between(a, b))
+    return out
+
+
+def _status_marks(workspace, user_ids) -> dict[int, tuple[str, datetime]]:
+    return {u: (s, c) for u, s, c in AgentStatus.objects.filter(workspace=workspace, user_id__in=user_ids)
+            .values_list("user_id", "status", "changed_at")}
+
+
+def member_status_changes_per_day(*, workspace: Workspace, user_ids: list[int], first_day: date,
+                                  last_day: date) -> dict[tuple[int, date], int]:
+    """How many events of each member fall in each local day of ``[first_day, last_day]``."""
+    tz = workspace.tzinfo
+    start = local_midnight(first_day, tz).astimezone(UTC)
+    end = local_midnight(last_day + timedelta(days=1), tz).astimezone(UTC)
+    counts: dict[tuple[int, date], int] = {}
+    rows = (AgentStatusEvent.objects.filter(workspace=workspace, user_id__in=user_ids, created_at__gte=start,
+                                            created_at__lt=end)
+            .values_list("user_id", "created_at"))
+    for user_id, at in rows:
+        key = (user_id, at.astimezone(tz).date())
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def member_status_seconds(*, workspace: Workspace, user_ids: list[int], first_day: date, last_day: date,
+                          now: datetime) -> dict[int, dict[str, int]]:
+    """Seconds per status of each member over the local days ``[first_day, last_day]``, clipped at now.
+
+    From the rollup's running totals when it is counted in the workspace's timezone — per member
+    and status, the ``cumulative`` of the last row on or before ``last_day`` minus that of the
+    last row before ``first_day`` (two index lookups, whatever the period's length) — plus the
+    open interval; otherwise summed from the events (the same numbers).
+    """
+    out = {user_id: dict.fromkeys(AgentStatusValue.values, 0) for user_id in user_ids}
+    if not user_ids:
+        return out
+    if not rollup_is_ready(workspace=workspace):
+        for (user_id, _day), cell in member_status_day_seconds(workspace=workspace, user_ids=user_ids,
+                                                               first_day=first_day, last_day=last_day, now=now).items():
+            for status, seconds in cell.items():
+                out[user_id][status] += seconds
+        return out
+    tz = workspace.tzinfo
+    start = local_midnight(first_day, tz).astimezone(UTC)
+    stop = min(local_midnight(last_day + timedelta(days=1), tz).astimezone(UTC), now)
+    if stop <= start:
+        return out
+
+    def last_total(status: str, **day):
+        # agent_day_total_unique (workspace, user, status, day), backwards: one row
+        rows = AgentStatusDailyTotal.objects.filter(workspace=workspace, user_id=OuterRef("pk"), status=status, **day)
+        return Subquery(rows.order_by("-day").values("cumulative")[:1])
+
+    annotations = {}
+    for status in AgentStatusValue.values:
+        annotations[f"{status}_end"] = last_total(status, day__lte=last_day)
+        annotations[f"{status}_before"] = last_total(status, day__lt=first_day)
+    # The running totals and the current statuses are two reads; read again until the statuses
+    # held still, so a change committing in between is counted once.
+    for _attempt in range(5):
+        current = _status_marks(workspace, user_ids)
+        rows = list(User.objects.filter(pk__in=user_ids).annotate(**annotations).values("pk", *annotations))
+        if _status_marks(workspace, user_ids) == current:
+            break
+    for row in rows:
+        for status in AgentStatusValue.values:
+            out[row["pk"]][status] += (row[f"{status}_end"] or 0) - (row[f"{status}_before"] or 0)
+    for user_id, (status, changed_at) in current.items():
+        if stop > changed_at:
+            out[user_id][status] += seconds_between(max(changed_at, start), stop)
+    return out

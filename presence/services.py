@@ -1,6 +1,7 @@
 """The one write path of Estado de Actividad, the heartbeat and the idle sweep (docs/presence.md)."""
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache
@@ -11,6 +12,7 @@ from django.utils import timezone as dj_timezone
 from accounts.models import User, Workspace
 
 from .models import AgentStatus, AgentStatusEvent, AgentStatusSource, AgentStatusValue
+from .rollups import rollup_interval_add, rollup_state_start, rollup_timezone, whole_second
 
 # The heartbeat writes ``last_seen_at`` at most this often per member (a cache key, and the
 # UPDATE's own WHERE when the cache is down), so the idle limit is exact to this much.
@@ -59,6 +61,7 @@ def agent_status_set(
     one person queues there, so the member row is created once, each event's previous status is
     the prior event's new status, and ``User.availability`` (which spans workspaces) is computed
     after the previous writer committed. No event is written when the status does not change.
+    A change also adds the interval it closes to the day rollup (``presence.rollups``), last.
 
     ``at`` is when the change happens (default now). For source ``idle`` it is the time of the
     check instead: the member must still be idle then (a request may have come in since the
@@ -80,7 +83,10 @@ def agent_status_set(
         if deadline >= at:
             return None
         at = deadline
+    # Instants are stored to the whole second (docs/reports.md "Usuarios").
+    at = whole_second(at)
     if row is None:
+        rollup_state_start(workspace=workspace)
         row = AgentStatus(workspace=workspace, user=user, status=status, source=source, changed_at=at,
                           last_seen_at=at if source in _PRESENT_SOURCES else None)
         previous = None
@@ -91,6 +97,12 @@ def agent_status_set(
         previous = row.status
         # The chain stays in time order even if a caller passes an earlier ``at``.
         at = max(at, row.changed_at)
+        # The day rollup of the Usuarios report: the interval this change closes, in the
+        # timezone the rollup is counted in (none kept: nothing to add; a rebuild counts it).
+        tz_name = rollup_timezone(workspace.pk)
+        if tz_name is not None:
+            rollup_interval_add(workspace_id=workspace.pk, user_id=user.pk, status=previous, start=row.changed_at,
+                                end=at, tz=ZoneInfo(tz_name))
         row.status, row.source, row.changed_at = status, source, at
         row.save(update_fields=["status", "source", "changed_at"])
     event = AgentStatusEvent.objects.create(

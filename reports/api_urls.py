@@ -7,6 +7,7 @@ from .leaderboard_api import urlpatterns as leaderboard
 from .messages_api import urlpatterns as messages
 from .resolutions_api import urlpatterns as resolutions
 from .responses_api import urlpatterns as responses
+from .users_api import urlpatterns as users
 
 urlpatterns = [
     *assignments,
@@ -16,4 +17,5 @@ urlpatterns = [
     *resolutions,
     *messages,
     *leaderboard,
+    *users,
 ]

@@ -5,7 +5,7 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.context import Actor
 
-from . import conversations, messages, responses
+from . import conversations, messages, responses, users
 from .framework.query import ReportQuery
 from .leaderboard import leaderboard_headlines
 from .params import ReportParams
@@ -25,5 +25,6 @@ def report_headlines(*, workspace, membership, query: ReportQuery) -> dict[str, 
         "responses": responses.response_headlines(workspace=workspace, actor=actor, period=query.period),
         "messages": messages.message_headlines(workspace=workspace, actor=actor, period=query.period),
         "leaderboard": leaderboard_headlines(workspace=workspace, actor=actor, period=query.period),
+        "users": users.users_headlines(workspace=workspace, actor=actor, period=query.period),
     }
 

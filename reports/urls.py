@@ -12,4 +12,5 @@ urlpatterns = [
     path("reports/responses/", views.responses_page, name="responses"),
     path("reports/messages/", views.messages_page, name="messages"),
     path("reports/leaderboard/", views.leaderboard_page, name="leaderboard"),
+    path("reports/users/", views.users_page, name="users"),
 ]

@@ -2,6 +2,7 @@
 strings; the framework's page shell (``reports.framework.pages``) renders it, and its
 components fetch the report API with the same query string the page was opened with."""
 
+from django.conf import settings
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -233,4 +234,44 @@ def leaderboard_page(request):
             "trendNoPrevious": _("Nothing in the previous period"),
             "defaultSort": leaderboard.DEFAULT_SORT,
         },
+    )
+
+
+@workspace_member_required
+def users_page(request):
+    """Reportes → Usuarios (docs/reports.md "Usuarios"); agents see only their own figures."""
+    from presence.models import AgentStatusValue
+
+    from . import users
+
+    return report_page_render(
+        request, key="users", template="reports/users.html", filters=users.FILTERS, export_kind="users",
+        agent_scope_note=_("You see only your own activity status."),
+        api={"summary": "/api/v1/reports/users/summary", "timeseries": "/api/v1/reports/users/timeseries",
+             "log": "/api/v1/reports/users/log", "live": "/api/v1/reports/users/live"},
+        strings={
+            "statusLabels": "|".join(f"{s}={AgentStatusValue(s).label}" for s in users.STATUSES),
+            "untracked": _("Untracked"),
+            "untrackedHelp": _("Time before an agent's first recorded status."),
+            "trendNoPrevious": _("Nothing in the previous period"),
+            "barAria": _("Stacked bar chart of the time agents spent online, away and offline. "
+                         "The same numbers are in the table below."),
+            "agent": _("Agent"),
+            "team": _("Team"),
+            "agents": _("Agents"),
+            "status": _("Status"),
+            "since": _("Since"),
+            "onlineShare": _("Online share"),
+            "conversations": _("Conversations now"),
+            "noTeams": _("No team has agents in this report."),
+            "day": _("Day"),
+            "changes": _("Changes"),
+            "timeline": _("Timeline"),
+            "segment": _("%(status)s %(from)s–%(to)s"),
+            "liveUpdated": _("Updated %(time)s"),
+            "livePaused": _("Paused while the tab is hidden"),
+            "never": _("Never recorded"),
+        },
+        # How often the current-status table asks again (seconds).
+        extra={"livePollSeconds": getattr(settings, "USERS_LIVE_POLL_SECONDS", 15)},
     )

@@ -156,6 +156,9 @@ class ReportEndpoints:
     parse: Callable | None = None
     sorts: tuple[str, ...] = ()
     default_sort: str | None = None
+    # Further read operations of the report, ``((name, component), ...)`` with components shaped
+    # as above: the same parameters as the summary, URL name ``api-report-<key>-<name>``.
+    extra: tuple = ()
 
 
 def _view(endpoints: ReportEndpoints, name: str, component: tuple, parameters: list):
@@ -191,6 +194,7 @@ def report_api_urls(endpoints: ReportEndpoints) -> list:
         "summary": (endpoints.summary, [*base, *sort]),
         "timeseries": (endpoints.timeseries, [*base, INTERVAL_PARAMETER]),
         "log": (endpoints.log, [*base, *sort, *LOG_PAGE_PARAMETERS]),
+        **{name: (component, base) for name, component in endpoints.extra},
     }
     return [
         path(f"reports/{endpoints.key}/{name}", _view(endpoints, name, component, parameters).as_view(),

@@ -160,6 +160,11 @@ MATRIX: dict[str, list[Case]] = {
     "reports:leaderboard": [Case("GET", PAGE)],
     "api-report-leaderboard-summary": [Case("GET", API)],
     "api-report-leaderboard-log": [Case("GET", API)],
+    "reports:users": [Case("GET", PAGE)],
+    "api-report-users-summary": [Case("GET", API)],
+    "api-report-users-timeseries": [Case("GET", API)],
+    "api-report-users-log": [Case("GET", API)],
+    "api-report-users-live": [Case("GET", API)],
     # --- exports ---
     "exports:data-export": [
         Case("GET", PAGE_EXPORT),

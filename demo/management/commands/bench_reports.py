@@ -63,6 +63,7 @@ class Command(BaseCommand):
         parser.add_argument("--write-seconds", type=float, default=20.0)
         parser.add_argument("--writers", type=int, default=8)
         parser.add_argument("--keep", action="store_true", help="keep the benchmark database afterwards")
+        parser.add_argument("--only", choices=["users"], default=None, help="generate everything, time only these cases")
 
     # --- orchestration ----------------------------------------------------------------------
 
@@ -96,13 +97,21 @@ class Command(BaseCommand):
     def run_all(self) -> dict:
         t = time.perf_counter()
         self.generate()
-        self.log(f"data generated and indexed in {time.perf_counter() - t:.1f}s")
-        cases = self.measure_cases()
-        cases.update(self.measure_conversation_cases())
-        cases.update(self.measure_leaderboard_cases())
-        export = self.measure_export()
-        write = self.measure_writes()
-        return {"events": self.opts["events"], "conversations": self.conversations_n, "machine": self.machine(),
+        from ._bench_users import generate_status_history, measure_user_cases
+
+        changes = generate_status_history(self)
+        self.log(f"data generated and indexed in {time.perf_counter() - t:.1f}s ({changes} status changes)")
+        if self.opts["only"] == "users":
+            cases, export, write = {}, {}, {}
+        else:
+            cases = self.measure_cases()
+            cases.update(self.measure_conversation_cases())
+            cases.update(self.measure_leaderboard_cases())
+            export = self.measure_export()
+            write = self.measure_writes()
+        cases.update(measure_user_cases(self, lambda fn, repeat: _ms(_time(fn, repeat))))
+        return {"events": self.opts["events"], "conversations": self.conversations_n, "status_changes": changes,
+                "machine": self.machine(),
                 "cases": cases, "export": export, "write": write}
 
     def machine(self) -> str:
@@ -981,6 +990,8 @@ class Command(BaseCommand):
             ratio = "-" if c["ratio"] is None else f"{c['ratio']:.3f}"
             out.write(f"{name:<22}{c['median_ms']:>11.2f}{c['p95_ms']:>10.2f}{raw:>12}{ratio:>8}")
         e, w = result["export"], result["write"]
+        if not e:  # --only users
+            return
         out.write(f"export: {e['rows']} rows, {e['rows_per_s']} rows/s, peak RSS {e['peak_rss_mb']} MB, "
                   f"COPY {e['copy_rows_per_s']} rows/s")
         out.write(f"write path: {w['events_per_s']} events/s, chain ok: {w['chain_ok']}")

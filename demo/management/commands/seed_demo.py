@@ -179,6 +179,7 @@ class Command(BaseCommand):
             unanswered = waiting and responder is None
             free_at[contact.pk] = self._close(conversation, last, responder or target or rng.choice(agents),
                                               unanswered, forced_closings, now, rng)
+        self._status_history(workspace, list(users.values()), start, now, rng, tz)
         self._live_entry_points(workspace, users, rng)
         self.stdout.write(self.style.SUCCESS(f"Demo workspace {workspace.pk} created: {len(contacts)} contacts."))
 
@@ -203,6 +204,26 @@ class Command(BaseCommand):
                 created_by=rng.choice(people) if origin == ContactOrigin.USER else None,
             ))
         return made
+
+    @staticmethod
+    def _status_history(workspace, people, start, now, rng, tz):
+        """Estado de Actividad of every member through its write path: on workdays online in
+        the morning, away for lunch, offline in the evening (logging out)."""
+        from presence.services import agent_status_set
+
+        day = start.astimezone(tz).date()
+        while day <= now.astimezone(tz).date():
+            for person in people:
+                if day.weekday() == 6 or rng.random() < 0.1:
+                    continue
+                base = datetime.combine(day, datetime.min.time(), tzinfo=tz)
+                plan = [(8 + rng.random() * 2, "online", "login"), (13 + rng.random(), "away", "user"),
+                        (14 + rng.random(), "online", "user"), (17 + rng.random() * 2, "offline", "logout")]
+                for hour, status, source in plan:
+                    moment = base + timedelta(hours=hour)
+                    if moment < now:
+                        agent_status_set(workspace=workspace, user=person, status=status, source=source, at=moment)
+            day += timedelta(days=1)
 
     def _live_entry_points(self, workspace, users, rng):
         """Today's traffic through the real entry points: a web-chat channel whose new
