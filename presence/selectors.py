@@ -217,20 +217,25 @@ def member_status_seconds(*, workspace: Workspace, user_ids: list[int], first_da
     last row before ``first_day`` (two index lookups, whatever the period's length) — plus the
     open interval; otherwise summed from the events (the same numbers).
     """
-    out = {user_id: dict.fromkeys(AgentStatusValue.values, 0) for user_id in user_ids}
+    return member_status_seconds_of_periods(workspace=workspace, user_ids=user_ids, periods=[(first_day, last_day)],
+                                            now=now)[0]
+
+
+def member_status_seconds_of_periods(*, workspace: Workspace, user_ids: list[int], periods: list[tuple[date, date]],
+                                     now: datetime) -> list[dict[int, dict[str, int]]]:
+    """``member_status_seconds`` of several periods (e.g. a period and the previous one) in one read."""
+    outs = [{user_id: dict.fromkeys(AgentStatusValue.values, 0) for user_id in user_ids} for _ in periods]
     if not user_ids:
-        return out
+        return outs
     if not rollup_is_ready(workspace=workspace):
-        for (user_id, _day), cell in member_status_day_seconds(workspace=workspace, user_ids=user_ids,
-                                                               first_day=first_day, last_day=last_day, now=now).items():
-            for status, seconds in cell.items():
-                out[user_id][status] += seconds
-        return out
+        for out, (first_day, last_day) in zip(outs, periods, strict=True):
+            for (user_id, _day), cell in member_status_day_seconds(workspace=workspace, user_ids=user_ids,
+                                                                   first_day=first_day, last_day=last_day,
+                                                                   now=now).items():
+                for status, seconds in cell.items():
+                    out[user_id][status] += seconds
+        return outs
     tz = workspace.tzinfo
-    start = local_midnight(first_day, tz).astimezone(UTC)
-    stop = min(local_midnight(last_day + timedelta(days=1), tz).astimezone(UTC), now)
-    if stop <= start:
-        return out
 
     def last_total(status: str, **day):
         # agent_day_total_unique (workspace, user, status, day), backwards: one row
@@ -238,9 +243,10 @@ def member_status_seconds(*, workspace: Workspace, user_ids: list[int], first_da
         return Subquery(rows.order_by("-day").values("cumulative")[:1])
 
     annotations = {}
-    for status in AgentStatusValue.values:
-        annotations[f"{status}_end"] = last_total(status, day__lte=last_day)
-        annotations[f"{status}_before"] = last_total(status, day__lt=first_day)
+    for index, (first_day, last_day) in enumerate(periods):
+        for status in AgentStatusValue.values:
+            annotations[f"p{index}_{status}_end"] = last_total(status, day__lte=last_day)
+            annotations[f"p{index}_{status}_before"] = last_total(status, day__lt=first_day)
     # The running totals and the current statuses are two reads; read again until the statuses
     # held still, so a change committing in between is counted once.
     for _attempt in range(5):
@@ -248,10 +254,16 @@ def member_status_seconds(*, workspace: Workspace, user_ids: list[int], first_da
         rows = list(User.objects.filter(pk__in=user_ids).annotate(**annotations).values("pk", *annotations))
         if _status_marks(workspace, user_ids) == current:
             break
-    for row in rows:
-        for status in AgentStatusValue.values:
-            out[row["pk"]][status] += (row[f"{status}_end"] or 0) - (row[f"{status}_before"] or 0)
-    for user_id, (status, changed_at) in current.items():
-        if stop > changed_at:
-            out[user_id][status] += seconds_between(max(changed_at, start), stop)
-    return out
+    for index, (first_day, last_day) in enumerate(periods):
+        out = outs[index]
+        start = local_midnight(first_day, tz).astimezone(UTC)
+        stop = min(local_midnight(last_day + timedelta(days=1), tz).astimezone(UTC), now)
+        if stop <= start:
+            continue
+        for row in rows:
+            for status in AgentStatusValue.values:
+                out[row["pk"]][status] += (row[f"p{index}_{status}_end"] or 0) - (row[f"p{index}_{status}_before"] or 0)
+        for user_id, (status, changed_at) in current.items():
+            if stop > changed_at:
+                out[user_id][status] += seconds_between(max(changed_at, start), stop)
+    return outs

@@ -26,6 +26,7 @@ from presence.selectors import (
     member_status_changes_per_day,
     member_status_day_seconds,
     member_status_seconds,
+    member_status_seconds_of_periods,
     member_status_segments,
 )
 
@@ -186,8 +187,9 @@ def users_summary(*, workspace, actor: Actor, query: ReportQuery, now: datetime 
         seconds = {u: dict.fromkeys(STATUSES, 0) for u in ids}
         before = dict(seconds)
     else:
-        seconds = agent_status_seconds(workspace=workspace, agents=agents, period=period, now=now)
-        before = agent_status_seconds(workspace=workspace, agents=agents, period=previous, now=now)
+        seconds, before = member_status_seconds_of_periods(
+            workspace=workspace, user_ids=ids, periods=[(period.start, period.end), (previous.start, previous.end)],
+            now=now)
     length = _period_seconds(period, now)
     current = _current_status(member_current_statuses(workspace=workspace, user_ids=ids), ids)
     rows = []
