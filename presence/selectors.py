@@ -10,6 +10,9 @@ from accounts.models import User, Workspace
 from .models import AgentStatus, AgentStatusDailyTotal, AgentStatusEvent, AgentStatusValue
 from .rollups import local_midnight, rollup_is_ready, seconds_between, split_by_day
 
+# (``TextChoices.values`` builds a new list on every call.)
+STATUS_VALUES = tuple(AgentStatusValue.values)
+
 
 @dataclass(frozen=True)
 class MemberStatus:
@@ -27,7 +30,7 @@ def member_status_get(*, workspace: Workspace, user: User) -> MemberStatus:
         return MemberStatus(row.status, row.source, row.changed_at, row.last_seen_at)
     if AgentStatus.objects.filter(user=user).exists():
         return MemberStatus(AgentStatusValue.OFFLINE, None, None, None)
-    legacy = user.availability if user.availability in AgentStatusValue.values else AgentStatusValue.ONLINE
+    legacy = user.availability if user.availability in STATUS_VALUES else AgentStatusValue.ONLINE
     return MemberStatus(legacy, None, None, None)
 
 
@@ -64,7 +67,7 @@ def member_status_durations(
     before the member's first event); each event closes the running interval and opens the next;
     the last interval runs to ``end``. Callers pass ``end`` no later than now.
     """
-    totals = {value: timedelta(0) for value in AgentStatusValue.values}
+    totals = {value: timedelta(0) for value in STATUS_VALUES}
     # agent_event_ws_user_time_idx, backwards from start: one row.
     before = (
         AgentStatusEvent.objects.filter(workspace=workspace, user=user, created_at__lt=start)
@@ -169,22 +172,37 @@ def member_status_day_seconds(*, workspace: Workspace, user_ids: list[int], firs
                 for day, a, b in split_by_day(segment.start, segment.end, tz):
                     add(segment.user_id, day, segment.status, seconds_between(a, b))
         return out
+    # Days before now's local day from the rollup (their pieces lie before now, whenever the
+    # interval closed) plus the open intervals up to that day; now's day from the events, so a
+    # ``now`` in the past (a report's ``as_of``) is exact too.
+    cut_day, cut = _cut(now, tz)
     # The rollup and the current statuses are two reads; a change committing between them would
     # count its interval twice or not at all, so both are read again until the statuses held still.
     for _attempt in range(5):
         current = _status_marks(workspace, user_ids)
         totals = list(AgentStatusDailyTotal.objects.filter(workspace=workspace, user_id__in=user_ids,
-                                                           day__gte=first_day, day__lte=last_day)
+                                                           day__gte=first_day, day__lte=last_day, day__lt=cut_day)
                       .values_list("user_id", "day", "status", "seconds"))
         if _status_marks(workspace, user_ids) == current:
             break
     for user_id, day, status, seconds in totals:
         add(user_id, day, status, seconds)
-    stop = min(end, now)
     for user_id, (status, changed_at) in current.items():
-        for day, a, b in split_by_day(max(changed_at, start), stop, tz):
+        for day, a, b in split_by_day(max(changed_at, start), min(end, cut), tz):
             add(user_id, day, status, seconds_between(a, b))
+    if end > cut:
+        for segments in member_status_segments(workspace=workspace, user_ids=user_ids, start=max(start, cut),
+                                               end=end, now=now).values():
+            for segment in segments:
+                for day, a, b in split_by_day(segment.start, segment.end, tz):
+                    add(segment.user_id, day, segment.status, seconds_between(a, b))
     return out
+
+
+def _cut(now: datetime, tz) -> tuple[date, datetime]:
+    """Now's local day and its 00:00 (UTC)."""
+    day = now.astimezone(tz).date()
+    return day, local_midnight(day, tz).astimezone(UTC)
 
 
 def _status_marks(workspace, user_ids) -> dict[int, tuple[str, datetime]]:
@@ -224,7 +242,7 @@ def member_status_seconds(*, workspace: Workspace, user_ids: list[int], first_da
 def member_status_seconds_of_periods(*, workspace: Workspace, user_ids: list[int], periods: list[tuple[date, date]],
                                      now: datetime) -> list[dict[int, dict[str, int]]]:
     """``member_status_seconds`` of several periods (e.g. a period and the previous one) in one read."""
-    outs = [{user_id: dict.fromkeys(AgentStatusValue.values, 0) for user_id in user_ids} for _ in periods]
+    outs = [{user_id: dict.fromkeys(STATUS_VALUES, 0) for user_id in user_ids} for _ in periods]
     if not user_ids:
         return outs
     if not rollup_is_ready(workspace=workspace):
@@ -242,10 +260,13 @@ def member_status_seconds_of_periods(*, workspace: Workspace, user_ids: list[int
         rows = AgentStatusDailyTotal.objects.filter(workspace=workspace, user_id=OuterRef("pk"), status=status, **day)
         return Subquery(rows.order_by("-day").values("cumulative")[:1])
 
+    # As in member_status_day_seconds: days before now's local day from the running totals and
+    # the open intervals, now's day from its events (exact for a ``now`` in the past too).
+    cut_day, cut = _cut(now, tz)
     annotations = {}
     for index, (first_day, last_day) in enumerate(periods):
-        for status in AgentStatusValue.values:
-            annotations[f"p{index}_{status}_end"] = last_total(status, day__lte=last_day)
+        for status in STATUS_VALUES:
+            annotations[f"p{index}_{status}_end"] = last_total(status, day__lte=min(last_day, cut_day - timedelta(days=1)))
             annotations[f"p{index}_{status}_before"] = last_total(status, day__lt=first_day)
     # The running totals and the current statuses are two reads; read again until the statuses
     # held still, so a change committing in between is counted once.
@@ -254,16 +275,30 @@ def member_status_seconds_of_periods(*, workspace: Workspace, user_ids: list[int
         rows = list(User.objects.filter(pk__in=user_ids).annotate(**annotations).values("pk", *annotations))
         if _status_marks(workspace, user_ids) == current:
             break
-    for index, (first_day, last_day) in enumerate(periods):
-        out = outs[index]
+    spans = []
+    for first_day, last_day in periods:
         start = local_midnight(first_day, tz).astimezone(UTC)
-        stop = min(local_midnight(last_day + timedelta(days=1), tz).astimezone(UTC), now)
+        spans.append((start, min(local_midnight(last_day + timedelta(days=1), tz).astimezone(UTC), now)))
+    today = []
+    if any(stop > max(start, cut) for start, stop in spans):
+        today = [s for segments in member_status_segments(workspace=workspace, user_ids=user_ids, start=cut,
+                                                          end=max(stop for _, stop in spans), now=now).values()
+                 for s in segments]
+    for index, ((first_day, last_day), (start, stop)) in enumerate(zip(periods, spans, strict=True)):
+        out = outs[index]
         if stop <= start:
             continue
-        for row in rows:
-            for status in AgentStatusValue.values:
-                out[row["pk"]][status] += (row[f"p{index}_{status}_end"] or 0) - (row[f"p{index}_{status}_before"] or 0)
-        for user_id, (status, changed_at) in current.items():
-            if stop > changed_at:
-                out[user_id][status] += seconds_between(max(changed_at, start), stop)
+        if last_day >= first_day and first_day < cut_day:
+            for row in rows:
+                for status in STATUS_VALUES:
+                    out[row["pk"]][status] += ((row[f"p{index}_{status}_end"] or 0)
+                                               - (row[f"p{index}_{status}_before"] or 0))
+            for user_id, (status, changed_at) in current.items():
+                seconds = seconds_between(max(changed_at, start), min(stop, cut))
+                if seconds > 0:
+                    out[user_id][status] += seconds
+        for segment in today:
+            seconds = seconds_between(max(segment.start, start), min(segment.end, stop))
+            if seconds > 0:
+                out[segment.user_id][segment.status] += seconds
     return outs

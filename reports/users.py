@@ -8,7 +8,7 @@ hour bars and the day's segments. All are whole seconds, so every sum is exact a
 components agree (``tests/reports/test_users.py`` pins them to a timeline walked by hand).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 
 from django.db.models import Count, Sum
@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from accounts.context import Actor
 from accounts.models import Membership, Team, User
 from contacts.models import Conversation
+from crm.api import ApiError
 from presence.models import AgentStatusDailyTotal, AgentStatusValue
 from presence.rollups import local_midnight, rollup_is_ready, seconds_between, split_by_day
 from presence.selectors import (
@@ -35,7 +36,16 @@ from .framework.conversation_filters import team_filter
 from .framework.exports import ReportExport, report_export_register
 from .framework.logs import LogPage
 from .framework.numbers import percent_half_up
-from .framework.query import ID, LOG_ROW_CAP, FilterSpec, LogPageOutOfRange, ReportQuery
+from .framework.query import (
+    ID,
+    LOG_ROW_CAP,
+    FilterSpec,
+    LogPageOutOfRange,
+    ReportQuery,
+    error_message,
+    query_scalar,
+    report_query_parse,
+)
 from .framework.states import STATE_NO_DATA, STATE_NOT_APPLICABLE, STATE_OK, period_before_workspace
 from .periods import ReportPeriod
 
@@ -43,7 +53,7 @@ STATUSES = (AgentStatusValue.ONLINE, AgentStatusValue.AWAY, AgentStatusValue.OFF
 
 
 def status_label(status: str) -> str:
-    return str(AgentStatusValue(status).label) if status in AgentStatusValue.values else status
+    return str(AgentStatusValue(status).label) if status in STATUSES else status
 
 
 def members_known(workspace, ids):
@@ -55,6 +65,43 @@ FILTERS = (
                exists=members_known, no_such=gettext_lazy("No user with id %(ids)s in this workspace.")),
     team_filter("Equipo: the agent is a member of the team now."),
 )
+
+
+# --- the query: the declared filters, and the instant the figures are read at -----------------
+
+
+@dataclass(frozen=True)
+class UsersQuery(ReportQuery):
+    """A ``ReportQuery`` plus ``as_of``: the instant every figure is clipped at (default now; a
+    later one is now). The page sends one to all its components, so they agree to the second."""
+
+    as_of: datetime | None = None
+
+
+def users_query_parse(*, workspace, data) -> UsersQuery:
+    errors: dict[str, list[str]] = {}
+    as_of = None
+    raw = query_scalar(data, "as_of", errors)
+    if raw is not None and not errors:
+        try:
+            as_of = datetime.fromisoformat(raw.replace("Z", "+00:00")) if len(raw) <= 40 else None
+        except ValueError:
+            as_of = None
+        if as_of is None or as_of.tzinfo is None:
+            errors["as_of"] = [str(gettext_lazy("Give an ISO 8601 date and time with its UTC offset."))]
+    try:
+        query = report_query_parse(filters=FILTERS, workspace=workspace, data=data)
+    except ApiError as exc:
+        raise ApiError(exc.message, {**exc.errors, **errors}) from None
+    if errors:
+        raise ApiError(error_message(errors, str(gettext_lazy("The report parameters are not valid."))), errors)
+    return UsersQuery(**{f.name: getattr(query, f.name) for f in fields(ReportQuery)}, as_of=as_of)
+
+
+def _now(query: ReportQuery, now: datetime | None) -> datetime:
+    now = now or dj_timezone.now()
+    as_of = getattr(query, "as_of", None)
+    return min(as_of, now) if as_of is not None else now
 
 
 # --- the agents ------------------------------------------------------------------------------
@@ -173,12 +220,12 @@ def _current_status(rows: dict, user_ids: list[int]) -> dict[int, tuple[str, dat
             out[user_id] = (AgentStatusValue.OFFLINE, None, None)
         else:
             value = legacy.get(user_id)
-            out[user_id] = (value if value in AgentStatusValue.values else AgentStatusValue.ONLINE, None, None)
+            out[user_id] = (value if value in STATUSES else AgentStatusValue.ONLINE, None, None)
     return out
 
 
 def users_summary(*, workspace, actor: Actor, query: ReportQuery, now: datetime | None = None) -> UsersSummary:
-    now = now or dj_timezone.now()
+    now = _now(query, now)
     period, previous = query.period, query.period.previous()
     agents = report_agents(workspace=workspace, actor=actor, query=query)
     ids = [a.user_id for a in agents]
@@ -264,7 +311,7 @@ class UsersTimeseries:
 
 def users_timeseries(*, workspace, actor: Actor, query: ReportQuery, now: datetime | None = None) -> UsersTimeseries:
     """Per bucket, the seconds per status summed over the agents (bucket sums equal the cards)."""
-    now = now or dj_timezone.now()
+    now = _now(query, now)
     period = query.period
     interval = query.interval or default_interval(period)
     starts = bucket_starts(period, interval)
@@ -313,19 +360,28 @@ def _days_across_agents(workspace, ids, period: ReportPeriod, now: datetime) -> 
         return {u: (s, c) for u, s, c in AgentStatus.objects.filter(workspace=workspace, user_id__in=ids)
                 .values_list("user_id", "status", "changed_at")}
 
+    # Days before now's local day from the rollup and the open intervals; now's day from its
+    # events (as presence.selectors.member_status_day_seconds does, exact for an ``as_of``).
+    cut_day = now.astimezone(period.tz).date()
+    cut = local_midnight(cut_day, period.tz).astimezone(UTC)
     for _attempt in range(5):
         current = marks()
         sums = list(AgentStatusDailyTotal.objects.filter(workspace=workspace, user_id__in=ids, day__gte=period.start,
-                                                         day__lte=period.end)
+                                                         day__lte=period.end, day__lt=cut_day)
                     .values("day", "status").annotate(_s=Sum("seconds")).values_list("day", "status", "_s"))
         if marks() == current:
             break
     for day, status, seconds in sums:
         out.setdefault(day, dict.fromkeys(STATUSES, 0))[status] += int(seconds)
-    stop = _clipped_end(period, now)
+    stop = min(_clipped_end(period, now), cut)
     for _user, (status, changed_at) in current.items():
         for day, a, b in split_by_day(max(changed_at, period.start_utc), stop, period.tz):
             out.setdefault(day, dict.fromkeys(STATUSES, 0))[status] += seconds_between(a, b)
+    if period.start <= cut_day <= period.end:
+        for (_user, day), cell in member_status_day_seconds(workspace=workspace, user_ids=ids, first_day=cut_day,
+                                                             last_day=cut_day, now=now).items():
+            for status, seconds in cell.items():
+                out.setdefault(day, dict.fromkeys(STATUSES, 0))[status] += seconds
     return out
 
 
@@ -416,7 +472,7 @@ def _day_rows(workspace, keys: list[tuple[date, Agent]], period: ReportPeriod, n
 def users_log_page(*, workspace, actor: Actor, query: ReportQuery, page: int = 1, page_size: int = 50,
                    now: datetime | None = None) -> LogPage:
     """One page of the timeline per day (agent × day), newest day first; the newest 10,000 reachable."""
-    now = now or dj_timezone.now()
+    now = _now(query, now)
     period = query.period
     agents = report_agents(workspace=workspace, actor=actor, query=query)
     if period_before_workspace(workspace=workspace, period=period):

@@ -5,7 +5,8 @@ of ``reports.users`` answers, the serializers below render (and document) the sh
 is whole seconds.
 """
 
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import serializers
 
 from .framework.api import ReportEndpoints, report_api_urls
@@ -16,7 +17,15 @@ from .framework.serializers import (
     ReportRangeSerializer,
 )
 from .framework.states import STATES
-from .users import FILTERS, STATUSES, users_live, users_log_page, users_summary, users_timeseries
+from .users import (
+    FILTERS,
+    STATUSES,
+    users_live,
+    users_log_page,
+    users_query_parse,
+    users_summary,
+    users_timeseries,
+)
 
 SCOPE_NOTE = (
     " Session or Bearer token. Owners, managers and API tokens see every member of the workspace; an agent "
@@ -179,8 +188,14 @@ class UsersLiveSerializer(serializers.Serializer):
         return LiveRowSerializer(live.agents, many=True, context={"tz": ZoneInfo(live.timezone)}).data
 
 
+AS_OF = OpenApiParameter(
+    "as_of", OpenApiTypes.DATETIME, OpenApiParameter.QUERY, required=False,
+    description="Clip every figure at this instant (ISO 8601 with its offset) instead of now; a later instant is "
+                "now. The page sends one to all its components so that they agree to the second.",
+)
+
 ENDPOINTS = ReportEndpoints(
-    key="users", filters=FILTERS, scope_note=SCOPE_NOTE,
+    key="users", filters=FILTERS, scope_note=SCOPE_NOTE, parse=users_query_parse, parameters=(AS_OF,),
     summary=(users_summary, UsersSummarySerializer, "Usuarios: time per status, per agent and per team",
              "Cards (online / away / offline seconds summed over the agents, with the previous period), the "
              "per-agent table (current status, seconds per status, online share) and the per-team table (sums over "

@@ -159,6 +159,8 @@ class ReportEndpoints:
     # Further read operations of the report, ``((name, component), ...)`` with components shaped
     # as above: the same parameters as the summary, URL name ``api-report-<key>-<name>``.
     extra: tuple = ()
+    # Further query parameters the report's ``parse`` reads (OpenApiParameter), on every operation.
+    parameters: tuple = ()
 
 
 def _view(endpoints: ReportEndpoints, name: str, component: tuple, parameters: list):
@@ -188,7 +190,7 @@ def _view(endpoints: ReportEndpoints, name: str, component: tuple, parameters: l
 
 def report_api_urls(endpoints: ReportEndpoints) -> list:
     """The URL patterns of a report's three operations (names ``api-report-<key>-<component>``)."""
-    base = report_parameters(list(endpoints.filters))
+    base = [*report_parameters(list(endpoints.filters)), *endpoints.parameters]
     sort = [sort_parameter(endpoints.sorts, endpoints.default_sort)] if endpoints.sorts else []
     components = {
         "summary": (endpoints.summary, [*base, *sort]),

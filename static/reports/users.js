@@ -165,10 +165,18 @@
       slot("log").replaceChildren(el("div", { className: "table-scroll log-scroll", tabindex: "0", "aria-labelledby": "log-title" },
         el("table", { className: "data log-table" }, head, tbody)), pager(data));
     }
+    // Every component of one view is read as of the same instant (cards = bars = tables = the
+    // timeline to the second); a new period or filter takes a new instant, a page of the log not.
+    let asOfKey = null, asOf = null;
+    function asOfParam() {
+      const key = queryString(R.getState(), { page: false });
+      if (key !== asOfKey) { asOfKey = key; asOf = new Date().toISOString(); }
+      return "&as_of=" + encodeURIComponent(asOf);
+    }
     return {
-      summary: { url: () => cfg.api.summary + "?" + queryString(R.getState(), { page: false, interval: false }), slots: ["metrics", "agents", "teams"], render: renderSummary },
-      timeseries: { url: () => cfg.api.timeseries + "?" + queryString(R.getState(), { page: false }), slots: ["bar"], render: renderTimeseries },
-      log: { url: () => cfg.api.log + "?" + queryString(R.getState(), { interval: false }) + "&page_size=" + cfg.pageSize, slots: ["log"], render: renderLog },
+      summary: { url: () => cfg.api.summary + "?" + queryString(R.getState(), { page: false, interval: false }) + asOfParam(), slots: ["metrics", "agents", "teams"], render: renderSummary },
+      timeseries: { url: () => cfg.api.timeseries + "?" + queryString(R.getState(), { page: false }) + asOfParam(), slots: ["bar"], render: renderTimeseries },
+      log: { url: () => cfg.api.log + "?" + queryString(R.getState(), { interval: false }) + "&page_size=" + cfg.pageSize + asOfParam(), slots: ["log"], render: renderLog },
     };
   });
 })();

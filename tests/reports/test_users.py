@@ -237,6 +237,8 @@ def test_api_answers_the_documented_shapes(alice_client, day_of_bob):
     ({"page": "0"}, "page"),
     ({"page": "999"}, "page"),
     ({"page_size": "101"}, "page_size"),
+    ({"as_of": "yesterday"}, "as_of"),
+    ({"as_of": "2026-11-23T10:00:00"}, "as_of"),
 ])
 def test_bad_parameters_are_a_400_naming_the_field(alice_client, day_of_bob, params, field):
     urls = (LOG,) if "page" in str(params) else (SUMMARY, TIMESERIES, LOG, LIVE)
@@ -244,6 +246,23 @@ def test_bad_parameters_are_a_400_naming_the_field(alice_client, day_of_bob, par
         if url == LIVE and field == "interval":
             continue
         assert_bad_request_names(alice_client.get(url, params), field, url)
+
+
+def test_as_of_clips_every_component_at_one_instant(alice_client, day_of_bob):
+    # 15:00 in Mexico City: Bob online 08:00–12:30 and 13:15–15:00, away 45 min
+    params = {"period": "today", "agent": day_of_bob.pk, "as_of": "2026-11-23T15:00:00-06:00"}
+    summary = alice_client.get(SUMMARY, params).json()
+    row = summary["agents"][0]
+    assert (row["online_seconds"], row["away_seconds"], row["offline_seconds"]) == (16200 + 6300, 2700, 0)
+    assert row["untracked_seconds"] == 8 * 3600
+    series = alice_client.get(TIMESERIES, params).json()
+    assert sum(b["online_seconds"] for b in series["buckets"]) == 22500
+    log = alice_client.get(LOG, params).json()
+    assert log["results"][0]["online_seconds"] == 22500 and log["results"][0]["segments"][-1]["end"].startswith(
+        "2026-11-23T15:00:00")
+    # an instant after now is now
+    later = alice_client.get(SUMMARY, {**params, "as_of": "2030-01-01T00:00:00Z"}).json()
+    assert later["agents"][0]["offline_seconds"] == 2 * 3600
 
 
 def test_another_workspace_ids_are_refused_and_its_data_never_shown(charlie_client, day_of_bob):
