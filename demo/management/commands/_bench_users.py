@@ -78,11 +78,12 @@ def measure_user_cases(cmd, timer) -> dict:
     def series_sql(period):
         sql = (_INTERVALS + ", d AS (SELECT (g AT TIME ZONE %(tz)s) AS ds, ((g + interval '1 day') AT TIME ZONE %(tz)s) "
                "AS de FROM generate_series(%(d0)s::timestamp, %(d1)s::timestamp, interval '1 day') g) "
+               ", i AS (SELECT * FROM e WHERE COALESCE(e.next_at, %(now)s) > %(s)s) "
                "SELECT d.ds, e.new_status, SUM(EXTRACT(EPOCH FROM LEAST(COALESCE(e.next_at, %(now)s), d.de, %(now)s) "
-               "- GREATEST(e.created_at, d.ds))) FROM e JOIN d ON e.created_at < d.de "
+               "- GREATEST(e.created_at, d.ds))) FROM i e JOIN d ON e.created_at < d.de "
                "AND COALESCE(e.next_at, %(now)s) > d.ds AND d.ds < %(now)s GROUP BY 1, 2 ORDER BY 1")
-        return sql, {"ws": ws.pk, "tz": ws.timezone, "d0": period.start, "d1": period.end, "e": period.end_utc,
-                     "now": now}
+        return sql, {"ws": ws.pk, "tz": ws.timezone, "d0": period.start, "d1": period.end, "s": period.start_utc,
+                     "e": period.end_utc, "now": now}
 
     def timeline_sql(period):
         # Page 1: today's rows of the first 50 agents by name (with their segments of today), and
