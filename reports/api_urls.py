@@ -2,6 +2,7 @@
 
 from .api import urlpatterns as assignments
 from .assignment_analysis_api import urlpatterns as assignment_analysis
+from .contacts_api import urlpatterns as contacts
 from .conversations_api import urlpatterns as conversations
 from .leaderboard_api import urlpatterns as leaderboard
 from .messages_api import urlpatterns as messages
@@ -18,4 +19,5 @@ urlpatterns = [
     *messages,
     *leaderboard,
     *users,
+    *contacts,
 ]

@@ -6,4 +6,4 @@ class ReportsConfig(AppConfig):
 
     def ready(self):
         # Each report module registers its Data Export kind (reports.framework.exports).
-        from . import conversations, leaderboard, messages, resolutions, responses, users  # noqa: F401
+        from . import contacts_report, conversations, leaderboard, messages, resolutions, responses, users  # noqa: F401

@@ -5,7 +5,7 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.context import Actor
 
-from . import conversations, messages, responses, users
+from . import contacts_report, conversations, messages, responses, users
 from .framework.query import ReportQuery
 from .leaderboard import leaderboard_headlines
 from .params import ReportParams
@@ -26,5 +26,6 @@ def report_headlines(*, workspace, membership, query: ReportQuery) -> dict[str, 
         "messages": messages.message_headlines(workspace=workspace, actor=actor, period=query.period),
         "leaderboard": leaderboard_headlines(workspace=workspace, actor=actor, period=query.period),
         "users": users.users_headlines(workspace=workspace, actor=actor, period=query.period),
+        "contacts": contacts_report.contact_headlines(workspace=workspace, actor=actor, period=query.period),
     }
 

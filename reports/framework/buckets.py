@@ -83,8 +83,12 @@ _TRUNC = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
 
 
 def bucket_index_counts(rows: QuerySet, *, field: str, group: str | None, period: ReportPeriod,
-                        interval: str, starts: list[datetime]) -> list[dict]:
+                        interval: str, starts: list[datetime], distinct: str | None = None) -> list[dict]:
     """Count ``rows`` (already limited to the period) per bucket and per value of ``group``.
+
+    ``distinct`` counts the distinct values of that field instead of the rows (e.g. the contacts
+    of messages). Exact per bucket: each bucket is one database group (one local day / week /
+    month, or one local × UTC hour).
 
     Returns one ``{group value: count}`` dict per bucket of ``starts`` (``{None: count}`` when
     ``group`` is None). Bucketing runs in the database in the workspace timezone (Django's
@@ -96,9 +100,10 @@ def bucket_index_counts(rows: QuerySet, *, field: str, group: str | None, period
     per_bucket: list[dict] = [{} for _ in starts]
     group_fields = [group] if group else []
     rows = rows.order_by()
+    counter = Count(distinct, distinct=True) if distinct else Count("pk")
     if interval == "hour":
         annotated = rows.annotate(_local=TruncHour(field, tzinfo=tz), _utc=TruncHour(field, tzinfo=UTC))
-        result = annotated.values("_local", "_utc", *group_fields).annotate(_n=Count("pk")).values_list(
+        result = annotated.values("_local", "_utc", *group_fields).annotate(_n=counter).values_list(
             "_local", "_utc", *group_fields, "_n")
         by_wall: dict[datetime, list[int]] = {}
         for index, start in enumerate(starts):
@@ -116,7 +121,7 @@ def bucket_index_counts(rows: QuerySet, *, field: str, group: str | None, period
         return per_bucket
     trunc = _TRUNC[interval]
     result = rows.annotate(_bucket=trunc(field, tzinfo=tz)).values("_bucket", *group_fields).annotate(
-        _n=Count("pk")).values_list("_bucket", *group_fields, "_n")
+        _n=counter).values_list("_bucket", *group_fields, "_n")
     index_of = {start.date(): index for index, start in enumerate(starts)}
     for row in result:
         bucket, n = row[0], row[-1]
