@@ -13,4 +13,5 @@ urlpatterns = [
     path("reports/messages/", views.messages_page, name="messages"),
     path("reports/leaderboard/", views.leaderboard_page, name="leaderboard"),
     path("reports/users/", views.users_page, name="users"),
+    path("reports/contacts/", views.contacts_page, name="contacts"),
 ]

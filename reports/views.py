@@ -275,3 +275,36 @@ def users_page(request):
         # How often the current-status table asks again (seconds).
         extra={"livePollSeconds": getattr(settings, "USERS_LIVE_POLL_SECONDS", 15)},
     )
+
+
+@workspace_member_required
+def contacts_page(request):
+    """Reportes → Contactos (docs/reports.md "Contactos"); agents see the contacts the workspace's
+    agent visibility shows them."""
+    from . import contacts_report
+
+    return report_page_render(
+        request, key="contacts", template="reports/contacts.html", filters=contacts_report.FILTERS,
+        export_kind="contacts",
+        agent_scope_note=_("You see only the contacts you can see in Contacts and Messages (the workspace's agent "
+                           "visibility)."),
+        api={"summary": "/api/v1/reports/contacts/summary", "timeseries": "/api/v1/reports/contacts/timeseries",
+             "log": "/api/v1/reports/contacts/log"},
+        strings={
+            "new": pgettext_lazy("contacts report", "New"),
+            "active": pgettext_lazy("contacts report", "Active"),
+            "returning": pgettext_lazy("contacts report", "Returning"),
+            "firstSeen": pgettext_lazy("contacts report", "First seen"),
+            "trendNoPrevious": _("Nothing in the previous period"),
+            "barAria": _("Bar chart of new contacts over time with the active contacts and first seen contacts per "
+                         "bar. The same numbers are in the table below."),
+            "pieAria": _("Pie chart of new contacts per origin. The same numbers are in the table below."),
+            "origin": _("Origin"),
+            "channel": _("Channel"),
+            "noChannel": _("No channel"),
+            "unassigned": _("Unassigned"),
+            "never": _("Never"),
+            "yes": _("Yes"),
+            "no": _("No"),
+        },
+    )

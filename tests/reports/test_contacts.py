@@ -361,3 +361,28 @@ def test_cards_tables_series_and_log_agree_with_a_count_by_hand(workspace, datas
                                                  reverse=True)[:100]
     assert all(r["new"] == (r["id"] in new) and r["returning"] == (r["id"] in returning) for r in log.rows)
 
+
+# --- the page ----------------------------------------------------------------------------------
+
+
+def test_the_page_renders_the_shell_with_the_report_api(alice_client, data):
+    response = alice_client.get("/reports/contacts/", {"period": "last_30_days"})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "/api/v1/reports/contacts/summary" in page and "reports/contacts.js" in page
+    assert 'id="channels-body"' in page and 'href="/settings/data-export/?kind=contacts"' in page
+    assert 'href="/reports/contacts/"' in page  # the menu links the report
+    assert "todavía no fusiona contactos" in page  # merges: said, not counted
+
+
+def test_the_landing_page_shows_the_headline_numbers(alice_client, data):
+    page = alice_client.get("/reports/", {"period": "last_7_days"}).content.decode()
+
+    assert page.count('data-headline="contacts"') == 2
+
+
+def test_an_agent_reads_what_they_see(bob_client, alice_client):
+    note = "Ve solo los contactos que puede ver en Contactos y Mensajes"
+    assert note in bob_client.get("/reports/contacts/").content.decode()
+    assert note not in alice_client.get("/reports/contacts/").content.decode()

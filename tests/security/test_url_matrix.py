@@ -153,6 +153,7 @@ MATRIX: dict[str, list[Case]] = {
     "api-report-messages-summary": [Case("GET", API)],
     "api-report-messages-timeseries": [Case("GET", API)],
     "api-report-messages-log": [Case("GET", API)],
+    "reports:contacts": [Case("GET", PAGE)],
     "api-report-contacts-summary": [Case("GET", API)],
     "api-report-contacts-timeseries": [Case("GET", API)],
     "api-report-contacts-log": [Case("GET", API)],
