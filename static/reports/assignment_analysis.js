@@ -6,7 +6,7 @@
   "use strict";
 
   window.ReportShell.extend((R) => {
-    const { el, interpolate, dot, sourceColour, fmtInt, fmtStamp, ANIMATION, stateMessage, showMessage, slot,
+    const { el, interpolate, dot, sourceColour, fmtInt, fmtStamp, ANIMATION, stateMessage, slot,
       charts, destroyChart, numbersTable, bucketLabel, queryString, fmtDuration, person } = R;
     const T = document.getElementById("assignment-analysis-strings").dataset;
     const base = "/api/v1/reports/assignments/";
@@ -14,6 +14,15 @@
     const csvLink = document.getElementById("reassignments-csv");
     const csvBase = csvLink ? csvLink.getAttribute("href").split("?")[0] : null;
 
+    // A state message in place of a component. Its own attribute (not the shell's data-state):
+    // these panels are additions, and the page's own components are counted by their states.
+    function showState(name, data) {
+      const message = stateMessage(data);
+      if (!message) return false;
+      destroyChart(name);
+      slot(name).replaceChildren(el("p", { className: "state-message", dataset: { analysisState: data.state }, text: message }));
+      return true;
+    }
     function duration(value, businessOn) {
       const cell = el("span", { className: "duration", dataset: { calendar: value.calendar ?? "", business: value.business ?? "" } },
         fmtDuration(value.calendar));
@@ -32,8 +41,7 @@
 
     function renderFirstAssignment(data) {
       destroyChart("first-assignment");
-      const message = stateMessage(data);
-      if (message) { showMessage("first-assignment", message); return; }
+      if (showState("first-assignment", data)) return;
       const on = data.business_hours;
       const cards = el("ul", { className: "cards", role: "list" },
         card("first_assignments", T.firstAssignments, el("span", { dataset: { value: data.count }, text: fmtInt(data.count) })),
@@ -71,8 +79,7 @@
 
     function renderReassignments(data) {
       if (csvLink) csvLink.setAttribute("href", csvBase + "?" + query({ interval: false }));
-      const message = stateMessage(data);
-      if (message) { showMessage("reassignments", message); return; }
+      if (showState("reassignments", data)) return;
       const rows = data.results.map((row) => el("tr", { dataset: { conversation: row.conversation_id } },
         el("td", { className: "col-timestamp" }, el("a", {
           href: location.pathname + "?" + new URLSearchParams(row.log_query).toString(), title: T.viewLog,
@@ -91,8 +98,7 @@
     }
 
     function renderAssignmentToClose(data) {
-      const message = stateMessage(data);
-      if (message) { showMessage("assignment-to-close", message); return; }
+      if (showState("assignment-to-close", data)) return;
       const rows = data.results.map((row) => el("tr", { dataset: { assignee: row.assignee.id } },
         el("th", { scope: "row", className: "wrap", text: person(row.assignee) }), el("td", { text: fmtInt(row.count) }),
         el("td", { text: fmtDuration(row.median) }), el("td", { text: fmtDuration(row.average) })));
