@@ -58,19 +58,27 @@ def test_assignment_analysis_in_the_browser(demo, live_server, chromium, artifac
     assert snap["first"] == api["first"]["count"] > 0, (snap, api["first"]["count"])
     assert snap["first"] == snap["chartCount"] == snap["sourceCount"], snap
     assert snap["median"] not in ("", "-")
-    assert snap["reassigned"] == api["re"]["count"] > 0 and snap["tableRows"] == len(api["re"]["results"]), snap
-    assert snap["assignments"] == sorted(snap["assignments"], reverse=True) and min(snap["assignments"]) >= 2
+    # The demo's random history may have no conversation reassigned in the last 30 days: then the
+    # panel says so in place of the table.
+    reassigned = api["re"]["count"]
+    if reassigned:
+        assert snap["reassigned"] == reassigned and snap["tableRows"] == len(api["re"]["results"]), snap
+        assert snap["assignments"] == sorted(snap["assignments"], reverse=True) and min(snap["assignments"]) >= 2
+    else:
+        assert page.locator("#reassignments-body [data-analysis-state=no_data]").count() == 1
     assert snap["closeRows"] == len(api["close"]["results"]), snap
     assert "period=last_30_days" in snap["csv"] and "reassignments.csv" in snap["csv"]
     _shot(page, artifacts_dir, f"assignment-analysis-{language}")
 
     # The conversation link opens the log filtered by that conversation.
-    conversation = page.locator("#reassignments-body [data-log-link]").first.get_attribute("data-log-link")
-    page.locator("#reassignments-body [data-log-link]").first.click()
-    page.wait_for_function(f"() => new URLSearchParams(location.search).get('conversation') === '{conversation}'")
-    reports.settle(page, SLOTS, SNAPSHOT)
-    ids = page.eval_on_selector_all("#log-body tbody tr td:nth-child(2)", "(tds) => tds.map((td) => td.textContent.trim())")
-    assert ids and set(ids) == {conversation}, ids
+    if reassigned:
+        conversation = page.locator("#reassignments-body [data-log-link]").first.get_attribute("data-log-link")
+        page.locator("#reassignments-body [data-log-link]").first.click()
+        page.wait_for_function(f"() => new URLSearchParams(location.search).get('conversation') === '{conversation}'")
+        reports.settle(page, SLOTS, SNAPSHOT)
+        ids = page.eval_on_selector_all("#log-body tbody tr td:nth-child(2)",
+                                        "(tds) => tds.map((td) => td.textContent.trim())")
+        assert ids and set(ids) == {conversation}, ids
     context.close()
 
     # A phone loads the page at 390 px: nothing wider than the screen.
