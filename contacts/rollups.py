@@ -70,6 +70,13 @@ def rollup_record_opened(*, event: ConversationEvent, workspace_timezone) -> Non
     _upsert(event.workspace_id, Counter({key: 1}))
 
 
+def rollup_record_opened_many(*, events: list[ConversationEvent], workspace_timezone) -> None:
+    """``rollup_record_opened`` for the opened events of one workspace written together."""
+    counts = Counter((_day(e.created_at, workspace_timezone), OPENED, e.source, "", e.channel_id or 0) for e in events)
+    if events:
+        _upsert(events[0].workspace_id, counts)
+
+
 def rollup_record_closed(*, event: ConversationEvent, workspace_timezone) -> None:
     """Count a new closed event; called by ``conversation_close`` inside its transaction.
 

@@ -37,7 +37,7 @@ from .models import (
     MessageStatusEvent,
     SenderKind,
 )
-from .rollups import rollup_record_closed, rollup_record_opened
+from .rollups import rollup_record_closed, rollup_record_opened, rollup_record_opened_many
 from .signals import message_created, message_status_changed
 
 
@@ -279,7 +279,8 @@ OPENING_SOURCE_OF_SENDER = {
 
 @transaction.atomic
 def message_send(
-    *, contact: Contact, text: str, sender_kind: str, author=None, at: datetime | None = None
+    *, contact: Contact, text: str, sender_kind: str, author=None, at: datetime | None = None,
+    channel_id: int | None = None,
 ) -> Message:
     """Send an outgoing message to a contact, opening a conversation if none is open.
 
@@ -291,6 +292,9 @@ def message_send(
     Seed ("Usuario"): when a user sends an outgoing message to an unassigned contact, the
     contact is assigned to the sender — source ``user``, the sender as "Asignado por".
     Messages sent without a user (Developer API, workflows, bot, broadcasts) assign nobody.
+
+    ``channel_id``: the channel the message goes out through (a broadcast's); a conversation it
+    opens records that channel, so the contact's answer through it lands there.
     """
     # Imported here: assignments depends on contacts, not the other way round.
     from assignments.models import AssignmentSource
@@ -300,7 +304,7 @@ def message_send(
         raise ConversationError("message_send sends outgoing messages (not the contact's)", field="sender_kind")
     _sender_check(direction=Message.Direction.OUT, sender_kind=sender_kind, author=author)
     conversation, _ = conversation_open(
-        contact=contact, at=at, source=OPENING_SOURCE_OF_SENDER[sender_kind], user=author
+        contact=contact, at=at, source=OPENING_SOURCE_OF_SENDER[sender_kind], user=author, channel_id=channel_id
     )
     if author is not None:
         locked = Contact.objects.select_for_update().get(pk=contact.pk)
@@ -394,6 +398,68 @@ def message_delivery_queue(*, message: Message, channel_id: int, at: datetime | 
         Message.objects.filter(pk=locked.pk).update(delivery_channel_id=channel_id)
     message.delivery_channel_id = channel_id
     return message_status_record(message=message, status=DeliveryStatus.QUEUED, at=at)
+
+
+@transaction.atomic
+def message_send_many(
+    *, contact_ids: list[int], text_for, sender_kind: str, at: datetime | None = None, channel_id: int | None = None,
+) -> dict[int, Message]:
+    """``message_send`` for many contacts at once, for senders without a person (a broadcast's
+    batch): ``{contact id: its outgoing message}``, contacts that no longer exist left out.
+    ``text_for(contact)`` gives each contact's text (read with the contact's row locked).
+
+    The same facts as ``message_send`` one by one, in a constant number of statements: the
+    contacts' rows are locked (in id order, as concurrent senders lock them), a conversation is
+    opened for each contact without an open one (source from ``OPENING_SOURCE_OF_SENDER``, the
+    channel, its OPENED event with the contact's assignee at that moment, the rollup), the open
+    conversations are locked as ``message_create`` locks them, and the messages are stored. A
+    message without a person assigns nobody and leaves the contact's wait for a reply as it is.
+    """
+    if sender_kind == SenderKind.USER or sender_kind not in OPENING_SOURCE_OF_SENDER:
+        raise ConversationError("message_send_many sends messages without a person", field="sender_kind")
+    _sender_check(direction=Message.Direction.OUT, sender_kind=sender_kind, author=None)
+    if not contact_ids:
+        return {}
+    now = at or timezone.now()
+    source = OPENING_SOURCE_OF_SENDER[sender_kind]
+    contacts = list(Contact.objects.select_for_update(of=("self",)).select_related("assignee", "workspace")
+                    .filter(pk__in=contact_ids).order_by("pk"))
+    if not contacts:
+        return {}
+    if len({c.workspace_id for c in contacts}) > 1:
+        raise ConversationError("message_send_many sends within one workspace", field="sends")
+    conversations = {c.contact_id: c for c in Conversation.objects.select_for_update()
+                     .filter(contact_id__in=[c.pk for c in contacts], status=Conversation.Status.OPEN).order_by("pk")}
+    missing = [c for c in contacts if c.pk not in conversations]
+    opened = Conversation.objects.bulk_create([
+        Conversation(workspace_id=c.workspace_id, contact=c, opened_at=now, last_message_at=now,
+                     opened_source=source, channel_id=channel_id)
+        for c in missing
+    ])
+    events = ConversationEvent.objects.bulk_create([
+        ConversationEvent(
+            workspace_id=conversation.workspace_id, created_at=now, kind=ConversationEvent.Kind.OPENED,
+            source=source, conversation_id=conversation.pk, contact_id=contact.pk,
+            contact_name=contact.name or f"#{contact.pk}", user=None, user_name="",
+            assignee_id=contact.assignee_id,
+            assignee_name=contact.assignee.display_name if contact.assignee is not None else "",
+            channel_id=conversation.channel_id,
+        )
+        for contact, conversation in zip(missing, opened, strict=True)
+    ])
+    conversations.update({conversation.contact_id: conversation for conversation in opened})
+    for conversation in conversations.values():
+        if now < conversation.opened_at:
+            raise ConversationError("a message cannot be recorded before its conversation opened", field="at")
+    messages = Message.objects.bulk_create([
+        Message(workspace_id=contact.workspace_id, conversation=conversations[contact.pk], direction=Message.Direction.OUT,
+                sender_kind=sender_kind, text=text_for(contact), created_at=now)
+        for contact in contacts
+    ])
+    Conversation.objects.filter(pk__in=[c.pk for c in conversations.values()]).update(last_message_at=now)
+    # Last, so the rollup's row locks are held for the COMMIT only (contacts/rollups.py).
+    rollup_record_opened_many(events=events, workspace_timezone=contacts[0].workspace.tzinfo)
+    return {message.conversation.contact_id: message for message in messages}
 
 
 # --- Contact records (Developer API, inbound channel). Never the assignee: see contact_assign. ---

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "messaging",
     "imports",
     "business_hours",
+    "broadcasts",
     # Dev tools (seed_demo, bench_*): last, the top floor; no other app imports it.
     "demo",
 ]
@@ -187,6 +188,8 @@ CELERY_BEAT_SCHEDULE["contacts-conversation-rollups-reconcile"] = {
     "task": "contacts.conversation_rollups_reconcile", "schedule": 600.0}
 # Estado de Actividad: members idle for AGENT_IDLE_MINUTES go offline (presence/tasks.py).
 CELERY_BEAT_SCHEDULE["presence-idle-sweep"] = {"task": "presence.idle_sweep", "schedule": 60.0}
+# Transmisiones: queue scheduled broadcasts when due, resume the ones whose worker died (broadcasts/tasks.py).
+CELERY_BEAT_SCHEDULE["broadcasts-housekeeping"] = {"task": "broadcasts.housekeeping", "schedule": 30.0}
 # Deleted workspaces: remove their stored files still listed (a message lost while the broker was down) (accounts/tasks.py).
 CELERY_BEAT_SCHEDULE["accounts-workspace-files-delete"] = {"task": "accounts.workspace_files_delete", "schedule": 600.0}
 
@@ -282,3 +285,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }
+
+# Transmisiones (broadcasts/): recipients claimed per batch, each channel's budget (messages per
+# second, shared by every worker through the cache), the outbound endpoint ("{channel_id}" is
+# filled in; empty: the CRM's inbox is the channel), and when a silent run is taken over.
+BROADCAST_BATCH_SIZE = int(os.environ.get("BROADCAST_BATCH_SIZE", "500"))
+BROADCAST_CHANNEL_RATE = int(os.environ.get("BROADCAST_CHANNEL_RATE", "1000"))
+BROADCAST_OUTBOUND_URL = os.environ.get("BROADCAST_OUTBOUND_URL", "")
+BROADCAST_POST_CONCURRENCY = int(os.environ.get("BROADCAST_POST_CONCURRENCY", "8"))
+BROADCAST_POST_TIMEOUT = float(os.environ.get("BROADCAST_POST_TIMEOUT", "10"))
+BROADCAST_STALE_SECONDS = int(os.environ.get("BROADCAST_STALE_SECONDS", "120"))

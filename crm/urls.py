@@ -8,8 +8,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from crm import views
 
 # Each app owns its pages (``<app>/urls.py``) and its JSON API (``<app>/api_urls.py``).
-API_APPS = ["accounts", "presence", "contacts", "reports", "exports", "integrations", "workflows", "messaging", "imports", "business_hours"]
-PAGE_APPS = ["accounts", "presence", "reports", "exports", "integrations", "workflows", "messaging", "imports", "business_hours"]
+API_APPS = ["accounts", "presence", "contacts", "reports", "exports", "integrations", "workflows", "messaging", "imports", "business_hours", "broadcasts"]
+PAGE_APPS = ["accounts", "presence", "reports", "exports", "integrations", "workflows", "messaging", "imports", "business_hours", "broadcasts"]
 
 urlpatterns = [
     path("", views.home, name="home"),

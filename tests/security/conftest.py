@@ -15,6 +15,7 @@ from accounts.context import Actor
 from accounts.models import Membership
 from assignments.models import AssignmentSource
 from assignments.services import contact_assign
+from broadcasts.services import broadcast_create, segment_create
 from contacts.services import conversation_open, message_create
 from exports.services import export_request
 from imports.services import contact_import_create
@@ -66,6 +67,8 @@ class Objects:
             "integration_id": self.bot.pk,
             "token_id": self.api_token.pk,
             "key": "sales_auto_assign",
+            "segment_id": self.extra["segment"].pk,
+            "broadcast_id": self.extra["broadcast"].pk,
         }
 
 
@@ -97,11 +100,14 @@ def seed_workspace(workspace, owner, *, name_prefix="") -> Objects:
     channel, channel_secret = channel_create(workspace=workspace, name="Web chat")
     bot, bot_secret = dialogflow_integration_create(workspace=workspace)
     token_row, _ = api_token_create(workspace=workspace, name="Zapier", created_by=owner)
+    segment = segment_create(workspace=workspace, name="Todos", filters={}, created_by=owner)
+    broadcast = broadcast_create(workspace=workspace, name="Promo", channel_id=channel.pk, segment_id=segment.pk,
+                                 text="Hola {{contact.first_name}}", created_by=owner)
     return Objects(
         workspace=workspace, owner=owner, token=api_token(workspace), contact=contacts[0],
         conversation=conversation, workflow=workflow, export=export, contact_import=contact_import,
         channel=channel, channel_secret=channel_secret, bot=bot, bot_secret=bot_secret, api_token=token_row,
-        extra={"contacts": contacts},
+        extra={"contacts": contacts, "segment": segment, "broadcast": broadcast},
     )
 
 

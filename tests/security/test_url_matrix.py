@@ -247,6 +247,42 @@ MATRIX: dict[str, list[Case]] = {
         Case("GET", API, note="any member reads the workspace's hours"),
         Case("PUT", API_ADMIN, data={"enabled": True, "schedule": {"mon": [["09:00", "18:00"]]}}),
     ],
+    # --- broadcasts (Transmisiones): owners and managers; ids in a form of another workspace are a 400 ---
+    "broadcasts:list": [Case("GET", PAGE_ADMIN)],
+    "broadcasts:create": [
+        Case("GET", PAGE_ADMIN),
+        Case("POST", row(302, 400, 403, 302, 302, 302, 302), format="form", note="Charlie names Acme's channel",
+             data=lambda ids: {"name": "Promo 2", "channel": ids["channel_id"], "segment": ids["segment_id"],
+                               "text": "Hola {{contact.first_name}}", "when": "now"}),
+    ],
+    "broadcasts:segments": [
+        Case("GET", PAGE_ADMIN),
+        Case("POST", PAGE_ADMIN_POST, data={"name": "VIP", "tags": "vip"}, format="form"),
+    ],
+    "broadcasts:segment-delete": [Case("POST", PAGE_ADMIN_OBJECT_POST)],
+    "broadcasts:detail": [Case("GET", PAGE_ADMIN_OBJECT)],
+    "broadcasts:failures": [Case("GET", PAGE_ADMIN_OBJECT)],
+    "broadcasts:retry": [Case("POST", PAGE_ADMIN_OBJECT_POST)],
+    "broadcasts:cancel": [Case("POST", PAGE_ADMIN_OBJECT_POST, note="already sent: back with a message")],
+    "api-segments": [
+        Case("GET", API_ADMIN),
+        Case("POST", with_status(API_ADMIN, 201), data={"name": "VIP", "filters": {"tags": ["vip"]}}),
+    ],
+    "api-segment": [
+        Case("GET", API_ADMIN_OBJECT),
+        Case("PATCH", API_ADMIN_OBJECT, data={"name": "Renombrado"}),
+        Case("DELETE", with_status(API_ADMIN_OBJECT, 204)),
+    ],
+    "api-broadcasts": [
+        Case("GET", API_ADMIN),
+        Case("POST", row(401, 400, 403, 201, 201, 201, 201), note="Charlie names Acme's channel and segment",
+             data=lambda ids: {"name": "Promo 2", "channel": ids["channel_id"], "segment": ids["segment_id"],
+                               "text": "Hola"}),
+    ],
+    "api-broadcast": [Case("GET", API_ADMIN_OBJECT)],
+    "api-broadcast-recipients": [Case("GET", API_ADMIN_OBJECT)],
+    "api-broadcast-retry": [Case("POST", API_ADMIN_OBJECT, note="nothing failed: retried 0")],
+    "api-broadcast-cancel": [Case("POST", with_status(API_ADMIN_OBJECT, 400), note="already sent")],
 }
 
 # Configuraciones → Agentes, as axes: (see_all, reassign) for ``tests.factories.agent_settings``.

@@ -1,0 +1,133 @@
+"""The send step of a broadcast: posting written messages to their channel, and the channel's
+rate limit.
+
+``messages_post`` is the one place a broadcast hands messages to a channel. A channel with an
+outbound endpoint (``BROADCAST_OUTBOUND_URL``, ``{channel_id}`` filled in) gets one JSON POST
+per message, with the message id as ``Idempotency-Key``: a message posted again after a worker
+died (see ``services.broadcast_run``) is the same message to the channel, which drops the copy.
+Without an endpoint the CRM is the channel (its inbox): the message is sent once written.
+"""
+
+import http.client
+import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.cache import cache
+
+from .models import RecipientReason
+
+
+@dataclass(frozen=True)
+class PostResult:
+    ok: bool
+    reason: str = ""
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    message_id: int
+    channel_id: int
+    contact_id: int
+    phone: str
+    email: str
+    text: str
+
+
+_local = threading.local()
+
+
+def _connection(url) -> http.client.HTTPConnection:
+    """A kept-alive connection per thread and endpoint."""
+    key = (url.scheme, url.netloc)
+    connections = getattr(_local, "connections", None)
+    if connections is None:
+        connections = _local.connections = {}
+    conn = connections.get(key)
+    if conn is None:
+        cls = http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
+        conn = connections[key] = cls(url.hostname, url.port, timeout=settings.BROADCAST_POST_TIMEOUT)
+    return conn
+
+
+def _drop_connection(url) -> None:
+    conn = getattr(_local, "connections", {}).pop((url.scheme, url.netloc), None)
+    if conn is not None:
+        conn.close()
+
+
+def _post_one(endpoint: str, message: OutgoingMessage) -> PostResult:
+    url = urlsplit(endpoint.format(channel_id=message.channel_id))
+    body = json.dumps({
+        "message_id": message.message_id,
+        "contact": {"id": message.contact_id, "phone": message.phone, "email": message.email},
+        "text": message.text,
+    }).encode()
+    headers = {"Content-Type": "application/json", "Idempotency-Key": f"message-{message.message_id}"}
+    path = url.path or "/"
+    if url.query:
+        path += "?" + url.query
+    for attempt in (1, 2):  # a kept-alive connection the server closed meanwhile: once more on a new one
+        try:
+            conn = _connection(url)
+            conn.request("POST", path, body=body, headers=headers)
+            response = conn.getresponse()
+            response.read()
+        except (OSError, http.client.HTTPException) as exc:
+            _drop_connection(url)
+            if attempt == 2:
+                return PostResult(False, RecipientReason.CHANNEL_UNREACHABLE, str(exc)[:300] or type(exc).__name__)
+            continue
+        if 200 <= response.status < 300:
+            return PostResult(True)
+        return PostResult(False, RecipientReason.CHANNEL_REJECTED, f"HTTP {response.status} {response.reason}"[:300])
+    raise AssertionError("unreachable")
+
+
+_executor: ThreadPoolExecutor | None = None
+
+
+def messages_post(messages: list[OutgoingMessage]) -> dict[int, PostResult]:
+    """Post the messages to their channel; ``{message id: result}``. Concurrent posts
+    (``BROADCAST_POST_CONCURRENCY``), each thread on its kept-alive connection."""
+    endpoint = settings.BROADCAST_OUTBOUND_URL
+    if not endpoint:
+        return {m.message_id: PostResult(True) for m in messages}
+    global _executor
+    if _executor is None:
+        _executor = ThreadPoolExecutor(max_workers=settings.BROADCAST_POST_CONCURRENCY, thread_name_prefix="broadcast-post")
+    results = _executor.map(lambda m: _post_one(endpoint, m), messages)
+    return {m.message_id: result for m, result in zip(messages, results, strict=True)}
+
+
+def channel_rate_wait(*, channel_id: int, count: int, limit: int | None = None) -> float:
+    """Take ``count`` sends from the channel's budget of this second; sleeps into the next
+    second(s) while it is spent. Returns the seconds waited.
+
+    The budget (``BROADCAST_CHANNEL_RATE``, messages per second) is per channel and shared by
+    every worker and broadcast through the cache (Redis in production): a fixed one-second window
+    counter per channel. If the cache is unreachable each worker keeps its own pace (the cache
+    degrades to misses, see crm/cache.py), never failing the send.
+    """
+    limit = limit or settings.BROADCAST_CHANNEL_RATE
+    waited = 0.0
+    while True:
+        now = time.time()
+        window = int(now)
+        key = f"broadcast-rate:{channel_id}:{window}"
+        cache.add(key, 0, timeout=5)
+        try:
+            used = cache.incr(key, count)
+        except ValueError:  # expired between add and incr, or the cache is unreachable
+            cache.set(key, count, timeout=5)
+            used = count
+        if used <= limit or used == count:  # a batch larger than the limit still goes, alone in its second
+            return waited
+        pause = window + 1 - now
+        time.sleep(pause)
+        waited += pause
