@@ -57,3 +57,8 @@ def broadcast_recipient_list(*, workspace: Workspace, broadcast: Broadcast, stat
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("id")
+
+
+def broadcast_choices(workspace: Workspace) -> list[tuple[int, str]]:
+    """(id, name) of the workspace's broadcasts, newest first (Flujos' broadcast trigger)."""
+    return list(Broadcast.objects.filter(workspace=workspace).order_by("-created_at", "-pk").values_list("pk", "name"))

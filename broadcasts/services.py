@@ -51,7 +51,12 @@ from .segments import (
     segment_contacts,
     segment_filters_clean,
 )
-from .sending import OutgoingMessage, PostResult, channel_rate_wait, messages_post
+from .sending import (
+    OutgoingMessage,
+    PostResult,
+    channel_rate_wait,
+    messages_post,
+)
 from .variables import message_render, message_text_clean
 
 logger = logging.getLogger(__name__)
@@ -457,3 +462,95 @@ def broadcasts_housekeeping(*, now: datetime | None = None) -> dict:
         except Exception:
             logger.exception("could not enqueue broadcast %s", broadcast_id)
     return {"due": len(due), "stalled": len(stalled)}
+
+
+# --- Delivery tracking: the channel's statuses and the contact's reply ---
+
+# How far each status is; a recipient only moves forward (a late "delivered" after "read" is
+# ignored). "failed" from the channel ranks above "sent" and below "delivered", as the
+# message's own delivery status does (contacts.models.DELIVERY_STATUS_RANK).
+RECIPIENT_RANK = {
+    RecipientStatus.SKIPPED: -1, RecipientStatus.QUEUED: 0, RecipientStatus.SENDING: 1, RecipientStatus.SENT: 2,
+    RecipientStatus.FAILED: 3, RecipientStatus.DELIVERED: 4, RecipientStatus.READ: 5, RecipientStatus.REPLIED: 6,
+}
+_STAGE_FIELD = {
+    RecipientStatus.SENT: "sent_at", RecipientStatus.DELIVERED: "delivered_at", RecipientStatus.READ: "read_at",
+    RecipientStatus.FAILED: "failed_at",
+}
+STOP_WORDS = frozenset({"stop", "baja", "alto", "cancelar", "unsubscribe"})
+
+
+@transaction.atomic
+def recipient_delivery_record(*, message_id: int, status: str, reason: str = "", at: datetime | None = None
+                              ) -> BroadcastRecipient | None:
+    """The channel says the broadcast message ``message_id`` is sent / delivered / read / failed.
+
+    Sets the stage's time once (a delivered message was sent, a read one delivered: the earlier
+    stages get the same time when they were never reported) and moves the status forward only.
+    ``None`` when the message is no broadcast's."""
+    recipient = BroadcastRecipient.objects.select_for_update().filter(message_id=message_id).first()
+    if recipient is None or status not in _STAGE_FIELD:
+        return None
+    at = at or timezone.now()
+    fields = []
+    stages = {
+        RecipientStatus.SENT: [RecipientStatus.SENT],
+        RecipientStatus.DELIVERED: [RecipientStatus.SENT, RecipientStatus.DELIVERED],
+        RecipientStatus.READ: [RecipientStatus.SENT, RecipientStatus.DELIVERED, RecipientStatus.READ],
+        RecipientStatus.FAILED: [RecipientStatus.FAILED],
+    }[status]
+    for stage in stages:
+        field = _STAGE_FIELD[stage]
+        if getattr(recipient, field) is None:
+            setattr(recipient, field, at)
+            fields.append(field)
+    if RECIPIENT_RANK[status] > RECIPIENT_RANK[recipient.status]:
+        recipient.status = status
+        fields.append("status")
+        if status == RecipientStatus.FAILED:
+            recipient.reason, recipient.detail = RecipientReason.DELIVERY_FAILED, (reason or "")[:300]
+            fields += ["reason", "detail"]
+        elif recipient.reason:  # a delivery after a reported failure wins
+            recipient.reason, recipient.detail = "", ""
+            fields += ["reason", "detail"]
+    if fields:
+        recipient.save(update_fields=fields)
+    return recipient
+
+
+def recipient_reply_record(*, message: Message) -> BroadcastRecipient | None:
+    """An incoming message, inside its transaction: the reply to the broadcast last sent to this
+    contact through the conversation's channel within ``BROADCAST_REPLY_WINDOW_HOURS`` and not
+    yet answered. Its ``replied_at`` and status are set; once committed, the workflows whose
+    trigger is "contact replied to broadcast X" run. A STOP / BAJA message opts the contact out.
+    """
+    conversation = message.conversation
+    contact_id = conversation.contact_id
+    if (message.text or "").strip().lower().strip(".!¡ ") in STOP_WORDS:
+        BroadcastOptOut.objects.get_or_create(contact_id=contact_id,
+                                              defaults={"workspace_id": message.workspace_id, "source": "keyword"})
+    if conversation.channel_id is None:
+        return None
+    since = message.created_at - timedelta(hours=settings.BROADCAST_REPLY_WINDOW_HOURS)
+    recipient = (
+        BroadcastRecipient.objects.select_for_update(of=("self",))
+        .filter(contact_id=contact_id, sent_at__isnull=False, sent_at__gte=since, sent_at__lte=message.created_at,
+                broadcast__channel_id=conversation.channel_id)
+        .order_by("-sent_at", "-id").first()
+    )
+    if recipient is None or recipient.replied_at is not None:
+        return None  # only the latest broadcast gets the reply, and only its first one
+    recipient.replied_at = message.created_at
+    recipient.status = RecipientStatus.REPLIED
+    recipient.save(update_fields=["replied_at", "status"])
+    broadcast_id = recipient.broadcast_id
+
+    def run_workflows():
+        # Imported here: called from contacts' signal; workflows sits below broadcasts.
+        from workflows.services import workflow_trigger_broadcast_replied
+
+        workflow_trigger_broadcast_replied(conversation=conversation, broadcast_id=broadcast_id)
+
+    # After the commit, as conversation_opened workflows run: each in its own transaction.
+    transaction.on_commit(run_workflows)
+    return recipient

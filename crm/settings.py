@@ -295,3 +295,5 @@ BROADCAST_OUTBOUND_URL = os.environ.get("BROADCAST_OUTBOUND_URL", "")
 BROADCAST_POST_CONCURRENCY = int(os.environ.get("BROADCAST_POST_CONCURRENCY", "8"))
 BROADCAST_POST_TIMEOUT = float(os.environ.get("BROADCAST_POST_TIMEOUT", "10"))
 BROADCAST_STALE_SECONDS = int(os.environ.get("BROADCAST_STALE_SECONDS", "120"))
+# A contact's message within this many hours of a broadcast sent to them through that channel is its reply.
+BROADCAST_REPLY_WINDOW_HOURS = int(os.environ.get("BROADCAST_REPLY_WINDOW_HOURS", "72"))

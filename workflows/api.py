@@ -69,6 +69,8 @@ class WorkflowOutputSerializer(serializers.Serializer):
     name = serializers.CharField()
     enabled = serializers.BooleanField()
     trigger = serializers.ChoiceField(choices=WorkflowTrigger.choices)
+    broadcast = serializers.IntegerField(source="trigger_broadcast_id", allow_null=True,
+                                         help_text="The broadcast of the trigger `broadcast_replied`; else null.")
     steps = StepsField()
     created_by = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
@@ -97,10 +99,16 @@ class WorkflowInputSerializer(serializers.Serializer):
     enabled = serializers.BooleanField(required=False, default=False)
     trigger = serializers.ChoiceField(choices=WorkflowTrigger.choices, required=False,
                                       default=WorkflowTrigger.CONVERSATION_OPENED)
+    broadcast = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=2**62,
+        help_text="Trigger `broadcast_replied`: the broadcast (of this workspace) whose replies run the workflow.",
+    )
     steps = StepsField()
 
 
 def _steps_error(exc: StepsInvalid) -> ApiError:
+    if "broadcast" in exc.errors:
+        return ApiError(exc.errors["broadcast"][0], exc.errors)
     return ApiError(_("The workflow's steps are not valid."), exc.errors)
 
 
@@ -148,7 +156,9 @@ class WorkflowListApi(APIView):
         actor = request_actor(request)
         data = _validated(WorkflowInputSerializer, request.data)
         try:
-            workflow = workflow_create(workspace=actor.workspace, created_by=actor.user, **data)
+            broadcast = data.pop("broadcast", None)
+            workflow = workflow_create(workspace=actor.workspace, created_by=actor.user, trigger_broadcast_id=broadcast,
+                                       **data)
         except StepsInvalid as exc:
             raise _steps_error(exc) from exc
         return Response(WorkflowOutputSerializer(workflow).data, status=status.HTTP_201_CREATED)
@@ -205,6 +215,7 @@ class WorkflowDetailApi(APIView):
             workflow = workflow_update(
                 workflow=workflow, name=data.get("name"), steps=data.get("steps"),
                 trigger=data.get("trigger"), enabled=data.get("enabled"),
+                trigger_broadcast_id=data.get("broadcast"),
             )
         except StepsInvalid as exc:
             raise _steps_error(exc) from exc

@@ -14,7 +14,13 @@ class WorkflowForm(forms.Form):
     trigger = forms.ChoiceField(
         label=_("Trigger"), choices=WorkflowTrigger.choices, initial=WorkflowTrigger.CONVERSATION_OPENED
     )
+    # The trigger "Contact replied to a broadcast": which broadcast (choices set by the view).
+    broadcast = forms.TypedChoiceField(label=_("Broadcast"), required=False, coerce=int, empty_value=None)
     enabled = forms.BooleanField(label=_("Enabled"), required=False)
+
+    def __init__(self, *args, broadcasts=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["broadcast"].choices = [("", "—"), *broadcasts]
     steps = forms.CharField(label=_("Steps (JSON)"), widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}))
 
     def clean_name(self) -> str:

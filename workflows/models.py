@@ -15,6 +15,9 @@ from accounts.models import Team, Workspace
 
 class WorkflowTrigger(models.TextChoices):
     CONVERSATION_OPENED = "conversation_opened", _("Conversation opened")
+    # "Inicie un flujo de trabajo basado en la respuesta de Broadcast": the contact answered
+    # the broadcast ``Workflow.trigger_broadcast_id`` (recorded by broadcasts at the reply).
+    BROADCAST_REPLIED = "broadcast_replied", _("Contact replied to a broadcast")
 
 
 class Workflow(models.Model):
@@ -26,6 +29,8 @@ class Workflow(models.Model):
     trigger = models.CharField(
         _("trigger"), max_length=40, choices=WorkflowTrigger.choices, default=WorkflowTrigger.CONVERSATION_OPENED
     )
+    # The broadcast of the trigger broadcast_replied; a plain id (broadcasts is an upper floor).
+    trigger_broadcast_id = models.BigIntegerField(_("broadcast"), null=True, blank=True)
     steps = models.JSONField(_("steps"), default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -40,6 +45,11 @@ class Workflow(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(trigger__in=WorkflowTrigger.values), name="workflow_trigger_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(trigger="broadcast_replied", trigger_broadcast_id__isnull=False)
+                | (~Q(trigger="broadcast_replied") & Q(trigger_broadcast_id__isnull=True)),
+                name="workflow_broadcast_iff_broadcast_trigger",
             ),
         ]
         indexes = [

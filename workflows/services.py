@@ -24,7 +24,8 @@ from contacts.services import conversation_close, message_send
 from .models import Workflow, WorkflowRun, WorkflowTrigger
 from .routing import assignee_pick, user_qualifies
 from .selectors import workflow_list_for_trigger
-from .steps import steps_clean
+from .steps import StepsInvalid, steps_clean
+from .triggers import broadcast_options
 
 logger = logging.getLogger(__name__)
 
@@ -32,14 +33,30 @@ logger = logging.getLogger(__name__)
 # --- CRUD -------------------------------------------------------------------------------------
 
 
+def _trigger_broadcast_clean(*, workspace: Workspace, trigger: str, broadcast_id) -> int | None:
+    """The broadcast of a ``broadcast_replied`` trigger (one of the workspace's), else None."""
+    if trigger != WorkflowTrigger.BROADCAST_REPLIED:
+        return None
+    known = dict(broadcast_options(workspace))
+    value = broadcast_id if isinstance(broadcast_id, int) and not isinstance(broadcast_id, bool) else None
+    if isinstance(broadcast_id, str) and broadcast_id.strip().isdigit() and len(broadcast_id.strip()) <= 18:
+        value = int(broadcast_id)
+    if value not in known:
+        raise StepsInvalid({"broadcast": [_("Choose a broadcast of this workspace.")]})
+    return value
+
+
 @transaction.atomic
 def workflow_create(
     *, workspace: Workspace, name: str, steps: list, trigger: str = WorkflowTrigger.CONVERSATION_OPENED,
-    enabled: bool = False, created_by: User | None = None,
+    enabled: bool = False, created_by: User | None = None, trigger_broadcast_id=None,
 ) -> Workflow:
-    """Create a workflow; ``steps`` are validated against the workspace (raises ``StepsInvalid``)."""
+    """Create a workflow; ``steps`` are validated against the workspace (raises ``StepsInvalid``),
+    and so is the broadcast of the trigger ``broadcast_replied`` (error key ``broadcast``)."""
     return Workflow.objects.create(
         workspace=workspace, name=name.strip(), trigger=trigger, enabled=enabled,
+        trigger_broadcast_id=_trigger_broadcast_clean(workspace=workspace, trigger=trigger,
+                                                      broadcast_id=trigger_broadcast_id),
         steps=steps_clean(workspace=workspace, steps=steps), created_by=created_by,
     )
 
@@ -47,8 +64,9 @@ def workflow_create(
 @transaction.atomic
 def workflow_update(
     *, workflow: Workflow, name: str | None = None, steps: list | None = None, trigger: str | None = None,
-    enabled: bool | None = None,
+    enabled: bool | None = None, trigger_broadcast_id=None,
 ) -> Workflow:
+    """``trigger_broadcast_id`` is read when the trigger (given or kept) is ``broadcast_replied``."""
     fields = ["updated_at"]
     if name is not None:
         workflow.name = name.strip()
@@ -59,6 +77,11 @@ def workflow_update(
     if trigger is not None:
         workflow.trigger = trigger
         fields.append("trigger")
+    if trigger is not None or trigger_broadcast_id is not None:
+        workflow.trigger_broadcast_id = _trigger_broadcast_clean(
+            workspace=workflow.workspace, trigger=workflow.trigger,
+            broadcast_id=trigger_broadcast_id if trigger_broadcast_id is not None else workflow.trigger_broadcast_id)
+        fields.append("trigger_broadcast_id")
     if enabled is not None:
         workflow.enabled = enabled
         fields.append("enabled")
@@ -252,4 +275,15 @@ def workflow_trigger_conversation_opened(*, conversation: Conversation) -> None:
     for workflow in workflow_list_for_trigger(
         workspace=conversation.workspace, trigger=WorkflowTrigger.CONVERSATION_OPENED
     ):
+        workflow_run(workflow=workflow, conversation=conversation)
+
+
+def workflow_trigger_broadcast_replied(*, conversation: Conversation, broadcast_id: int) -> None:
+    """Run every enabled ``broadcast_replied`` workflow of this broadcast for the conversation
+    the reply arrived in. Called by broadcasts after the reply's commit; safe to call twice
+    (each workflow runs once per conversation)."""
+    conversation = Conversation.objects.select_related("workspace").get(pk=conversation.pk)
+    for workflow in workflow_list_for_trigger(
+        workspace=conversation.workspace, trigger=WorkflowTrigger.BROADCAST_REPLIED
+    ).filter(trigger_broadcast_id=broadcast_id):
         workflow_run(workflow=workflow, conversation=conversation)

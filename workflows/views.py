@@ -22,6 +22,7 @@ from .services import (
     workflow_update,
 )
 from .steps import StepsInvalid, step_describe
+from .triggers import broadcast_options
 
 
 def _workflow_or_404(request, workflow_id):
@@ -52,33 +53,37 @@ def _editor(request, *, workflow=None):
     workspace = request.workspace
     step_errors: dict = {}
     if request.method == "POST":
-        form = WorkflowForm(request.POST)
+        form = WorkflowForm(request.POST, broadcasts=broadcast_options(workspace))
         if form.is_valid():
             data = form.cleaned_data
             try:
                 if workflow is None:
                     workflow = workflow_create(
                         workspace=workspace, name=data["name"], trigger=data["trigger"], enabled=data["enabled"],
-                        steps=data["steps"], created_by=request.user,
+                        steps=data["steps"], created_by=request.user, trigger_broadcast_id=data["broadcast"],
                     )
                     messages.success(request, _("Workflow created."))
                 else:
                     workflow_update(
                         workflow=workflow, name=data["name"], trigger=data["trigger"], enabled=data["enabled"],
-                        steps=data["steps"],
+                        steps=data["steps"], trigger_broadcast_id=data["broadcast"],
                     )
                     messages.success(request, _("Workflow saved."))
                 return redirect("workflows:list")
             except StepsInvalid as exc:
-                step_errors = exc.errors
-                form.add_error("steps", _("Some steps are not valid; see the marked fields."))
+                if "broadcast" in exc.errors:
+                    form.add_error("broadcast", exc.errors["broadcast"])
+                else:
+                    step_errors = exc.errors
+                    form.add_error("steps", _("Some steps are not valid; see the marked fields."))
     elif workflow is not None:
-        form = WorkflowForm(initial={
+        form = WorkflowForm(broadcasts=broadcast_options(workspace), initial={
             "name": workflow.name, "trigger": workflow.trigger, "enabled": workflow.enabled,
+            "broadcast": workflow.trigger_broadcast_id,
             "steps": json.dumps(workflow.steps, ensure_ascii=False),
         })
     else:
-        form = WorkflowForm(initial={"steps": "[]"})
+        form = WorkflowForm(broadcasts=broadcast_options(workspace), initial={"steps": "[]"})
     context = {
         "form": form,
         "workflow": workflow,
