@@ -65,8 +65,9 @@ class Broadcast(models.Model):
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="broadcasts")
     name = models.CharField(_("name"), max_length=150)
-    # PROTECT: a channel with broadcasts keeps their delivery record readable.
-    channel = models.ForeignKey("integrations.Channel", on_delete=models.PROTECT, related_name="broadcasts")
+    # RESTRICT: a channel with broadcasts cannot be deleted alone (their delivery record stays
+    # readable); deleting the workspace deletes both.
+    channel = models.ForeignKey("integrations.Channel", on_delete=models.RESTRICT, related_name="broadcasts")
     segment = models.ForeignKey(Segment, null=True, blank=True, on_delete=models.SET_NULL, related_name="broadcasts")
     segment_name = models.CharField(_("segment"), max_length=150)
     # The text with its {{contact.…}} variables, and the fallback of each variable (used when a

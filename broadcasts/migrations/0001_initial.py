@@ -52,7 +52,7 @@ class Migration(migrations.Migration):
                 ('runner', models.CharField(blank=True, max_length=32)),
                 ('heartbeat_at', models.DateTimeField(blank=True, null=True)),
                 ('attempts', models.PositiveIntegerField(default=0)),
-                ('channel', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='broadcasts', to='integrations.channel')),
+                ('channel', models.ForeignKey(on_delete=django.db.models.deletion.RESTRICT, related_name='broadcasts', to='integrations.channel')),
                 ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='broadcasts', to='accounts.workspace')),
                 ('segment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='broadcasts', to='broadcasts.segment')),

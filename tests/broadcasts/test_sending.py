@@ -170,3 +170,19 @@ def test_failed_recipients_are_retried_with_the_same_message(workspace, channel,
     # then
     assert BroadcastRecipient.objects.filter(broadcast=broadcast, status="sent").count() == 3
     assert set(Message.objects.filter(sender_kind="broadcast").values_list("pk", flat=True)) == messages_before
+
+
+def test_deleting_the_workspace_deletes_its_broadcasts(workspace, channel, alice, audience):
+    from accounts.services import workspace_delete
+    from integrations.models import Channel
+
+    broadcast = _broadcast(workspace, channel, alice)
+    # a channel with broadcasts cannot go alone...
+    from django.db.models import RestrictedError
+
+    with pytest.raises(RestrictedError):
+        Channel.objects.filter(pk=channel.pk).delete()
+    # ...but with its workspace
+    workspace_delete(workspace=workspace)
+    assert not Broadcast.objects.filter(pk=broadcast.pk).exists()
+    assert not BroadcastRecipient.objects.exists()
