@@ -55,6 +55,8 @@ class Command(BaseCommand):
         parser.add_argument("--events", type=int, default=10_000_000)
         parser.add_argument("--conversations", type=int, default=None,
                             help="conversations of the big workspace for the conv_* cases (default: events / 10)")
+        parser.add_argument("--contacts", type=int, default=None,
+                            help="contacts of the big workspace for the contacts_* cases (default: events / 10)")
         parser.add_argument("--workspaces", type=int, default=100, help="other workspaces (20%% more events)")
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--json", dest="json_path", default=None)
@@ -72,6 +74,7 @@ class Command(BaseCommand):
             raise CommandError("bench_reports needs PostgreSQL: set DATABASE_URL=postgres://...")
         self.opts = opts
         self.conversations_n = opts["events"] // 10 if opts["conversations"] is None else opts["conversations"]
+        self.report_contacts_n = opts["events"] // 10 if opts["contacts"] is None else opts["contacts"]
         self.rng = random.Random(opts["seed"])
         started = time.perf_counter()
         creation = connection.creation
@@ -106,6 +109,7 @@ class Command(BaseCommand):
         else:
             cases = self.measure_cases()
             cases.update(self.measure_conversation_cases())
+            cases.update(self.measure_contact_cases())
             cases.update(self.measure_leaderboard_cases())
             export = self.measure_export()
             write = self.measure_writes()
@@ -204,6 +208,7 @@ class Command(BaseCommand):
                 for ws in other_ws:
                     self._insert_events(cursor, ws.pk, per, start, ids_by_ws[ws.pk], (10**12, 10**12 + 1000), None)
         self.generate_conversations(other_ws, ids_by_ws if others else {})
+        self.generate_report_contacts()
         self.generate_leaderboard()
         self.log("indexes ...")
         from contacts.models import ConversationEvent
@@ -230,6 +235,7 @@ class Command(BaseCommand):
                 cursor.execute("VACUUM ANALYZE contacts_conversationevent")
                 cursor.execute("VACUUM ANALYZE contacts_conversation")
                 cursor.execute("VACUUM ANALYZE contacts_contact")
+                cursor.execute("VACUUM ANALYZE contacts_message")
             cursor.execute("ANALYZE")
 
     def generate_conversations(self, other_ws, user_ids_by_ws: dict[int, list[int]]) -> None:
@@ -821,6 +827,200 @@ class Command(BaseCommand):
                              "ratio": round(median / raw_median, 3) if raw_median else None, "same_numbers": same}
             self.log(f"{name}: median {median} ms, p95 {p95} ms, raw SQL {raw_median} ms, same numbers: {same}")
         return results
+
+    # --- contacts_*: the Contactos report vs raw SQL ---------------------------------------------
+
+    def generate_report_contacts(self) -> None:
+        """Contacts of the big workspace for Contactos: N created evenly over the 365 days with
+        their origin (~55 % channel among the channels, 20 % import, 10 % api, 10 % user, 5 %
+        unknown); ~70 % of the channel ones and ~30 % of the others wrote in (first seen 0–2 days
+        after creation, with the agent's reply 5 minutes later) and ~35 % of those wrote again
+        later (a returning contact); ~40 % of the silent ones were written to by a workflow. One
+        closed conversation per contact with messages (no lifecycle events: this report reads
+        contacts and messages only)."""
+        n = self.report_contacts_n
+        if n <= 0:
+            return
+        from integrations.models import Channel
+
+        big, start, now = self.workspace, self.start, self.now
+        channels = getattr(self, "channel_ids", None) or [c.pk for c in Channel.objects.bulk_create(
+            [Channel(workspace=big, name=f"Canal {i}", secret_hash="-", secret_prefix="chs_bench") for i in range(8)])]
+        self.contact_channel = channels[0]
+        self.log(f"contacts for Contactos: {n} with their conversations and messages ...")
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT coalesce(max(id), 0) FROM contacts_contact")
+            before = cursor.fetchone()[0]
+            cursor.execute(
+                """
+                INSERT INTO contacts_contact (workspace_id, first_name, last_name, email, phone, tags, created_at,
+                    updated_at, origin, created_channel_id, first_seen_at)
+                SELECT %(ws)s, 'Contacto', 'r' || g, '', '', '[]'::jsonb, at, at, origin,
+                       CASE WHEN origin = 'channel' THEN (%(channels)s::bigint[])[1 + floor(random() * %(nc)s)::int] END,
+                       CASE WHEN random() < (CASE WHEN origin = 'channel' THEN 0.7 ELSE 0.3 END)
+                            THEN least(at + random() * interval '2 days', %(now)s) END
+                FROM (SELECT g, %(start)s::timestamptz + (g::float8 / %(n)s) * interval '365 days' AS at,
+                             CASE WHEN o < 0.55 THEN 'channel' WHEN o < 0.75 THEN 'import' WHEN o < 0.85 THEN 'api'
+                                  WHEN o < 0.95 THEN 'user' ELSE 'unknown' END AS origin
+                      FROM (SELECT g, random() AS o FROM generate_series(0, %(n)s - 1) g) s) t
+                ORDER BY g
+                """,
+                {"ws": big.pk, "channels": channels, "nc": len(channels), "start": start, "now": now, "n": n},
+            )
+            # Every user-origin contact needs its creator (contact_created_by_only_for_user allows null
+            # creators, but a real one is recorded): the owner.
+            cursor.execute("UPDATE contacts_contact SET created_by_id = %s WHERE id > %s AND origin = 'user'",
+                           [self.owner.pk, before])
+            cursor.execute(
+                """
+                INSERT INTO contacts_conversation (workspace_id, contact_id, status, opened_at, closed_at, closing_note,
+                    bot_paused, opened_source, closed_source, channel_id, last_message_at)
+                SELECT workspace_id, id, 'closed', coalesce(first_seen_at, x.at), coalesce(first_seen_at, x.at), '',
+                       false, CASE WHEN first_seen_at IS NULL THEN 'workflow' ELSE 'contact' END, 'workflow',
+                       created_channel_id, coalesce(first_seen_at, x.at)
+                FROM (SELECT k.*, least(k.created_at + random() * interval '30 days', %(now)s) AS at,
+                             random() < 0.4 AS written
+                      FROM contacts_contact k WHERE k.id > %(before)s) x
+                WHERE first_seen_at IS NOT NULL OR written
+                """,
+                {"before": before, "now": now},
+            )
+            cursor.execute(
+                """
+                INSERT INTO contacts_message (workspace_id, conversation_id, direction, sender_kind, text, created_at,
+                    delivery_status, delivery_error, external_id)
+                SELECT v.workspace_id, v.id, m.direction, m.kind, 'Hola', m.at, '', '', ''
+                FROM contacts_conversation v JOIN contacts_contact k ON k.id = v.contact_id
+                CROSS JOIN LATERAL (VALUES
+                    ('in', 'contact', k.first_seen_at),
+                    ('out', 'workflow', CASE WHEN k.first_seen_at IS NULL THEN v.opened_at
+                                             ELSE k.first_seen_at + interval '5 minutes' END),
+                    ('in', 'contact', CASE WHEN k.first_seen_at IS NOT NULL AND random() < 0.35 + 0 * v.id
+                                           THEN k.first_seen_at + random() * (%(now)s - k.first_seen_at) END)
+                ) m(direction, kind, at)
+                WHERE k.id > %(before)s AND m.at IS NOT NULL AND m.at < %(now)s
+                ORDER BY m.at
+                """,
+                {"before": before, "now": now},
+            )
+            # Statistics now: with millions of fresh rows the autovacuum daemon may not have analysed
+            # the events yet, and the rollup rebuild's self-join of the events then plans as a
+            # nested loop over every pair.
+            cursor.execute("ANALYZE contacts_contact, contacts_conversation, contacts_message, "
+                           "contacts_conversationevent")
+
+    def measure_contact_cases(self) -> dict:
+        """Contactos: each case through the API and the SQL a BI tool would run on contacts,
+        conversations and messages for everything the endpoint returns (the previous period
+        included), timed in the same run; the numbers are compared first (``same_numbers``)."""
+        if self.report_contacts_n <= 0:
+            return {}
+        from reports.periods import report_period_resolve
+
+        ws, repeat = self.workspace, self.opts["repeat"]
+        owner = Client()
+        owner.force_login(self.owner)
+        p30 = report_period_resolve(workspace=ws, period="last_30_days")
+        today = p30.end
+        p365 = report_period_resolve(workspace=ws, start=(today - timedelta(days=364)).isoformat(), end=today.isoformat())
+        r365 = f"start={p365.start}&end={p365.end}"
+        base = "/api/v1/reports/contacts/"
+        active = ("SELECT v.contact_id FROM contacts_message m JOIN contacts_conversation v ON v.id = m.conversation_id "
+                  "WHERE m.workspace_id = %(ws)s AND m.created_at >= {s} AND m.created_at < {e}")
+
+        def summary_sql(period, extra="", **params):
+            prev = period.previous()
+            parts = []
+            for tag, s, e in (("", "%(s)s", "%(e)s"), ("_prev", "%(ps)s", "%(pe)s")):
+                parts += [
+                    f"SELECT 'new{tag}', k.origin, k.created_channel_id, count(*), 0 FROM contacts_contact k "
+                    f"WHERE k.workspace_id = %(ws)s AND k.created_at >= {s} AND k.created_at < {e} {extra} GROUP BY 2, 3",
+                    f"SELECT 'active{tag}', k.origin, k.created_channel_id, count(*), count(*) FILTER (WHERE "
+                    f"k.created_at < {s}) FROM contacts_contact k WHERE k.workspace_id = %(ws)s AND k.id IN "
+                    f"({active.format(s=s, e=e)}) {extra} GROUP BY 2, 3",
+                    f"SELECT 'seen{tag}', NULL, NULL, count(*), 0 FROM contacts_contact k WHERE k.workspace_id = %(ws)s "
+                    f"AND k.first_seen_at >= {s} AND k.first_seen_at < {e} {extra}",
+                ]
+            return " UNION ALL ".join(parts), {"ws": ws.pk, "s": period.start_utc, "e": period.end_utc,
+                                               "ps": prev.start_utc, "pe": prev.end_utc, **params}
+
+        def series_sql(period, unit):
+            sql = " UNION ALL ".join([
+                f"(SELECT 'new', date_trunc('{unit}', k.created_at AT TIME ZONE %(tz)s) AS b, count(*) FROM contacts_contact k "
+                f"WHERE k.workspace_id = %(ws)s AND k.created_at >= %(s)s AND k.created_at < %(e)s GROUP BY 2 ORDER BY 2)",
+                f"(SELECT 'first_seen', date_trunc('{unit}', k.first_seen_at AT TIME ZONE %(tz)s) AS b, count(*) "
+                f"FROM contacts_contact k WHERE k.workspace_id = %(ws)s AND k.first_seen_at >= %(s)s "
+                f"AND k.first_seen_at < %(e)s GROUP BY 2 ORDER BY 2)",
+                f"(SELECT 'active', date_trunc('{unit}', m.created_at AT TIME ZONE %(tz)s) AS b, count(DISTINCT v.contact_id) "
+                f"FROM contacts_message m JOIN contacts_conversation v ON v.id = m.conversation_id "
+                f"WHERE m.workspace_id = %(ws)s AND m.created_at >= %(s)s AND m.created_at < %(e)s GROUP BY 2 ORDER BY 2)",
+            ])
+            return sql, {"ws": ws.pk, "tz": ws.timezone, "s": period.start_utc, "e": period.end_utc}
+
+        def log_sql(period):
+            rows = (f"FROM contacts_contact k WHERE k.workspace_id = %(ws)s AND ((k.created_at >= %(s)s AND "
+                    f"k.created_at < %(e)s) OR (k.created_at < %(s)s AND k.id IN ({active.format(s='%(s)s', e='%(e)s')})))")
+            sql = (f"WITH n AS (SELECT count(*) AS n FROM (SELECT 1 {rows} LIMIT 10001) x), "
+                   f"p AS (SELECT k.* {rows} ORDER BY k.created_at DESC, k.id DESC LIMIT 50) "
+                   f"SELECT p.id, p.first_name, p.created_at, p.origin, ch.name, u.name, n.n, (SELECT count(*) FROM "
+                   f"contacts_message m JOIN contacts_conversation v ON v.id = m.conversation_id WHERE v.contact_id = p.id "
+                   f"AND m.workspace_id = %(ws)s AND m.created_at >= %(s)s AND m.created_at < %(e)s) "
+                   f"FROM p CROSS JOIN n LEFT JOIN integrations_channel ch ON ch.id = p.created_channel_id "
+                   f"LEFT JOIN accounts_user u ON u.id = p.assignee_id ORDER BY p.created_at DESC, p.id DESC")
+            return sql, {"ws": ws.pk, "s": period.start_utc, "e": period.end_utc}
+
+        channel = self.contact_channel
+        cases = {
+            "contacts_summary_30d": ("summary?period=last_30_days", summary_sql(p30)),
+            "contacts_timeseries_30d": ("timeseries?period=last_30_days", series_sql(p30, "day")),
+            "contacts_summary_365d": (f"summary?{r365}", summary_sql(p365)),
+            "contacts_timeseries_365d": (f"timeseries?{r365}", series_sql(p365, "week")),
+            "contacts_filtered_365d": (f"summary?{r365}&origin=channel&channel={channel}", summary_sql(
+                p365, "AND k.origin = 'channel' AND k.created_channel_id = %(channel)s", channel=channel)),
+            "contacts_log_first": ("log?period=last_30_days&page=1", log_sql(p30)),
+        }
+        results = {}
+        for name, (path, (sql, params)) in cases.items():
+            def call(path=path, name=name):
+                response = owner.get(base + path)
+                if response.status_code != 200:
+                    raise CommandError(f"{name}: {response.status_code} {response.content[:300]!r}")
+                return response.json()
+
+            def raw(sql=sql, params=params):
+                with connection.cursor() as cursor:
+                    cursor.execute(sql, params)
+                    return cursor.fetchall()
+
+            same = self._contact_numbers_agree(name, call(), raw())
+            median, p95 = _ms(_time(call, repeat))
+            raw_median, _ = _ms(_time(raw, repeat))
+            results[name] = {"median_ms": median, "p95_ms": p95, "raw_sql_ms": raw_median,
+                             "ratio": round(median / raw_median, 3) if raw_median else None, "same_numbers": same}
+            self.log(f"{name}: median {median} ms, p95 {p95} ms, raw SQL {raw_median} ms, same numbers: {same}")
+        return results
+
+    @staticmethod
+    def _contact_numbers_agree(name: str, api: dict, rows: list[tuple]) -> bool:
+        """The API and the raw SQL give the same numbers (a wrong equivalent would time nothing)."""
+        if "summary" in name or "filtered" in name:
+            def total(kind, index=3):
+                return sum(r[index] for r in rows if r[0] == kind)
+            return all([
+                (api["new"]["value"], api["new"]["previous"]) == (total("new"), total("new_prev")),
+                (api["active"]["value"], api["active"]["previous"]) == (total("active"), total("active_prev")),
+                (api["returning"]["value"], api["returning"]["previous"]) == (total("active", 4),
+                                                                              total("active_prev", 4)),
+                (api["first_seen"]["value"], api["first_seen"]["previous"]) == (total("seen"), total("seen_prev")),
+                {r["origin"]: r["new"] for r in api["origins"] if r["new"]} == {
+                    o: n for o, n in ((r[1], sum(x[3] for x in rows if x[0] == "new" and x[1] == r[1]))
+                                      for r in rows if r[0] == "new")},
+            ])
+        if "timeseries" in name:
+            return all([b[kind] for b in api["buckets"] if b[kind]] == [n for k, _, n in sorted(rows) if k == kind]
+                       for kind in ("new", "active", "first_seen"))
+        return (api["count"] == min(10_000, rows[0][6] if rows else 0)
+                and [r["id"] for r in api["results"]] == [row[0] for row in rows])
 
     # --- h: export -----------------------------------------------------------------------------
 
