@@ -81,11 +81,13 @@ def period_choices() -> list[tuple[str, str]]:
 
 def _values(data, key: str) -> list[str]:
     values = []
+    # Repeated in a link, or a comma-separated list (``source=api,user``) as the reports take.
     for raw in data.getlist(key)[:MAX_VALUES_KEPT]:
-        value = raw.strip()[:MAX_VALUE_LENGTH]
-        if value and value not in values:
-            values.append(value)
-    return values
+        for item in raw.split(",")[:MAX_VALUES_KEPT]:
+            value = item.strip()[:MAX_VALUE_LENGTH]
+            if value and value not in values:
+                values.append(value)
+    return values[:MAX_VALUES_KEPT]
 
 
 def _split_ids(data, key: str) -> list[str]:

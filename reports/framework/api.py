@@ -96,7 +96,9 @@ def filter_parameters(filters: list[FilterSpec]) -> list[OpenApiParameter]:
         parameters.append(OpenApiParameter(
             spec.param, OpenApiTypes.STR if (enum or spec.allow_none) else OpenApiTypes.INT, OpenApiParameter.QUERY,
             required=False, many=True, explode=True, style="form", enum=enum,
-            description=spec.description + f" Repeatable (values OR), at most {MAX_VALUES_PER_FILTER} values.",
+            description=spec.description + (
+                f" Repeatable (values OR) or a comma-separated list (`{spec.param}=a,b` is `{spec.param}=a&{spec.param}=b`),"
+                f" at most {MAX_VALUES_PER_FILTER} values in all."),
         ))
     return parameters
 

@@ -78,11 +78,13 @@ def report_query_state(params, filter_params=("source", "assignee", "assigned_by
              "interval": _query_value(params.get("interval", ""))}
     for name in filter_params:
         values = []
+        # Repeated (``source=api&source=user``) or a comma-separated list (``source=api,user``).
         for raw in params.getlist(name)[:MAX_VALUES_KEPT]:
-            value = _query_value(raw)
-            if value and value not in values:
-                values.append(value)
-        state[name] = values
+            for item in raw.split(",")[:MAX_VALUES_KEPT]:
+                value = _query_value(item)
+                if value and value not in values:
+                    values.append(value)
+        state[name] = values[:MAX_VALUES_KEPT]
     for name in state_params:
         state[name] = _query_value(params.get(name, ""))
     page = params.get("page", "")

@@ -3,7 +3,8 @@
 Every 400 of a report is raised here (docs/reports.md "What every report shares"): selectors
 receive a valid ``ReportQuery`` and raise nothing HTTP. A report declares its filters as
 ``FilterSpec`` values; ``report_query_parse`` validates any of them the same way:
-repeatable values (at most ``MAX_VALUES_PER_FILTER``), choices from a fixed list, ids that must
+repeatable values, each of which may be a comma-separated list (``?source=api,user`` is
+``?source=api&source=user``; at most ``MAX_VALUES_PER_FILTER`` in all), choices from a fixed list, ids that must
 exist in the workspace (a 400 naming the field otherwise, exactly like an id that exists
 nowhere, so nothing leaks across tenants), an optional ``none`` value.
 """
@@ -112,6 +113,19 @@ def query_values(data, key: str) -> list:
     return [v for v in raw if not (v is None or (isinstance(v, str) and not v.strip()))]
 
 
+def query_list_values(data, key: str) -> list:
+    """The values of a repeatable filter: every value of ``key``, a text value read as a
+    comma-separated list (``source=api,user`` = ``source=api&source=user``; empty items, as in
+    ``api,`` or ``api,,user``, are ignored like empty values)."""
+    values = []
+    for value in query_values(data, key):
+        if isinstance(value, str) and "," in value:
+            values.extend(item for item in value.split(",") if item.strip())
+        else:
+            values.append(value)
+    return values
+
+
 def query_scalar(data, key: str, errors: dict):
     values = query_values(data, key)
     if not values:
@@ -187,7 +201,7 @@ def period_and_interval_parse(*, workspace, data, errors: dict) -> tuple[ReportP
 
 def filter_values_parse(*, spec: FilterSpec, workspace, data, errors: dict) -> tuple[tuple, bool]:
     """The validated values of one declared filter and whether ``none`` was given."""
-    raw = query_values(data, spec.param)
+    raw = query_list_values(data, spec.param)
     if not query_count_ok(raw, spec.param, errors):
         return (), False
     has_none = False

@@ -110,7 +110,8 @@
     state.end = params.get("end") || "";
     if (!state.period && !state.start && !state.end) state.period = cfg.defaultPeriod;
     state.interval = params.get("interval") || "";
-    FILTERS.forEach((name) => (state[name] = [...new Set(params.getAll(name).filter(Boolean))]));
+    // Repeated (source=api&source=user) or a comma-separated list (source=api,user), as the API takes.
+    FILTERS.forEach((name) => (state[name] = [...new Set(params.getAll(name).flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean))]));
     STATE_PARAMS.forEach((name) => (state[name] = params.get(name) || ""));
     const page = parseInt(params.get("page") || "1", 10);
     state.page = page > 0 ? page : 1;
@@ -277,17 +278,35 @@
       const values = state[filter.param];
       if (!values.length) return;
       any = true;
-      const shown = values.slice(0, 3).map((v) => valueLabel(filter.param, v)).join(", ");
-      const more = values.length > 3 ? " +" + (values.length - 3) : "";
-      const label = el("button", {
-        type: "button", className: "chip-label", dataset: { filter: filter.param }, "aria-haspopup": "dialog",
-        onclick: (event) => openEditor(filter.param, event.currentTarget),
-      }, el("span", { className: "chip-name", text: filter.label + ": " }), shown + more);
+      const edit = (event) => openEditor(filter.param, event.currentTarget);
       const remove = el("button", {
         type: "button", className: "chip-remove", "aria-label": S.remove + ": " + filter.label, text: "×",
         onclick: () => navigate(withChanges({ [filter.param]: [] })),
       });
-      chips.append(el("li", { className: "chip" }, label, remove));
+      if (values.length === 1) {
+        const label = el("button", {
+          type: "button", className: "chip-label", dataset: { filter: filter.param }, "aria-haspopup": "dialog", onclick: edit,
+        }, el("span", { className: "chip-name", text: filter.label + ": " }), valueLabel(filter.param, values[0]));
+        chips.append(el("li", { className: "chip" }, label, remove));
+        return;
+      }
+      // Several values: each is its own part of the chip with its own remove button (drawn by
+      // CSS, so the chip still reads "Fuente: Usuario, Workflow"); the last × removes them all.
+      const parts = [el("button", {
+        type: "button", className: "chip-label", dataset: { filter: filter.param }, "aria-haspopup": "dialog", onclick: edit,
+      }, el("span", { className: "chip-name", text: filter.label + ":" })), " "];
+      values.forEach((value, index) => {
+        const label = valueLabel(filter.param, value);
+        if (index) parts.push(", ");
+        parts.push(el("span", { className: "chip-value", dataset: { value } },
+          el("button", { type: "button", className: "chip-value-label", "aria-haspopup": "dialog", onclick: edit, text: label }),
+          el("button", {
+            type: "button", className: "chip-value-remove", dataset: { filter: filter.param, value },
+            "aria-label": S.removeValue + " " + filter.label + ": " + label,
+            onclick: () => navigate(withChanges({ [filter.param]: values.filter((v) => v !== value) })),
+          })));
+      });
+      chips.append(el("li", { className: "chip chip-multi" }, el("span", { className: "chip-body" }, parts), remove));
     });
     const isDefault = state.period === cfg.defaultPeriod && !state.start && !state.end && !state.interval
       && STATE_PARAMS.every((name) => !state[name]);
