@@ -8,14 +8,16 @@ time series' ``interval``. Values within one filter combine with OR, filters wit
 typed view of the result the Asignaciones selectors read.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Membership
 from assignments.models import AssignmentEvent, AssignmentSource
 from contacts.models import Contact, Conversation
+from crm.api import ApiError
 
 from .framework.buckets import INTERVALS  # noqa: F401  (the report's own name for them)
 from .framework.query import (
@@ -26,7 +28,9 @@ from .framework.query import (
     NONE_VALUE,
     FilterSpec,
     ReportQuery,
+    error_message,
     missing_ids,
+    query_list_values,
     report_query_parse,
 )
 from .periods import ReportPeriod
@@ -34,6 +38,9 @@ from .periods import ReportPeriod
 ASSIGNEE_NONE = NONE_VALUE
 FILTER_KEYS = ("source", "assignee", "assigned_by", "contact", "conversation")
 SCALAR_KEYS = ("period", "start", "end", "interval")
+# What the summary adds on request (``?include=distinct``: the distinct contacts and
+# conversations, counted on the events rather than the day rollup; docs/reports.md).
+INCLUDE_VALUES = ("distinct",)
 
 
 def _users_known(event_field: str):
@@ -105,6 +112,9 @@ class ReportParams:
     # period picker shows it; as_query() stores the resolved dates instead, so a stored query
     # (an export) keeps meaning the same days.
     preset: str | None = None
+    # ``?include=distinct``: the summary also counts distinct contacts and conversations. Not a
+    # filter: ``as_query()`` leaves it out (an export has no summary).
+    include_distinct: bool = False
 
     @classmethod
     def from_query(cls, query: ReportQuery) -> "ReportParams":
@@ -157,4 +167,26 @@ def report_params_parse(*, workspace, data) -> ReportParams:
 
     Raises ``ApiError`` (400) with one entry per bad field (``reports.framework.query``).
     """
-    return ReportParams.from_query(report_query_parse(filters=FILTERS, workspace=workspace, data=data))
+    errors: dict[str, list[str]] = {}
+    include = _include_parse(data, errors)
+    try:
+        query = report_query_parse(filters=FILTERS, workspace=workspace, data=data)
+    except ApiError as exc:
+        if not errors:
+            raise
+        errors = {**exc.errors, **errors}
+        raise ApiError(error_message(errors, _("The report parameters are not valid.")), errors) from exc
+    if errors:
+        raise ApiError(error_message(errors, _("The report parameters are not valid.")), errors)
+    return replace(ReportParams.from_query(query), include_distinct="distinct" in include)
+
+
+def _include_parse(data, errors: dict) -> set[str]:
+    """``include``: extra parts of the summary, repeatable or comma-separated (only ``distinct``)."""
+    values = query_list_values(data, "include")
+    for value in values:
+        if not isinstance(value, str) or value.strip() not in INCLUDE_VALUES:
+            errors["include"] = [_("Unknown value %(value)s. Choose from: %(choices)s.") % {
+                "value": str(value)[:40], "choices": ", ".join(INCLUDE_VALUES)}]
+            return set()
+    return {value.strip() for value in values}

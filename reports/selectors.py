@@ -137,6 +137,14 @@ class SourceShare:
 
 
 @dataclass(frozen=True)
+class DistinctCounts:
+    """Different contacts and conversations among the filtered events (docs/reports.md)."""
+
+    contacts: int
+    conversations: int
+
+
+@dataclass(frozen=True)
 class AssignmentSummary:
     period: ReportPeriod
     state: str
@@ -144,15 +152,34 @@ class AssignmentSummary:
     by_source: list[SourceShare]
     previous_period: ReportPeriod
     previous_total: int
+    # Only when the params ask for it (``include=distinct``).
+    distinct: DistinctCounts | None = None
+
+
+def assignment_distinct_counts(*, workspace, actor: Actor, params: ReportParams) -> DistinctCounts:
+    """How many different contacts and conversations the filtered event set touches.
+
+    Exact, from the events (distinct counts do not add up over days, so the day rollup cannot
+    answer): one aggregate over ``assignment_event_list``, served by the same indexes. Events
+    without a conversation add no conversation (COUNT DISTINCT skips NULL).
+    """
+    if report_state_before_query(workspace=workspace, params=params) is not None:
+        return DistinctCounts(contacts=0, conversations=0)
+    counts = assignment_event_list(workspace=workspace, actor=actor, params=params).order_by().aggregate(
+        contacts=Count("contact_id", distinct=True), conversations=Count("conversation_id", distinct=True))
+    return DistinctCounts(contacts=counts["contacts"] or 0, conversations=counts["conversations"] or 0)
 
 
 def assignment_summary(*, workspace, actor: Actor, params: ReportParams) -> AssignmentSummary:
     """Total events, count and percent per source present (largest first), and the previous
-    period's total (equal length, just before) with the same filters, for the trend arrow."""
+    period's total (equal length, just before) with the same filters, for the trend arrow; with
+    ``params.include_distinct``, also the distinct contacts and conversations."""
     previous_period = params.period.previous()
     state = report_state_before_query(workspace=workspace, params=params)
+    distinct = (assignment_distinct_counts(workspace=workspace, actor=actor, params=params)
+                if params.include_distinct else None)
     if state is not None:
-        return AssignmentSummary(params.period, state, 0, [], previous_period, 0)
+        return AssignmentSummary(params.period, state, 0, [], previous_period, 0, distinct)
 
     # One read covers this period and the previous one (they are contiguous).
     both = ReportPeriod(start=previous_period.start, end=params.period.end, timezone=params.period.timezone)
@@ -178,6 +205,7 @@ def assignment_summary(*, workspace, actor: Actor, params: ReportParams) -> Assi
         by_source=by_source,
         previous_period=previous_period,
         previous_total=previous_total,
+        distinct=distinct,
     )
 
 

@@ -29,6 +29,12 @@ class AssignmentPreviousPeriodSerializer(serializers.Serializer):
                                      help_text="Events of the previous period of equal length, same filters.")
 
 
+class AssignmentDistinctSerializer(serializers.Serializer):
+    contacts = serializers.IntegerField(help_text="Different contacts among the matching events.")
+    conversations = serializers.IntegerField(
+        help_text="Different conversations among the matching events (events outside a conversation add none).")
+
+
 class AssignmentSummarySerializer(serializers.Serializer):
     """Renders ``reports.selectors.AssignmentSummary``."""
 
@@ -37,6 +43,15 @@ class AssignmentSummarySerializer(serializers.Serializer):
     total = serializers.IntegerField(help_text="Matching events; unassignments count as assignments.")
     by_source = AssignmentSourceShareSerializer(many=True, help_text="Only sources with at least one event, largest first.")
     previous_period = AssignmentPreviousPeriodSerializer(source="*")
+    distinct = AssignmentDistinctSerializer(
+        required=False, help_text="Only with `include=distinct`: distinct contacts and conversations of the same events.")
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if data.get("distinct") is None:
+            # Asked for with include=distinct only; otherwise the answer is api.md's shape exactly.
+            data.pop("distinct", None)
+        return data
 
 
 class AssignmentBucketSerializer(serializers.Serializer):

@@ -56,9 +56,12 @@ def assignments_page(request):
     return report_page_render(
         request, key="assignments", template="reports/assignments.html", filters=ASSIGNMENT_FILTERS,
         api={"summary": "/api/v1/reports/assignments/summary", "timeseries": "/api/v1/reports/assignments/timeseries",
-             "log": "/api/v1/reports/assignments/log"},
+             "log": "/api/v1/reports/assignments/log", "timeseriesCsv": "/api/v1/reports/assignments/timeseries.csv"},
         strings={
             "total": _("Assignments"),
+            "distinctContacts": _("Distinct contacts"),
+            "distinctConversations": _("Distinct conversations"),
+            "distinctHelp": _("Different contacts and conversations among these assignments; each counts once."),
             "trendNoPrevious": _("No assignments in the previous period"),
             "barAria": _("Stacked bar chart of assignments over time by source. The same numbers are in the table below."),
             "pieAria": _("Pie chart of assignments per source. The same numbers are in the table below."),

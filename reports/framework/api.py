@@ -7,7 +7,7 @@ serializer"; ``LogPageOutOfRange`` from a log selector becomes the 400 of docs/r
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
@@ -163,6 +163,9 @@ class ReportEndpoints:
     extra: tuple = ()
     # Further query parameters the report's ``parse`` reads (OpenApiParameter), on every operation.
     parameters: tuple = ()
+    # Query parameters one component adds to the shared ones, by component name
+    # (e.g. ``{"summary": [OpenApiParameter("include", ...)]}``).
+    extra_parameters: dict = field(default_factory=dict)
 
 
 def _view(endpoints: ReportEndpoints, name: str, component: tuple, parameters: list):
@@ -201,7 +204,8 @@ def report_api_urls(endpoints: ReportEndpoints) -> list:
         **{name: (component, base) for name, component in endpoints.extra},
     }
     return [
-        path(f"reports/{endpoints.key}/{name}", _view(endpoints, name, component, parameters).as_view(),
+        path(f"reports/{endpoints.key}/{name}",
+             _view(endpoints, name, component, [*parameters, *endpoints.extra_parameters.get(name, ())]).as_view(),
              name=f"api-report-{endpoints.key}-{name}")
         for name, (component, parameters) in components.items() if component is not None
     ]

@@ -167,9 +167,33 @@
     slot("log").replaceChildren(el("div", { className: "table-scroll log-scroll", tabindex: "0", "aria-labelledby": "log-title" }, table), pager(data));
   }
 
+  // The line under the cards: distinct contacts and conversations of the same events, in a
+  // request of its own (counted on the events, so the cards never wait for it).
+  function renderDistinct(data) {
+    const message = stateMessage(data);
+    const distinct = data.distinct || { contacts: 0, conversations: 0 };
+    if (message) { slot("distinct").replaceChildren(); return; }
+    const item = (key, label, value) => el("span", { className: "distinct-item", dataset: { distinct: key, value } },
+      el("span", { className: "distinct-label", text: label + ": " }), el("strong", { text: fmtInt(value) }));
+    slot("distinct").replaceChildren(el("p", { className: "distinct", title: S.distinctHelp },
+      item("contacts", S.distinctContacts, distinct.contacts), " · ",
+      item("conversations", S.distinctConversations, distinct.conversations)));
+  }
+
+  // "CSV" / "CSV para Excel" by the bar chart: the same period, filters and interval as the bars.
+  function updateCsvLinks() {
+    const qs = queryString(R.getState(), { page: false });
+    document.querySelectorAll("[data-bar-csv]").forEach((link) => {
+      const params = new URLSearchParams(qs);
+      if ("excel" in link.dataset) params.set("excel", "true");
+      link.setAttribute("href", cfg.api.timeseriesCsv + "?" + params.toString());
+    });
+  }
+
   return {
+    distinct: { url: () => cfg.api.summary + "?" + queryString(R.getState(), { page: false, interval: false }) + "&include=distinct", slots: ["distinct"], render: renderDistinct },
     summary: { url: () => cfg.api.summary + "?" + queryString(R.getState(), { page: false, interval: false }), slots: ["metrics", "pie"], render: renderSummary },
-    timeseries: { url: () => cfg.api.timeseries + "?" + queryString(R.getState(), { page: false }), slots: ["bar"], render: renderTimeseries },
+    timeseries: { url: () => { updateCsvLinks(); return cfg.api.timeseries + "?" + queryString(R.getState(), { page: false }); }, slots: ["bar"], render: renderTimeseries },
     log: { url: () => cfg.api.log + "?" + queryString(R.getState(), { interval: false }) + "&page_size=" + cfg.pageSize, slots: ["log"], render: renderLog },
   };
   });

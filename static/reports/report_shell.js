@@ -487,7 +487,8 @@
   function refresh(onlyPage) {
     renderChips();
     updateExportLinks();
-    if (!onlyPage) { load("summary"); if (units.timeseries) load("timeseries"); extraUnits.forEach(load); }
+    // Every component the report declares (extend()'s included); a page change reloads only the log.
+    if (!onlyPage) Object.keys(units).filter((name) => name !== "log").forEach(load);
     load("log");
   }
 

@@ -1,19 +1,24 @@
 """report.md "Components": all three are computed from the same filtered event set, so for any
-combination of filters and viewer, bucket totals = summary total = log count (under the cap)."""
+combination of filters and viewer, bucket totals = summary total = log count (under the cap);
+the distinct contacts and conversations (docs/reports.md) are those of that set, and the
+filters mean the same given as repeated parameters or comma lists."""
 
 import random
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.http import QueryDict
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.context import Actor
 from accounts.models import Membership, Workspace
 from assignments.models import AssignmentEvent, AssignmentSource
-from reports.params import ReportParams
+from reports.params import ReportParams, report_params_parse
 from reports.periods import ReportPeriod
 from reports.selectors import (
+    DistinctCounts,
     assignment_event_list,
     assignment_log_page,
     assignment_summary,
@@ -64,10 +69,12 @@ def report_queries(draw):
         "assignees": draw(st.lists(st.integers(0, 3), max_size=2, unique=True)),
         "assignee_none": draw(st.booleans()),
         "assigned_by": draw(st.lists(st.integers(0, 3), max_size=2, unique=True)),
-        "contacts": draw(st.lists(st.integers(0, 5), max_size=2, unique=True)),
-        "conversations": draw(st.lists(st.integers(0, 2), max_size=1, unique=True)),
+        "contacts": draw(st.lists(st.integers(0, 5), max_size=3, unique=True)),
+        "conversations": draw(st.lists(st.integers(0, 2), max_size=2, unique=True)),
         "interval": draw(st.sampled_from([None, None, "day", "week", "month"])),
         "viewer": draw(st.sampled_from(["owner", "agent"])),
+        # How a URL gives several values: repeated, a comma list, or both.
+        "style": draw(st.sampled_from(["repeat", "commas", "mixed"])),
     }
 
 
@@ -85,7 +92,10 @@ def test_summary_timeseries_and_log_always_agree(dataset, query):
         contact_ids=tuple(dataset["contacts"][i].pk for i in query["contacts"]),
         conversation_ids=tuple(dataset["conversations"][i].pk for i in query["conversations"]),
         interval=query["interval"],
+        include_distinct=True,
     )
+    # The same parameters written in a URL with repeated values or comma lists parse to these.
+    assert replace(report_params_parse(workspace=workspace, data=_url(params, query["style"])), preset=None) == params
     if query["viewer"] == "owner":
         actor = Actor(workspace=workspace, role=Membership.Role.OWNER, user=users[0])
     else:
@@ -105,6 +115,29 @@ def test_summary_timeseries_and_log_always_agree(dataset, query):
         assert abs(sum(s.percent for s in summary.by_source) - 100) <= 0.01
     assert [e.pk for e in log.rows] == [e.pk for e in expected[:100]]
     assert set(assignment_event_list(workspace=workspace, actor=actor, params=params)) == set(expected)
+    # Distinct counts read the same filtered events.
+    assert summary.distinct == DistinctCounts(
+        contacts=len({e.contact_id for e in expected}),
+        conversations=len({e.conversation_id for e in expected if e.conversation_id is not None}))
+    assert summary.distinct.contacts <= summary.total and summary.distinct.conversations <= summary.total
+    assert (summary.distinct.contacts >= 1) == (summary.total >= 1)
+
+
+def _url(params: ReportParams, style: str) -> QueryDict:
+    """``params`` as a query string: each filter's values repeated, comma-separated, or both."""
+    parts = [f"start={params.period.start}", f"end={params.period.end}", "include=distinct"]
+    if params.interval:
+        parts.append(f"interval={params.interval}")
+    for key, values in params.as_query().items():
+        if key in ("start", "end", "interval") or not values:
+            continue
+        if style == "repeat" or len(values) == 1:
+            parts += [f"{key}={v}" for v in values]
+        elif style == "commas":
+            parts.append(f"{key}={','.join(values)}")
+        else:
+            parts += [f"{key}={','.join(values[:-1])}", f"{key}={values[-1]}"]
+    return QueryDict("&".join(parts))
 
 
 def _expected(dataset, params: ReportParams, actor: Actor) -> list[AssignmentEvent]:

@@ -141,6 +141,7 @@ MATRIX: dict[str, list[Case]] = {
     "api-report-assignments-reassignments": [Case("GET", API)],
     "api-report-assignments-reassignments-csv": [Case("GET", API, note="text/csv; agents get their own rows")],
     "api-report-assignments-assignment-to-close": [Case("GET", API)],
+    "api-report-assignments-timeseries-csv": [Case("GET", API, note="text/csv; agents get their own buckets")],
     "reports:conversations": [Case("GET", PAGE)],
     "api-report-conversations-summary": [Case("GET", API)],
     "api-report-conversations-timeseries": [Case("GET", API)],
