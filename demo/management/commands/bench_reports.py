@@ -3,7 +3,7 @@
 Runs on PostgreSQL in a database of its own (``test_<name>``, created and dropped like the test
 suite's, so real data is never touched). It generates one big workspace with N events over 365
 days, ~200 agents and ~500k contacts (scaled down for small N), plus other workspaces holding
-20 % more events, builds the rollups, then times every case (a–g) through the Django test
+20 % more events, builds the rollups, then times every case (a–g, h_multi) through the Django test
 client (server-side, full stack) and the equivalent raw SQL in the same run, the export (h)
 and the write path (i). The Conversaciones cases (``conv_*``) read M conversations of the big
 workspace (``--conversations``, default events / 10) with their ``opened`` / ``closed``
@@ -522,6 +522,7 @@ class Command(BaseCommand):
         base = "/api/v1/reports/assignments/"
         events = "assignments_assignmentevent"
         one_agent = self.agents[0].pk
+        many_agents = [agent.pk for agent in self.agents[:3]]
 
         def summary_sql(period, extra="", params=()):
             return (f"SELECT source, count(*) FROM {events} WHERE workspace_id = %s AND created_at >= %s "
@@ -555,6 +556,11 @@ class Command(BaseCommand):
                                summary_sql(p365, "AND contact_id = %s", [contact_id])),
             "g_conversation_365d": (owner, f"summary?{r365}&conversation={conversation_id}",
                                     summary_sql(p365, "AND conversation_id = %s", [conversation_id])),
+            # h: several values per filter (a comma list and a repeated parameter), still the rollup.
+            "h_multi_365d": (owner, f"summary?{r365}&source=user,workflow,api&assignee={many_agents[0]},"
+                                    f"{many_agents[1]}&assignee={many_agents[2]}&assignee=none",
+                             summary_sql(p365, "AND source IN ('user', 'workflow', 'api') AND (new_assignee_id IN "
+                                               "(%s, %s, %s) OR new_assignee_id IS NULL)", many_agents)),
             # i: Asignaciones beyond the log (docs/reports.md), next to the raw SQL computing the same
             # numbers from the events alone (window functions over each conversation's assignments).
             "i_first_assignment_365d": (owner, f"first-assignment?{r365}", (
