@@ -490,6 +490,33 @@ class ConversationDailyCount(models.Model):
         return f"{self.day} {self.kind} {self.opening_source}/{self.closing_source} ch {self.channel_id}: {self.count}"
 
 
+class ConversationOpenCount(models.Model):
+    """Conversations open now per workspace, opening source and channel: the running total that
+    lets the Conversaciones rollup answer "open at" an instant from the days after it only.
+
+    Moved with ``ConversationDailyCount`` in the same UPSERT (``contacts/rollups.py``): +1 when
+    a conversation opens, −1 when a conversation with an opened event closes (one opened with
+    no opened event never counted). So it always equals opened − closed-with-an-opening-source
+    over the whole history, and open at a local midnight T = this − (opened − closed with an
+    opening source) of the days from T on. It does not depend on the timezone; a rebuild
+    recomputes it with the day rows.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    opening_source = models.CharField(max_length=20)
+    channel_id = models.BigIntegerField(default=0)  # 0 = none, as in ConversationDailyCount
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "opening_source", "channel_id"],
+                                    name="conv_open_count_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"open now {self.opening_source} ch {self.channel_id}: {self.count}"
+
+
 class ConversationRollupState(models.Model):
     """The timezone a workspace's conversation rollup was built in; reports use it only when it
     matches the workspace's and ``ready`` (a rebuild in progress, or never built: raw events)."""

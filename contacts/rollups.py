@@ -6,20 +6,30 @@ Why per workspace-local day: every report range is made of whole local days and 
 period's end" is an instant at a local midnight, so day rows answer every card, the day / week
 / month bars and both open-at-end counts exactly, DST included. Hour buckets and the owner,
 team and contact filters read the raw events.
+
+"Open at" an instant reads ``ConversationOpenCount`` (open now, per opening source × channel)
+minus the net change of the day rows from that instant on, so it costs the days after the
+instant, not the whole history.
 """
 
 from collections import Counter
 from datetime import date
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone
 
 from accounts.models import Workspace
 
-from .models import ConversationDailyCount, ConversationEvent, ConversationRollupState
+from .models import (
+    ConversationDailyCount,
+    ConversationEvent,
+    ConversationOpenCount,
+    ConversationRollupState,
+)
 
 _TABLE = ConversationDailyCount._meta.db_table
+_OPEN_TABLE = ConversationOpenCount._meta.db_table
 # The advisory lock namespace of this rollup (two-int form: class, workspace id); the
 # assignments rollup uses 0x4153.
 _LOCK_CLASS = 0x4356
@@ -27,6 +37,7 @@ OPENED = ConversationEvent.Kind.OPENED
 CLOSED = ConversationEvent.Kind.CLOSED
 
 Key = tuple[date, str, str, str, int]  # day, kind, opening source, closing source, channel (0 = none)
+OpenKey = tuple[str, int]  # opening source, channel (0 = none)
 
 
 def _lock_workspace_rollup(workspace_id: int, *, exclusive: bool) -> None:
@@ -37,12 +48,14 @@ def _lock_workspace_rollup(workspace_id: int, *, exclusive: bool) -> None:
             cursor.execute(f"SELECT {function}(%s, %s)", [_LOCK_CLASS, workspace_id])
 
 
-def _upsert(workspace_id: int, counts: Counter) -> None:
-    """Add ``counts`` (``{Key: delta}``) to the rollup under the writers' shared lock, in one round trip."""
+def _upsert(workspace_id: int, counts: Counter, open_delta: tuple[OpenKey, int] | None = None) -> None:
+    """Add ``counts`` (``{Key: delta}``) to the day rows and ``open_delta`` to the open-now
+    count under the writers' shared lock, in one round trip."""
     items = sorted((key, n) for key, n in counts.items() if n)
     if not items:
         return
-    # Sorted so concurrent writers take the row locks in the same order (no deadlocks).
+    # Sorted so concurrent writers take the row locks in the same order (no deadlocks): the
+    # day rows in key order, then the one open-now row.
     values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(items))
     params: list = []
     for (day, kind, opening_source, closing_source, channel_id), n in items:
@@ -52,12 +65,24 @@ def _upsert(workspace_id: int, counts: Counter) -> None:
         f"VALUES {values} ON CONFLICT (workspace_id, day, kind, opening_source, closing_source, channel_id) "
         f"DO UPDATE SET count = {_TABLE}.count + excluded.count"
     )
+    statements = [(sql, params)]
+    if open_delta is not None:
+        (opening_source, channel_id), n = open_delta
+        statements.append((
+            f"INSERT INTO {_OPEN_TABLE} (workspace_id, opening_source, channel_id, count) "
+            f"VALUES (%s, %s, %s, %s) ON CONFLICT (workspace_id, opening_source, channel_id) "
+            f"DO UPDATE SET count = {_OPEN_TABLE}.count + excluded.count",
+            [workspace_id, opening_source, channel_id, n],
+        ))
     if connection.vendor == "postgresql":
-        # Django's psycopg cursors bind parameters client-side, so both statements travel together.
-        sql = "SELECT pg_advisory_xact_lock_shared(%s, %s); " + sql
-        params = [_LOCK_CLASS, workspace_id, *params]
+        # Django's psycopg cursors bind parameters client-side, so the statements travel together.
+        statements = [(
+            "; ".join(["SELECT pg_advisory_xact_lock_shared(%s, %s)", *(q for q, _ in statements)]),
+            [_LOCK_CLASS, workspace_id, *(p for _, ps in statements for p in ps)],
+        )]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        for sql, params in statements:
+            cursor.execute(sql, params)
 
 
 def _day(at, tz) -> date:
@@ -67,7 +92,7 @@ def _day(at, tz) -> date:
 def rollup_record_opened(*, event: ConversationEvent, workspace_timezone) -> None:
     """Count a new opened event; called by ``conversation_open`` inside its transaction."""
     key = (_day(event.created_at, workspace_timezone), OPENED, event.source, "", event.channel_id or 0)
-    _upsert(event.workspace_id, Counter({key: 1}))
+    _upsert(event.workspace_id, Counter({key: 1}), ((event.source, event.channel_id or 0), 1))
 
 
 def rollup_record_opened_many(*, events: list[ConversationEvent], workspace_timezone) -> None:
@@ -91,11 +116,13 @@ def rollup_record_closed(*, event: ConversationEvent, workspace_timezone) -> Non
               .values_list("created_at", "source").first())
     counts = Counter({(_day(event.created_at, workspace_timezone), CLOSED, opened[1] if opened else "",
                        event.source, channel): 1})
-    if opened is not None:
-        open_day = _day(opened[0], workspace_timezone)
-        counts[(open_day, OPENED, opened[1], "", channel)] -= 1
-        counts[(open_day, OPENED, opened[1], event.source, channel)] += 1
-    _upsert(event.workspace_id, counts)
+    if opened is None:
+        _upsert(event.workspace_id, counts)
+        return
+    open_day = _day(opened[0], workspace_timezone)
+    counts[(open_day, OPENED, opened[1], "", channel)] -= 1
+    counts[(open_day, OPENED, opened[1], event.source, channel)] += 1
+    _upsert(event.workspace_id, counts, ((opened[1], channel), -1))
 
 
 @transaction.atomic
@@ -111,11 +138,26 @@ def rollup_rebuild(*, workspace: Workspace) -> int:
         workspace=workspace, defaults={"timezone": workspace.timezone, "ready": False}
     )
     ConversationDailyCount.objects.filter(workspace=workspace).delete()
+    ConversationOpenCount.objects.filter(workspace=workspace).delete()
     total = _rebuild_sql(workspace) if connection.vendor == "postgresql" else _rebuild_python(workspace)
+    _rebuild_open_counts(workspace)
     ConversationRollupState.objects.filter(workspace=workspace).update(
         timezone=workspace.timezone, ready=True, rebuilt_at=timezone.now(), events_counted=total
     )
     return total
+
+
+def _rebuild_open_counts(workspace: Workspace) -> None:
+    """Open now = opened rows − closed rows with an opening source, per opening source × channel
+    (the day rows just rebuilt: the same identity the write path keeps)."""
+    net: Counter = Counter()
+    rows = (ConversationDailyCount.objects.filter(workspace=workspace).exclude(opening_source="")
+            .values_list("kind", "opening_source", "channel_id").annotate(n=Sum("count")).order_by())
+    for kind, opening_source, channel_id, n in rows:
+        net[(opening_source, channel_id)] += n if kind == OPENED else -n
+    ConversationOpenCount.objects.bulk_create(
+        [ConversationOpenCount(workspace=workspace, opening_source=o, channel_id=ch, count=n)
+         for (o, ch), n in sorted(net.items()) if n])
 
 
 def _rebuild_sql(workspace: Workspace) -> int:
@@ -194,4 +236,12 @@ def rollup_snapshot(*, workspace: Workspace) -> dict:
     return {
         (r.day, r.kind, r.opening_source, r.closing_source, r.channel_id): r.count
         for r in ConversationDailyCount.objects.filter(workspace=workspace).exclude(count=0)
+    }
+
+
+def rollup_open_snapshot(*, workspace: Workspace) -> dict:
+    """Every non-zero open-now count of a workspace as ``{(opening source, channel): count}``."""
+    return {
+        (r.opening_source, r.channel_id): r.count
+        for r in ConversationOpenCount.objects.filter(workspace=workspace).exclude(count=0)
     }

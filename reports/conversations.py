@@ -21,6 +21,7 @@ from contacts.models import (
     Conversation,
     ConversationDailyCount,
     ConversationEvent,
+    ConversationOpenCount,
     ConversationSource,
 )
 from contacts.rollups import rollup_is_ready
@@ -221,7 +222,17 @@ def _rollup_rows(*, workspace, actor: Actor, query: ReportQuery) -> QuerySet[Con
     return rows
 
 
-def _rollup_summary(rows: QuerySet, *, query: ReportQuery) -> tuple[dict, dict, dict]:
+def _open_now(*, workspace, query: ReportQuery) -> int:
+    """Conversations open now matching the channel / opening-source filters (the running total)."""
+    counts = ConversationOpenCount.objects.filter(workspace=workspace)
+    if query.has("channel"):
+        counts = counts.filter(channel_id__in=[*query.get("channel"), *([0] if query.includes_none("channel") else [])])
+    if query.get("opening_source"):
+        counts = counts.filter(opening_source__in=query.get("opening_source"))
+    return counts.aggregate(n=Sum("count"))["n"] or 0
+
+
+def _rollup_summary(rows: QuerySet, *, workspace, query: ReportQuery) -> tuple[dict, dict, dict]:
     """From one pass over the rollup: opened by opening source and closed by closing source in
     the period, both totals in the previous period, and — when it applies — open at both ends.
 
@@ -229,32 +240,38 @@ def _rollup_summary(rows: QuerySet, *, query: ReportQuery) -> tuple[dict, dict, 
     with an opened event (opening source not ''): every such conversation opened no later than
     it closed (``conversation_close`` refuses a close before the opening), so its opened event is
     counted before any instant its closed one is; channel and sources are the same on both rows.
+    Read as open now (``ConversationOpenCount``, the same difference over all days) minus that
+    difference over the days from the instant on, so only the days from the previous period's
+    start are read, whatever the history.
     """
     period, previous = query.period, query.period.previous()
     open_at = open_at_end_applies(query)
-    rows = rows.filter(day__lte=period.end) if open_at else rows.filter(day__gte=previous.start, day__lte=period.end)
+    rows = rows.filter(day__gte=previous.start) if open_at else rows.filter(day__gte=previous.start,
+                                                                           day__lte=period.end)
     sums = {
-        "now": Sum("count", filter=Q(day__gte=period.start)),
+        "now": Sum("count", filter=Q(day__gte=period.start, day__lte=period.end)),
         "prev": Sum("count", filter=Q(day__gte=previous.start, day__lte=previous.end)),
     }
     if open_at:
-        sums |= {"to_end": Sum("count"), "to_prev_end": Sum("count", filter=Q(day__lte=previous.end))}
+        sums |= {"after_end": Sum("count", filter=Q(day__gt=period.end)),
+                 "after_prev_end": Sum("count", filter=Q(day__gt=previous.end))}
     opened_by, closed_by = {}, {}
-    totals = {"opened_prev": 0, "closed_prev": 0, "open_end": 0, "open_prev_end": 0}
+    now = _open_now(workspace=workspace, query=query) if open_at else 0
+    totals = {"opened_prev": 0, "closed_prev": 0, "open_end": now, "open_prev_end": now}
     for row in rows.order_by().values("kind", "opening_source", "closing_source").annotate(**sums):
         def get(name, row=row):
             return row.get(name) or 0  # a Sum over no row is None
         if row["kind"] == OPENED:
             opened_by[row["opening_source"]] = opened_by.get(row["opening_source"], 0) + get("now")
             totals["opened_prev"] += get("prev")
-            totals["open_end"] += get("to_end")
-            totals["open_prev_end"] += get("to_prev_end")
+            totals["open_end"] -= get("after_end")
+            totals["open_prev_end"] -= get("after_prev_end")
         else:
             closed_by[row["closing_source"]] = closed_by.get(row["closing_source"], 0) + get("now")
             totals["closed_prev"] += get("prev")
             if row["opening_source"]:
-                totals["open_end"] -= get("to_end")
-                totals["open_prev_end"] -= get("to_prev_end")
+                totals["open_end"] += get("after_end")
+                totals["open_prev_end"] += get("after_prev_end")
     return opened_by, closed_by, totals
 
 
@@ -320,7 +337,7 @@ def conversation_summary(*, workspace, actor: Actor, query: ReportQuery) -> Conv
     scope = {"workspace": workspace, "actor": actor, "query": query}
     rows = _rollup_rows(**scope)
     if rows is not None:
-        opened_counts, closed_counts, totals = _rollup_summary(rows, query=query)
+        opened_counts, closed_counts, totals = _rollup_summary(rows, workspace=workspace, query=query)
         opened_by_source, closed_by_source = _shares_of(opened_counts), _shares_of(closed_counts)
         opened_prev, closed_prev = totals["opened_prev"], totals["closed_prev"]
         open_at = {period.end_utc: totals["open_end"], previous.end_utc: totals["open_prev_end"]}.__getitem__

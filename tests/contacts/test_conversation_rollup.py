@@ -12,7 +12,13 @@ from django.db import connection, transaction
 from accounts.models import Membership, Workspace
 from accounts.services import workspace_create
 from contacts.models import ConversationDailyCount, ConversationRollupState
-from contacts.rollups import rollup_is_ready, rollup_rebuild, rollup_snapshot, rollup_state_start
+from contacts.rollups import (
+    rollup_is_ready,
+    rollup_open_snapshot,
+    rollup_rebuild,
+    rollup_snapshot,
+    rollup_state_start,
+)
 from contacts.services import conversation_close, conversation_open
 from contacts.tasks import conversation_rollups_reconcile_task
 from tests.factories import ContactFactory, ConversationFactory, WorkspaceFactory, member
@@ -42,6 +48,25 @@ def test_open_and_close_count_per_local_day_and_move_the_opened_row(ny):
     before = rollup_snapshot(workspace=ny)
     rollup_rebuild(workspace=ny)
     assert rollup_snapshot(workspace=ny) == before
+
+
+def test_open_now_moves_with_opens_and_closes_in_their_transaction(ny):
+    first, _ = conversation_open(contact=ContactFactory(workspace=ny), at=AT, channel_id=7)
+    conversation_open(contact=ContactFactory(workspace=ny), at=AT, channel_id=7)
+    conversation_open(contact=ContactFactory(workspace=ny), at=AT, source="api")
+    assert rollup_open_snapshot(workspace=ny) == {("contact", 7): 2, ("api", 0): 1}
+
+    conversation_close(conversation=first, source="bot", at=datetime(2026, 3, 9, 4, 30, tzinfo=UTC))
+    conversation_close(conversation=first, source="bot", at=datetime(2026, 3, 9, 5, tzinfo=UTC))  # idempotent
+    old = ConversationFactory(contact=ContactFactory(workspace=ny), opened_at=datetime(2024, 1, 1, tzinfo=UTC))
+    conversation_close(conversation=old, source="workflow", at=AT)  # never counted open: moves nothing
+    with pytest.raises(RuntimeError), transaction.atomic():
+        conversation_open(contact=ContactFactory(workspace=ny), at=AT, channel_id=7)
+        raise RuntimeError("the caller fails after opening")
+
+    assert rollup_open_snapshot(workspace=ny) == {("contact", 7): 1, ("api", 0): 1}
+    rollup_rebuild(workspace=ny)
+    assert rollup_open_snapshot(workspace=ny) == {("contact", 7): 1, ("api", 0): 1}
 
 
 def test_a_close_of_a_conversation_opened_before_lifecycle_recording_has_no_opening_source(ny):
@@ -154,3 +179,4 @@ def test_concurrent_closes_count_every_close_once():
     before = rollup_snapshot(workspace=workspace)
     rollup_rebuild(workspace=workspace)
     assert rollup_snapshot(workspace=workspace) == before
+    assert rollup_open_snapshot(workspace=workspace) == {}

@@ -14,7 +14,12 @@ from accounts.models import Membership
 from assignments.models import AssignmentSource
 from assignments.services import contact_assign
 from contacts.models import Conversation
-from contacts.rollups import rollup_rebuild, rollup_snapshot, rollup_state_start
+from contacts.rollups import (
+    rollup_open_snapshot,
+    rollup_rebuild,
+    rollup_snapshot,
+    rollup_state_start,
+)
 from contacts.services import conversation_close, conversation_open
 from reports.conversations import (
     FILTERS,
@@ -87,8 +92,19 @@ def test_the_write_path_keeps_the_rollup_equal_to_a_rebuild(history):
     workspace, _, _ = history
     assert Conversation.objects.filter(workspace=workspace).count() > 200
     maintained = rollup_snapshot(workspace=workspace)
+    open_now = rollup_open_snapshot(workspace=workspace)
     rollup_rebuild(workspace=workspace)
     assert rollup_snapshot(workspace=workspace) == maintained
+    assert rollup_open_snapshot(workspace=workspace) == open_now
+    # Open now, per opening source and channel, is the conversations with an opened event and no close.
+    from collections import Counter
+
+    from contacts.models import ConversationEvent
+
+    closed = ConversationEvent.objects.filter(workspace=workspace, kind="closed").values("conversation_id")
+    by_hand = Counter((source, channel or 0) for source, channel in ConversationEvent.objects.filter(
+        workspace=workspace, kind="opened").exclude(conversation_id__in=closed).values_list("source", "channel_id"))
+    assert open_now == dict(by_hand) and sum(open_now.values()) > 10
     # Closes of conversations opened before lifecycle recording carry no opening source.
     assert any(kind == "closed" and opening == "" for (_, kind, opening, _, _) in maintained)
 

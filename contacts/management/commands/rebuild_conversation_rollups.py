@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from accounts.models import Workspace
-from contacts.rollups import rollup_rebuild, rollup_snapshot
+from contacts.rollups import rollup_open_snapshot, rollup_rebuild, rollup_snapshot
 
 
 class Command(BaseCommand):
@@ -17,11 +17,15 @@ class Command(BaseCommand):
             workspaces = workspaces.filter(pk__in=opts["workspace_ids"])
         changed = 0
         for workspace in workspaces:
-            before = rollup_snapshot(workspace=workspace) if opts["check"] else None
+            before = self.snapshot(workspace) if opts["check"] else None
             total = rollup_rebuild(workspace=workspace)
-            if opts["check"] and before != rollup_snapshot(workspace=workspace):
+            if opts["check"] and before != self.snapshot(workspace):
                 changed += 1
                 self.stdout.write(self.style.WARNING(f"workspace {workspace.pk}: rollup differed from events"))
             self.stdout.write(f"workspace {workspace.pk}: {total} events counted")
         if opts["check"]:
             self.stdout.write("rollups consistent" if not changed else f"{changed} workspace(s) corrected")
+
+    @staticmethod
+    def snapshot(workspace):
+        return rollup_snapshot(workspace=workspace), rollup_open_snapshot(workspace=workspace)
