@@ -490,6 +490,42 @@ class ConversationDailyCount(models.Model):
         return f"{self.day} {self.kind} {self.opening_source}/{self.closing_source} ch {self.channel_id}: {self.count}"
 
 
+class ConversationOwnerDailyCount(models.Model):
+    """The closed conversations per owner: the Conversaciones rollup's owner dimension.
+
+    A closed conversation's owner is the assignee recorded on its ``closed`` event, which never
+    changes, so ``conversation_close`` counts it here in the same UPSERT as
+    ``ConversationDailyCount`` (``contacts/rollups.py``): one ``closed`` row on the day it closed
+    and one ``opened`` row on the day it opened (when it has an opened event), keyed like
+    ``ConversationDailyCount`` plus the owner (0 = none). Open conversations are not counted
+    here: their owner is the contact's assignee now, so the reports read them from the
+    conversations open now (few, and reached through the contact's assignee index).
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    owner_id = models.BigIntegerField(default=0)
+    day = models.DateField()
+    kind = models.CharField(max_length=20, choices=[(k.value, k.label) for k in (
+        ConversationEventKind.OPENED, ConversationEventKind.CLOSED)])
+    opening_source = models.CharField(max_length=20, blank=True)
+    closing_source = models.CharField(max_length=20, blank=True)
+    channel_id = models.BigIntegerField(default=0)
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # The UPSERT target; its index serves the reads: WHERE workspace = ? AND owner IN (…)
+            # AND day >= ? (an owner's days, from the previous period's start).
+            models.UniqueConstraint(
+                fields=["workspace", "owner_id", "day", "kind", "opening_source", "closing_source", "channel_id"],
+                name="conv_owner_daily_count_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind} owner {self.owner_id}: {self.count}"
+
+
 class ConversationOpenCount(models.Model):
     """Conversations open now per workspace, opening source and channel: the running total that
     lets the Conversaciones rollup answer "open at" an instant from the days after it only.

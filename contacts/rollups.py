@@ -25,11 +25,13 @@ from .models import (
     ConversationDailyCount,
     ConversationEvent,
     ConversationOpenCount,
+    ConversationOwnerDailyCount,
     ConversationRollupState,
 )
 
 _TABLE = ConversationDailyCount._meta.db_table
 _OPEN_TABLE = ConversationOpenCount._meta.db_table
+_OWNER_TABLE = ConversationOwnerDailyCount._meta.db_table
 # The advisory lock namespace of this rollup (two-int form: class, workspace id); the
 # assignments rollup uses 0x4153.
 _LOCK_CLASS = 0x4356
@@ -48,14 +50,16 @@ def _lock_workspace_rollup(workspace_id: int, *, exclusive: bool) -> None:
             cursor.execute(f"SELECT {function}(%s, %s)", [_LOCK_CLASS, workspace_id])
 
 
-def _upsert(workspace_id: int, counts: Counter, open_delta: tuple[OpenKey, int] | None = None) -> None:
-    """Add ``counts`` (``{Key: delta}``) to the day rows and ``open_delta`` to the open-now
-    count under the writers' shared lock, in one round trip."""
+def _upsert(workspace_id: int, counts: Counter, open_delta: tuple[OpenKey, int] | None = None,
+            owner_counts: tuple[int, Counter] | None = None) -> None:
+    """Add ``counts`` (``{Key: delta}``) to the day rows, ``open_delta`` to the open-now count and
+    ``owner_counts`` (owner, ``{Key: delta}``) to the owner rows under the writers' shared lock,
+    in one round trip."""
     items = sorted((key, n) for key, n in counts.items() if n)
     if not items:
         return
     # Sorted so concurrent writers take the row locks in the same order (no deadlocks): the
-    # day rows in key order, then the one open-now row.
+    # day rows in key order, then the one open-now row, then the owner rows in key order.
     values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(items))
     params: list = []
     for (day, kind, opening_source, closing_source, channel_id), n in items:
@@ -73,6 +77,19 @@ def _upsert(workspace_id: int, counts: Counter, open_delta: tuple[OpenKey, int] 
             f"VALUES (%s, %s, %s, %s) ON CONFLICT (workspace_id, opening_source, channel_id) "
             f"DO UPDATE SET count = {_OPEN_TABLE}.count + excluded.count",
             [workspace_id, opening_source, channel_id, n],
+        ))
+    if owner_counts is not None:
+        owner, by_key = owner_counts
+        owned = sorted((key, n) for key, n in by_key.items() if n)
+        owner_params: list = []
+        for (day, kind, opening_source, closing_source, channel_id), n in owned:
+            owner_params += [workspace_id, owner, day, kind, opening_source, closing_source, channel_id, n]
+        statements.append((
+            f"INSERT INTO {_OWNER_TABLE} (workspace_id, owner_id, day, kind, opening_source, closing_source, "
+            f"channel_id, count) VALUES {', '.join(['(%s, %s, %s, %s, %s, %s, %s, %s)'] * len(owned))} "
+            f"ON CONFLICT (workspace_id, owner_id, day, kind, opening_source, closing_source, channel_id) "
+            f"DO UPDATE SET count = {_OWNER_TABLE}.count + excluded.count",
+            owner_params,
         ))
     if connection.vendor == "postgresql":
         # Django's psycopg cursors bind parameters client-side, so the statements travel together.
@@ -114,15 +131,19 @@ def rollup_record_closed(*, event: ConversationEvent, workspace_timezone) -> Non
     opened = (ConversationEvent.objects.filter(workspace_id=event.workspace_id, conversation_id=event.conversation_id,
                                                kind=OPENED)
               .values_list("created_at", "source").first())
-    counts = Counter({(_day(event.created_at, workspace_timezone), CLOSED, opened[1] if opened else "",
-                       event.source, channel): 1})
+    closed_key = (_day(event.created_at, workspace_timezone), CLOSED, opened[1] if opened else "", event.source,
+                  channel)
+    counts = Counter({closed_key: 1})
+    owned = Counter({closed_key: 1})
+    owner = (event.assignee_id or 0, owned)
     if opened is None:
-        _upsert(event.workspace_id, counts)
+        _upsert(event.workspace_id, counts, owner_counts=owner)
         return
     open_day = _day(opened[0], workspace_timezone)
     counts[(open_day, OPENED, opened[1], "", channel)] -= 1
     counts[(open_day, OPENED, opened[1], event.source, channel)] += 1
-    _upsert(event.workspace_id, counts, ((opened[1], channel), -1))
+    owned[(open_day, OPENED, opened[1], event.source, channel)] += 1
+    _upsert(event.workspace_id, counts, ((opened[1], channel), -1), owner)
 
 
 @transaction.atomic
@@ -139,6 +160,7 @@ def rollup_rebuild(*, workspace: Workspace) -> int:
     )
     ConversationDailyCount.objects.filter(workspace=workspace).delete()
     ConversationOpenCount.objects.filter(workspace=workspace).delete()
+    ConversationOwnerDailyCount.objects.filter(workspace=workspace).delete()
     total = _rebuild_sql(workspace) if connection.vendor == "postgresql" else _rebuild_python(workspace)
     _rebuild_open_counts(workspace)
     ConversationRollupState.objects.filter(workspace=workspace).update(
@@ -187,6 +209,30 @@ def _rebuild_sql(workspace: Workspace) -> int:
             f"{select}",
             {"ws": workspace.pk, "tz": workspace.timezone},
         )
+        # The owner rows: each closed event (its recorded assignee) on its day, and its opened event on its.
+        cursor.execute(
+            f"""INSERT INTO {_OWNER_TABLE} (workspace_id, owner_id, day, kind, opening_source, closing_source,
+                                             channel_id, count)
+                SELECT %(ws)s, d.owner_id, d.day, d.kind, d.opening_source, d.closing_source, d.channel_id, count(*)
+                FROM (
+                    SELECT coalesce(c.assignee_id, 0) AS owner_id, (c.created_at AT TIME ZONE %(tz)s)::date AS day,
+                           'closed' AS kind, coalesce(o.source, '') AS opening_source, c.source AS closing_source,
+                           coalesce(c.channel_id, 0) AS channel_id
+                    FROM {events} c
+                    LEFT JOIN {events} o ON o.workspace_id = c.workspace_id AND o.kind = 'opened'
+                                        AND o.conversation_id = c.conversation_id
+                    WHERE c.workspace_id = %(ws)s AND c.kind = 'closed'
+                    UNION ALL
+                    SELECT coalesce(c.assignee_id, 0), (o.created_at AT TIME ZONE %(tz)s)::date, 'opened', o.source,
+                           c.source, coalesce(o.channel_id, 0)
+                    FROM {events} c
+                    JOIN {events} o ON o.workspace_id = c.workspace_id AND o.kind = 'opened'
+                                   AND o.conversation_id = c.conversation_id
+                    WHERE c.workspace_id = %(ws)s AND c.kind = 'closed'
+                ) d
+                GROUP BY d.owner_id, d.day, d.kind, d.opening_source, d.closing_source, d.channel_id""",
+            {"ws": workspace.pk, "tz": workspace.timezone},
+        )
         cursor.execute(f"SELECT count(*) FROM {events} WHERE workspace_id = %s AND kind IN ('opened', 'closed')",
                        [workspace.pk])
         return cursor.fetchone()[0]
@@ -195,15 +241,26 @@ def _rebuild_sql(workspace: Workspace) -> int:
 def _rebuild_python(workspace: Workspace) -> int:
     tz = workspace.tzinfo
     rows = list(ConversationEvent.objects.filter(workspace=workspace, kind__in=[OPENED, CLOSED]).values_list(
-        "conversation_id", "kind", "created_at", "source", "channel_id"))
-    opening = {conversation: source for conversation, kind, _, source, _ in rows if kind == OPENED}
-    closing = {conversation: source for conversation, kind, _, source, _ in rows if kind == CLOSED}
+        "conversation_id", "kind", "created_at", "source", "channel_id", "assignee_id"))
+    opening = {conversation: source for conversation, kind, _, source, _, _ in rows if kind == OPENED}
+    closing = {conversation: source for conversation, kind, _, source, _, _ in rows if kind == CLOSED}
+    owners = {conversation: owner or 0 for conversation, kind, _, _, _, owner in rows if kind == CLOSED}
     counts: Counter = Counter()
-    for conversation, kind, created_at, source, channel_id in rows:
+    owned: Counter = Counter()
+    for conversation, kind, created_at, source, channel_id, _ in rows:
         if kind == OPENED:
-            counts[(_day(created_at, tz), OPENED, source, closing.get(conversation, ""), channel_id or 0)] += 1
+            key = (_day(created_at, tz), OPENED, source, closing.get(conversation, ""), channel_id or 0)
         else:
-            counts[(_day(created_at, tz), CLOSED, opening.get(conversation, ""), source, channel_id or 0)] += 1
+            key = (_day(created_at, tz), CLOSED, opening.get(conversation, ""), source, channel_id or 0)
+        counts[key] += 1
+        if conversation in owners:
+            owned[(owners[conversation], *key)] += 1
+    ConversationOwnerDailyCount.objects.bulk_create(
+        [ConversationOwnerDailyCount(workspace=workspace, owner_id=owner, day=day, kind=kind, opening_source=o,
+                                     closing_source=c, channel_id=ch, count=n)
+         for (owner, day, kind, o, c, ch), n in owned.items()],
+        batch_size=5000,
+    )
     ConversationDailyCount.objects.bulk_create(
         [ConversationDailyCount(workspace=workspace, day=day, kind=kind, opening_source=o, closing_source=c,
                                 channel_id=ch, count=n)
@@ -244,4 +301,12 @@ def rollup_open_snapshot(*, workspace: Workspace) -> dict:
     return {
         (r.opening_source, r.channel_id): r.count
         for r in ConversationOpenCount.objects.filter(workspace=workspace).exclude(count=0)
+    }
+
+
+def rollup_owner_snapshot(*, workspace: Workspace) -> dict:
+    """Every non-zero owner row of a workspace as ``{(owner, *Key): count}`` (tests, ``--check``)."""
+    return {
+        (r.owner_id, r.day, r.kind, r.opening_source, r.closing_source, r.channel_id): r.count
+        for r in ConversationOwnerDailyCount.objects.filter(workspace=workspace).exclude(count=0)
     }

@@ -22,6 +22,7 @@ from contacts.models import (
     ConversationDailyCount,
     ConversationEvent,
     ConversationOpenCount,
+    ConversationOwnerDailyCount,
     ConversationSource,
 )
 from contacts.rollups import rollup_is_ready
@@ -222,6 +223,105 @@ def _rollup_rows(*, workspace, actor: Actor, query: ReportQuery) -> QuerySet[Con
     return rows
 
 
+@dataclass(frozen=True)
+class OwnedRollup:
+    """An owner-scoped query as the rollup answers it: the closed conversations from the owner
+    rows, the conversations open now from their opened events (their owner is the contact's
+    assignee now, read as of now)."""
+
+    rows: QuerySet  # ConversationOwnerDailyCount of the matching owners and filters
+    open_events: QuerySet  # opened events of the matching conversations open now (no period)
+
+
+def _owned_rollup(*, workspace, actor: Actor, query: ReportQuery) -> OwnedRollup | None:
+    """The owner rows and the open set for an owner-scoped query ("Asignado a", Equipo, an
+    agent's scope), or None: read the raw sets.
+
+    A closed conversation's owner is the assignee on its closed event, counted at the close in
+    ``ConversationOwnerDailyCount`` and never moved; an open one's is its contact's assignee
+    now, so those are read from the conversations open now (``conversation_one_open_per_contact``
+    from the contacts the owner conditions match, ``contact_ws_assignee_idx``). "Sin asignar"
+    (no owner, a deleted contact's open conversation included) and the contact filter read the
+    raw events, as does everything the plain rollup does not serve.
+    """
+    if not getattr(settings, "REPORTS_USE_ROLLUP", True):
+        return None
+    if actor.workspace.pk != workspace.pk or query.get("contact") or query.includes_none("assignee"):
+        return None
+    if not (actor.is_agent or query.has("assignee") or query.get("team")) or (actor.is_agent and actor.user is None):
+        return None
+    if query.period.timezone != workspace.timezone or not rollup_is_ready(workspace=workspace):
+        return None
+    rows = ConversationOwnerDailyCount.objects.filter(workspace=workspace).filter(
+        owner_condition(actor=actor, query=query, field="owner_id"))
+    opened = ConversationEvent.objects.filter(workspace=workspace, kind=OPENED)
+    if query.has("channel"):
+        rows = rows.filter(channel_id__in=[*query.get("channel"), *([0] if query.includes_none("channel") else [])])
+        opened = opened.filter(channel_condition(query))
+    if query.get("opening_source"):
+        rows = rows.filter(opening_source__in=query.get("opening_source"))
+        opened = opened.filter(source__in=query.get("opening_source"))
+    if query.get("closing_source"):
+        # Open conversations have no closing source: none of them matches.
+        rows = rows.filter(closing_source__in=query.get("closing_source"))
+        opened = opened.none()
+    contacts = Contact.objects.filter(workspace=workspace).filter(
+        owner_condition(actor=actor, query=query, field="assignee_id")).values("pk")
+    open_now = Conversation.objects.filter(workspace=workspace, status=Conversation.Status.OPEN,
+                                           contact_id__in=contacts).values("pk")
+    return OwnedRollup(rows, opened.filter(conversation_id__in=open_now))
+
+
+def _owned_summary(owned: OwnedRollup, *, query: ReportQuery) -> tuple[dict, dict, dict]:
+    """``_rollup_summary`` for an owner-scoped query: the owner rows (closed conversations) plus
+    the open conversations' opened events.
+
+    Open at a local midnight T, of the closed conversations: opened before T and closed at or
+    after it = closed rows (with an opening source) from T's day on − opened rows from T's day on
+    (a conversation opened from then on closed from then on too); of the open ones: opened before T.
+    """
+    from django.db.models import Count
+
+    period, previous = query.period, query.period.previous()
+    open_at = open_at_end_applies(query)
+    rows = owned.rows.filter(day__gte=previous.start) if open_at else owned.rows.filter(
+        day__gte=previous.start, day__lte=period.end)
+    sums = {
+        "now": Sum("count", filter=Q(day__gte=period.start, day__lte=period.end)),
+        "prev": Sum("count", filter=Q(day__gte=previous.start, day__lte=previous.end)),
+    }
+    if open_at:
+        sums |= {"after_end": Sum("count", filter=Q(day__gt=period.end)),
+                 "after_prev_end": Sum("count", filter=Q(day__gt=previous.end))}
+    opened_by, closed_by = {}, {}
+    totals = {"opened_prev": 0, "closed_prev": 0, "open_end": 0, "open_prev_end": 0}
+    for row in rows.order_by().values("kind", "opening_source", "closing_source").annotate(**sums):
+        def get(name, row=row):
+            return row.get(name) or 0
+        sign = -1 if row["kind"] == OPENED else 1
+        if row["kind"] == OPENED:
+            opened_by[row["opening_source"]] = opened_by.get(row["opening_source"], 0) + get("now")
+            totals["opened_prev"] += get("prev")
+        else:
+            closed_by[row["closing_source"]] = closed_by.get(row["closing_source"], 0) + get("now")
+            totals["closed_prev"] += get("prev")
+        if row["kind"] == OPENED or row["opening_source"]:
+            totals["open_end"] += sign * get("after_end")
+            totals["open_prev_end"] += sign * get("after_prev_end")
+    counts = {
+        "now": Count("pk", filter=Q(created_at__gte=period.start_utc, created_at__lt=period.end_utc)),
+        "prev": Count("pk", filter=Q(created_at__gte=previous.start_utc, created_at__lt=previous.end_utc)),
+        "before_end": Count("pk", filter=Q(created_at__lt=period.end_utc)),
+        "before_prev_end": Count("pk", filter=Q(created_at__lt=previous.end_utc)),
+    }
+    for row in owned.open_events.order_by().values("source").annotate(**counts):
+        opened_by[row["source"]] = opened_by.get(row["source"], 0) + row["now"]
+        totals["opened_prev"] += row["prev"]
+        totals["open_end"] += row["before_end"]
+        totals["open_prev_end"] += row["before_prev_end"]
+    return opened_by, closed_by, totals
+
+
 def _open_now(*, workspace, query: ReportQuery) -> int:
     """Conversations open now matching the channel / opening-source filters (the running total)."""
     counts = ConversationOpenCount.objects.filter(workspace=workspace)
@@ -336,8 +436,10 @@ def conversation_summary(*, workspace, actor: Actor, query: ReportQuery) -> Conv
         return ConversationSummary(period, state, previous, metrics, [], [])
     scope = {"workspace": workspace, "actor": actor, "query": query}
     rows = _rollup_rows(**scope)
-    if rows is not None:
-        opened_counts, closed_counts, totals = _rollup_summary(rows, workspace=workspace, query=query)
+    owned = _owned_rollup(**scope) if rows is None else None
+    if rows is not None or owned is not None:
+        opened_counts, closed_counts, totals = (_rollup_summary(rows, workspace=workspace, query=query)
+                                                if owned is None else _owned_summary(owned, query=query))
         opened_by_source, closed_by_source = _shares_of(opened_counts), _shares_of(closed_counts)
         opened_prev, closed_prev = totals["opened_prev"], totals["closed_prev"]
         open_at = {period.end_utc: totals["open_end"], previous.end_utc: totals["open_prev_end"]}.__getitem__
@@ -390,13 +492,21 @@ def conversation_timeseries(*, workspace, actor: Actor, query: ReportQuery) -> C
         return ConversationTimeseries(query.period, state, interval, [ConversationBucket(s, 0, 0) for s in starts])
     scope = {"workspace": workspace, "actor": actor, "query": query}
     rows = _rollup_rows(**scope) if interval != "hour" else None  # day rows cannot split a day
-    if rows is not None:
+    owned = _owned_rollup(**scope) if rows is None and interval != "hour" else None
+    if rows is not None or owned is not None:
         series = {"opened": [0] * len(starts), "closed": [0] * len(starts)}
         index_of = day_bucket_index(starts)
-        per_day = (rows.filter(day__gte=query.period.start, day__lte=query.period.end).order_by()
+        per_day = ((rows if owned is None else owned.rows).filter(day__gte=query.period.start,
+                                                                  day__lte=query.period.end).order_by()
                    .values("kind", "day").annotate(n=Sum("count")).values_list("kind", "day", "n"))
         for kind, day, n in per_day:
             series[kind][index_of(day)] += n
+        if owned is not None:  # the open conversations' openings, bucketed like the raw set's
+            open_counts = bucket_index_counts(
+                owned.open_events.filter(created_at__gte=query.period.start_utc, created_at__lt=query.period.end_utc),
+                field="created_at", group=None, period=query.period, interval=interval, starts=starts)
+            series["opened"] = [n + bucket.get(None, 0) for n, bucket in zip(series["opened"], open_counts,
+                                                                             strict=True)]
     else:
         series = {}
         for key, events in (("opened", conversation_opened_events(**scope)),

@@ -16,6 +16,7 @@ from assignments.services import contact_assign
 from contacts.models import Conversation
 from contacts.rollups import (
     rollup_open_snapshot,
+    rollup_owner_snapshot,
     rollup_rebuild,
     rollup_snapshot,
     rollup_state_start,
@@ -23,6 +24,7 @@ from contacts.rollups import (
 from contacts.services import conversation_close, conversation_open
 from reports.conversations import (
     FILTERS,
+    _owned_rollup,
     _rollup_rows,
     conversation_summary,
     conversation_timeseries,
@@ -65,6 +67,9 @@ def history(db):
         if rng.random() < 0.7:
             contact_assign(contact=contact, assignee=rng.choice(agents), source=AssignmentSource.API,
                            at=at + timedelta(minutes=1))
+        if rng.random() < 0.3:  # reassigned (or unassigned) mid-conversation
+            contact_assign(contact=contact, assignee=rng.choice([*agents, None]), source=AssignmentSource.API,
+                           at=at + timedelta(minutes=2))
         if rng.random() < 0.85:
             closer = rng.choice(CLOSING)
             close_at = min(at + timedelta(minutes=rng.choice([0, 30, 600, 3000, 20000])), NOW - timedelta(minutes=1))
@@ -105,6 +110,12 @@ def test_the_write_path_keeps_the_rollup_equal_to_a_rebuild(history):
     by_hand = Counter((source, channel or 0) for source, channel in ConversationEvent.objects.filter(
         workspace=workspace, kind="opened").exclude(conversation_id__in=closed).values_list("source", "channel_id"))
     assert open_now == dict(by_hand) and sum(open_now.values()) > 10
+    owners = rollup_owner_snapshot(workspace=workspace)
+    rollup_rebuild(workspace=workspace)
+    assert rollup_owner_snapshot(workspace=workspace) == owners
+    # Every closed event once under its recorded assignee (0 = none), several owners among them.
+    assert sum(n for (_, _, kind, *_), n in owners.items() if kind == "closed") == closed.count()
+    assert len({owner for (owner, *_) in owners}) >= 3
     # Closes of conversations opened before lifecycle recording carry no opening source.
     assert any(kind == "closed" and opening == "" for (_, kind, opening, _, _) in maintained)
 
@@ -262,3 +273,71 @@ def test_an_open_conversation_of_a_deleted_contact_has_no_owner(history):
         workspace=workspace, actor=owner(workspace), query=replace_query_without_owner(query),
         at=query.period.end_utc), actor=owner(workspace), query=query)
     assert conversation_open_at(**scope, at=query.period.end_utc).count() == reference.count()
+
+
+# --- the owner dimension: owner rows (closed) + the conversations open now == the raw sets ----
+
+
+@given(owners=st.lists(st.sampled_from([0, 1, 2]), max_size=2, unique=True), team=st.booleans(),
+       viewer=st.sampled_from(["owner", "agent0", "agent2"]), data=queries())
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                   HealthCheck.too_slow])
+def test_owner_scoped_rollup_equals_raw(history, settings, owners, team, viewer, data):
+    from accounts.models import Team
+
+    workspace, agents, _ = history
+    if not Team.objects.filter(workspace=workspace).exists():
+        Team.objects.create(workspace=workspace, name="Ventas").members.add(agents[0], agents[1])
+    if owners:
+        data = {**data, "assignee": [str(agents[i].pk) for i in owners]}
+    if team:
+        data = {**data, "team": [str(Team.objects.get(workspace=workspace).pk)]}
+    actor = owner(workspace) if viewer == "owner" else Actor(workspace=workspace, role=Membership.Role.AGENT,
+                                                              user=agents[int(viewer[-1])])
+    query = report_query_parse(filters=FILTERS, workspace=workspace, data=data)
+    scoped = owners or team or viewer != "owner"
+    assert (_owned_rollup(workspace=workspace, actor=actor, query=query) is not None) == bool(scoped)
+    fast, raw = _both_ways(settings, workspace, actor, query)
+    assert fast == raw, data
+
+
+def test_reassigning_an_open_conversation_moves_it_between_owners_at_once(history, settings):
+    workspace, agents, _ = history
+    contact = ContactFactory(workspace=workspace)
+    contact_assign(contact=contact, assignee=agents[0], source=AssignmentSource.API, at=NOW - timedelta(hours=5))
+    conversation, _ = conversation_open(contact=contact, at=NOW - timedelta(hours=4), source="contact")
+    query = report_query_parse(filters=FILTERS, workspace=workspace, data={"period": "last_7_days"})
+
+    def opened(agent):
+        actor = Actor(workspace=workspace, role=Membership.Role.AGENT, user=agent)
+        fast, raw = _both_ways(settings, workspace, actor, query)
+        assert fast == raw
+        return {m.key: m.value for m in fast[0].metrics}
+
+    before = opened(agents[0]), opened(agents[1])
+    contact_assign(contact=contact, assignee=agents[1], source=AssignmentSource.API, at=NOW - timedelta(hours=3))
+    after = opened(agents[0]), opened(agents[1])
+    assert after[0]["opened"] == before[0]["opened"] - 1 and after[1]["opened"] == before[1]["opened"] + 1
+    assert after[1]["open_at_end"] == before[1]["open_at_end"] + 1
+    # closed by agent 1's watch: it stays theirs whatever happens to the contact afterwards
+    conversation_close(conversation=conversation, source="bot", at=NOW - timedelta(hours=2))
+    contact_assign(contact=contact, assignee=agents[0], source=AssignmentSource.API, at=NOW - timedelta(hours=1))
+    closed = opened(agents[0]), opened(agents[1])
+    assert closed[1]["closed"] == after[1]["closed"] + 1 and closed[1]["opened"] == after[1]["opened"]
+    assert closed[0]["opened"] == after[0]["opened"]
+
+
+def test_owner_scoped_reads_raw_after_a_timezone_change_until_rebuilt(history, settings):
+    workspace, agents, _ = history
+    workspace.timezone = "Asia/Kolkata"
+    workspace.save(update_fields=["timezone"])
+    query = report_query_parse(filters=FILTERS, workspace=workspace,
+                               data={"start": "2026-03-01", "end": "2026-03-31", "interval": "day"})
+    agent = Actor(workspace=workspace, role=Membership.Role.AGENT, user=agents[1])
+    assert _owned_rollup(workspace=workspace, actor=agent, query=query) is None
+    fast, raw = _both_ways(settings, workspace, agent, query)
+    assert fast == raw
+    rollup_rebuild(workspace=workspace)
+    assert _owned_rollup(workspace=workspace, actor=agent, query=query) is not None
+    fast_after, raw_after = _both_ways(settings, workspace, agent, query)
+    assert fast_after == raw_after == raw

@@ -1,7 +1,12 @@
 from django.core.management.base import BaseCommand
 
 from accounts.models import Workspace
-from contacts.rollups import rollup_open_snapshot, rollup_rebuild, rollup_snapshot
+from contacts.rollups import (
+    rollup_open_snapshot,
+    rollup_owner_snapshot,
+    rollup_rebuild,
+    rollup_snapshot,
+)
 
 
 class Command(BaseCommand):
@@ -28,4 +33,5 @@ class Command(BaseCommand):
 
     @staticmethod
     def snapshot(workspace):
-        return rollup_snapshot(workspace=workspace), rollup_open_snapshot(workspace=workspace)
+        return (rollup_snapshot(workspace=workspace), rollup_open_snapshot(workspace=workspace),
+                rollup_owner_snapshot(workspace=workspace))
