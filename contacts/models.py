@@ -465,7 +465,9 @@ class ConversationDailyCount(models.Model):
       closed rows before it with an opening source, for any channel / source filter.
     """
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the unique constraint leads with the workspace (and the planner, given
+    # both, picked this one for day ranges and filtered every row of the workspace).
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+", db_index=False)
     day = models.DateField()
     kind = models.CharField(max_length=20, choices=[(k.value, k.label) for k in (
         ConversationEventKind.OPENED, ConversationEventKind.CLOSED)])
@@ -502,7 +504,9 @@ class ConversationOwnerDailyCount(models.Model):
     conversations open now (few, and reached through the contact's assignee index).
     """
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the unique constraint leads with the workspace (and the planner, given
+    # both, picked this one for day ranges and filtered every row of the workspace).
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+", db_index=False)
     owner_id = models.BigIntegerField(default=0)
     day = models.DateField()
     kind = models.CharField(max_length=20, choices=[(k.value, k.label) for k in (
@@ -538,7 +542,9 @@ class ConversationOpenCount(models.Model):
     recomputes it with the day rows.
     """
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the unique constraint leads with the workspace (and the planner, given
+    # both, picked this one for day ranges and filtered every row of the workspace).
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+", db_index=False)
     opening_source = models.CharField(max_length=20)
     channel_id = models.BigIntegerField(default=0)  # 0 = none, as in ConversationDailyCount
     count = models.BigIntegerField(default=0)
