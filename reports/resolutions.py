@@ -196,7 +196,10 @@ def resolution_facts(rows: list[dict], *, workspace, hours=None) -> list[Resolut
             seconds = business = None
         else:
             seconds = _whole_seconds(opened_at, row["created_at"])
-            business = business_seconds_between(schedule=schedule, tz=tz, start=opened_at, end=row["created_at"])
+            # Business hours off: business time is the calendar time (what business_seconds_between
+            # returns for no schedule), without its per-call conversions.
+            business = max(seconds, 0) if schedule is None else business_seconds_between(
+                schedule=schedule, tz=tz, start=opened_at, end=row["created_at"])
         facts.append(Resolution(row, seconds, business, row["assignment_count"], reopened))
     return facts
 

@@ -9,16 +9,26 @@ Two filtered sets of raw facts recorded by ``contacts.services.message_create``:
   (``response_messages``), timed by it.
 
 Every component (cards, histogram, per-agent table, time series, log, export) reads only these
-two sets, and every median, p90 and average is computed in Python from the whole-second values
-(``framework.numbers``), so the numbers agree with each other and across databases
+two sets, and every median, p90 and average follows ``framework.numbers`` on the whole-second
+values, so the numbers agree with each other and across databases
 (``tests/reports/test_responses.py`` pins them to a computation by hand).
+
+With business hours off (business time = calendar time) the summary and the day / week / month
+series are computed in the database instead of per row in Python (docs/performance.md): counts
+and sums per responder, and the values' histogram (one row per distinct whole second) from
+which the exact median, nearest-rank p90 and half-up average are read; per-responder and
+per-bucket medians on PostgreSQL by ``percentile_cont(0.5)`` rounded down (exactly the median
+of ``median_whole``: the middle value, or the mean of the two middle ones), on SQLite from the
+histograms. With business hours on, every value's business time is computed in Python.
 """
 
 from bisect import bisect_right
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.conf import settings as django_settings
+from django.db import connection
+from django.db.models import Aggregate, Count, FloatField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from accounts.context import Actor
@@ -28,7 +38,7 @@ from business_hours.selectors import business_hours_get
 from contacts.models import ConversationEvent, Message
 from integrations.models import Channel
 
-from .framework.buckets import bucket_starts, default_interval
+from .framework.buckets import _TRUNC, bucket_starts, default_interval
 from .framework.conversation_filters import channel_condition, channel_filter, team_filter
 from .framework.exports import ReportExport, report_export_register
 from .framework.logs import LogPage, log_page, log_page_empty, log_window
@@ -313,11 +323,156 @@ def _state_before_query(*, workspace, query: ReportQuery) -> str | None:
     return STATE_NO_DATA if period_before_workspace(workspace=workspace, period=query.period) else None
 
 
+# --- the same figures computed in the database (business hours off) ---------------------------
+
+
+class _MedianFloor(Aggregate):
+    """PostgreSQL: ``median_whole`` of the values — percentile_cont(0.5) is the middle value or
+    the mean of the two middle ones (exact in double precision for whole seconds), rounded down."""
+
+    function = "percentile_cont"
+    template = "floor(percentile_cont(0.5) WITHIN GROUP (ORDER BY %(expressions)s))"
+    output_field = FloatField()
+
+
+def _histogram(values: QuerySet, field: str, *groups: str) -> list[tuple]:
+    """``(*groups, value, count)`` per distinct value: the ordered values, compressed."""
+    return list(values.order_by().values_list(*groups, field).annotate(_n=Count("pk")).order_by(*groups, field))
+
+
+def _at_rank(histogram: list[tuple[int, int]], index: int) -> int:
+    """The value at 0-based ``index`` of the ascending values a (value, count) histogram holds."""
+    seen = 0
+    for value, n in histogram:
+        seen += n
+        if index < seen:
+            return value
+    raise IndexError(index)
+
+
+def _histogram_figures(histogram: list[tuple[int, int]]) -> FirstResponseFigures:
+    """Median, p90 and average as ``framework.numbers`` defines them, from the histogram."""
+    n = sum(count for _, count in histogram)
+    if not n:
+        none = Duration(None, None)
+        return FirstResponseFigures(none, none, none)
+    middle = n // 2
+    median = _at_rank(histogram, middle) if n % 2 else (_at_rank(histogram, middle - 1)
+                                                        + _at_rank(histogram, middle)) // 2
+    rank = -(-90 * n // 100)
+    p90 = _at_rank(histogram, max(rank, 1) - 1)
+    total = sum(value * count for value, count in histogram)
+    average = (2 * total + n) // (2 * n)
+    return FirstResponseFigures(Duration(median, median), Duration(p90, p90), Duration(average, average))
+
+
+def _medians(values: QuerySet, field: str, group) -> dict:
+    """The ``median_whole`` of ``field`` per value of ``group`` (an expression or a field name)."""
+    if connection.vendor == "postgresql":
+        rows = values.order_by().annotate(_g=group).values("_g").annotate(_m=_MedianFloor(field))
+        return {row["_g"]: int(row["_m"]) for row in rows}
+    per: dict = {}
+    for key, value, n in _histogram(values.annotate(_g=group), field, "_g"):
+        per.setdefault(key, []).append((value, n))
+    return {key: _histogram_figures(h).median.calendar for key, h in per.items()}
+
+
+def _count_sum(values: QuerySet, field: str, group: str) -> dict:
+    rows = values.order_by().values(group).annotate(_n=Count("pk"), _s=Sum(field)).values_list(group, "_n", "_s")
+    return {key: (n, total) for key, n, total in rows}
+
+
+def _half_up(total: int, n: int) -> int | None:
+    return (2 * total + n) // (2 * n) if n else None
+
+
+def _in_database(hours: Hours) -> bool:
+    """Business time = calendar time: the figures come from the database (a setting turns the
+    per-row path on, for the tests that compare the two)."""
+    return not hours.enabled and getattr(django_settings, "REPORTS_RESPONSES_IN_DATABASE", True)
+
+
+def _newest_names(first: QuerySet, user_ids: list[int]) -> dict[int, str]:
+    """Each responder's name as on their newest first response that recorded one: on PostgreSQL
+    one index lookup per responder (``conv_event_ws_user_idx``), elsewhere a pass in time order."""
+    named = first.exclude(user_name="").order_by()
+    if not user_ids:
+        return {}
+    if connection.vendor != "postgresql":
+        return dict(named.order_by("created_at", "id").values_list("user_id", "user_name"))
+    sql, params = named.values("user_id", "user_name", "created_at", "id").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT u.id, (SELECT x.user_name FROM ({sql}) x WHERE x.user_id = u.id "
+            f"ORDER BY x.created_at DESC, x.id DESC LIMIT 1) FROM unnest(%s::bigint[]) u(id)",
+            [*params, list(user_ids)])
+        return {user_id: name for user_id, name in cursor.fetchall() if name is not None}
+
+
+def _summary_in_database(*, workspace, actor: Actor, query: ReportQuery, period, previous) -> dict:
+    """The summary's figures with business time = calendar time, without a Python pass per row."""
+    from django.db.models import F
+
+    scope = {"workspace": workspace, "actor": actor, "query": query}
+    first, answers = first_response_events(**scope), response_messages(**scope)
+    histogram = [(v, n) for v, n in _histogram(first, "seconds_since_open")]
+    before = [(v, n) for v, n in _histogram(first_response_events(**scope, period=previous), "seconds_since_open")]
+    firsts = _count_sum(first, "seconds_since_open", "user_id")
+    medians = _medians(first, "seconds_since_open", F("user_id")) if firsts else {}
+    answered = _count_sum(answers, "response_seconds", "author_id")
+    answered_before = response_messages(**scope, period=previous).aggregate(n=Count("pk"), s=Sum("response_seconds"))
+    names = _newest_names(first, [k for k in firsts if k is not None])
+    keys = set(firsts) | set(answered)
+    current = {u.pk: u.display_name for u in User.objects.filter(pk__in=[k for k in keys if k is not None])}
+    agents = []
+    for key in keys:
+        name = "" if key is None else names.get(key) or current.get(key) or f"#{key}"
+        n_first, sum_first = firsts.get(key, (0, 0))
+        n_answers, sum_answers = answered.get(key, (0, 0))
+        median = medians.get(key) if n_first else None
+        average, answer_average = _half_up(sum_first, n_first), _half_up(sum_answers, n_answers)
+        agents.append(AgentRow(key, name, n_answers, n_first, Duration(median, median), Duration(average, average),
+                               Duration(answer_average, answer_average)))
+    agents.sort(key=lambda r: (-r.responses, -r.first_responses, r.user_id is None, r.name.casefold(),
+                               r.user_id or 0))
+    bins = [0] * len(DISTRIBUTION_BINS)
+    for value, n in histogram:
+        bins[bin_index(value)] += n
+    n_answers = sum(n for n, _ in answered.values())
+    answer_average = _half_up(sum(total for _, total in answered.values()), n_answers)
+    before_average = _half_up(answered_before["s"] or 0, answered_before["n"])
+    return {
+        "first_n": sum(n for _, n in histogram), "first_before_n": sum(n for _, n in before),
+        "answers_n": n_answers, "answers_before_n": answered_before["n"],
+        "times": _histogram_figures(histogram), "times_before": _histogram_figures(before),
+        "answer_average": Duration(answer_average, answer_average),
+        "answer_before_average": Duration(before_average, before_average),
+        "distribution": [DistributionBin(key, str(label), low, high, bins[i], bins[i])
+                         for i, (key, label, low, high) in enumerate(DISTRIBUTION_BINS)],
+        "agents": agents,
+    }
+
+
 def response_summary(*, workspace, actor: Actor, query: ReportQuery) -> ResponseSummary:
     period, previous = query.period, query.period.previous()
     hours = hours_of(workspace)
     state = _state_before_query(workspace=workspace, query=query)
     scope = {"workspace": workspace, "actor": actor, "query": query}
+    if state is None and _in_database(hours):
+        f = _summary_in_database(**scope, period=period, previous=previous)
+        times = f["times"]
+        return ResponseSummary(
+            period=period, state=state_of(f["first_n"] + f["answers_n"]), previous_period=previous,
+            business_hours=False,
+            first_responses=CountFigure(state_of(f["first_n"]), f["first_n"], f["first_before_n"]),
+            responses=CountFigure(state_of(f["answers_n"]), f["answers_n"], f["answers_before_n"]),
+            first_response_time=TimeFigure(state_of(f["first_n"]), times.median, times.p90, times.average,
+                                           f["times_before"]),
+            response_time=ResponseTimeFigure(state_of(f["answers_n"]), f["answer_average"],
+                                             f["answer_before_average"]),
+            distribution=f["distribution"],
+            agents=f["agents"],
+        )
     if state is None:
         first = first_response_times(first_response_events(**scope), hours)
         answers = response_times(response_messages(**scope), hours)
@@ -377,6 +532,23 @@ def response_timeseries(*, workspace, actor: Actor, query: ReportQuery) -> Respo
     starts = bucket_starts(query.period, interval)
     hours = hours_of(workspace)
     state = _state_before_query(workspace=workspace, query=query)
+    if not state and _in_database(hours) and interval != "hour":
+        events = first_response_events(workspace=workspace, actor=actor, query=query)
+        def trunc():  # the bucket start, as ``bucket_index_counts`` buckets
+            return _TRUNC[interval]("created_at", tzinfo=query.period.tz)
+        index_of = {start.date(): index for index, start in enumerate(starts)}
+
+        def index(bucket):
+            return index_of[bucket.astimezone(query.period.tz).date() if bucket.tzinfo else bucket.date()]
+
+        counts = [0] * len(starts)
+        for bucket, n in events.order_by().annotate(_b=trunc()).values("_b").annotate(_n=Count("pk")).values_list(
+                "_b", "_n"):
+            counts[index(bucket)] += n
+        medians = {index(bucket): m for bucket, m in _medians(events, "seconds_since_open", trunc()).items()}
+        buckets = [ResponseBucket(s, counts[i], Duration(medians.get(i), medians.get(i)) if counts[i]
+                                  else Duration(None, None)) for i, s in enumerate(starts)]
+        return ResponseTimeseries(query.period, state_of(sum(counts)), interval, False, buckets)
     first = [] if state else first_response_times(
         first_response_events(workspace=workspace, actor=actor, query=query), hours)
     # The framework's bucket rule: the latest bucket start not after the response (compared as
