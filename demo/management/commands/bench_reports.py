@@ -48,6 +48,12 @@ def _time(fn, repeat: int) -> list[float]:
     return samples
 
 
+def _time_once(fn) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
 class Command(BaseCommand):
     help = "Benchmark the assignments report (PostgreSQL): endpoints vs raw SQL, export and write path."
 
@@ -65,7 +71,14 @@ class Command(BaseCommand):
         parser.add_argument("--write-seconds", type=float, default=20.0)
         parser.add_argument("--writers", type=int, default=8)
         parser.add_argument("--keep", action="store_true", help="keep the benchmark database afterwards")
-        parser.add_argument("--only", choices=["users"], default=None, help="generate everything, time only these cases")
+        parser.add_argument("--messages-per-conversation", type=int, default=10,
+                            help="messages of each conv_* conversation for the resp_* / reso_* cases")
+        parser.add_argument("--only", default="",
+                            help="comma-separated case name prefixes to time (e.g. conv_,resp_); 'export' and "
+                                 "'write' select those measurements; default: everything")
+        parser.add_argument("--reuse", action="store_true",
+                            help="reuse a benchmark database kept by an earlier --keep / --reuse run of the same "
+                                 "sizes (generating it when there is none) and keep it afterwards")
 
     # --- orchestration ----------------------------------------------------------------------
 
@@ -79,12 +92,12 @@ class Command(BaseCommand):
         started = time.perf_counter()
         creation = connection.creation
         old_name = connection.settings_dict["NAME"]
-        self.log(f"creating the benchmark database test_{old_name} ...")
-        creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False, serialize=False)
+        self.log(f"{'reusing' if opts['reuse'] else 'creating'} the benchmark database test_{old_name} ...")
+        creation.create_test_db(verbosity=0, autoclobber=True, keepdb=opts["reuse"], serialize=False)
         try:
             result = self.run_all()
         finally:
-            if not opts["keep"]:
+            if not (opts["keep"] or opts["reuse"]):
                 connections.close_all()
                 creation.destroy_test_db(old_name, verbosity=0)
         result["seconds"] = round(time.perf_counter() - started, 1)
@@ -94,15 +107,20 @@ class Command(BaseCommand):
                 json.dump(result, fh, indent=2)
             self.log(f"wrote {opts['json_path']}")
 
+    def wanted(self, name: str) -> bool:
+        prefixes = [p for p in self.opts["only"].split(",") if p]
+        return not prefixes or any(name.startswith(p) for p in prefixes)
+
     def log(self, message: str) -> None:
         self.stderr.write(f"[{time.strftime('%H:%M:%S')}] {message}")
 
     def run_all(self) -> dict:
         t = time.perf_counter()
-        self.generate()
+        if not (self.opts["reuse"] and self.reload()):
+            self.generate()
         from ._bench_users import generate_status_history, measure_user_cases
 
-        changes = generate_status_history(self)
+        changes = generate_status_history(self) if not getattr(self, "reused", False) else None
         self.log(f"data generated and indexed in {time.perf_counter() - t:.1f}s ({changes} status changes)")
         if self.opts["only"] == "users":
             cases, export, write = {}, {}, {}
@@ -111,11 +129,15 @@ class Command(BaseCommand):
             cases.update(self.measure_conversation_cases())
             cases.update(self.measure_contact_cases())
             cases.update(self.measure_leaderboard_cases())
-            export = self.measure_export()
-            write = self.measure_writes()
+            cases.update(self.measure_response_cases())
+            cases.update(self.measure_resolution_cases())
+            export = self.measure_export() if self.wanted("export") else {"rows": 0, "rows_per_s": None,
+                                                                           "peak_rss_mb": None,
+                                                                           "copy_rows_per_s": None}
+            write = self.measure_writes() if self.wanted("write") else {"events_per_s": None, "chain_ok": None}
         cases.update(measure_user_cases(self, lambda fn, repeat: _ms(_time(fn, repeat))))
         return {"events": self.opts["events"], "conversations": self.conversations_n, "status_changes": changes,
-                "machine": self.machine(),
+                "messages": getattr(self, "messages_n", 0), "machine": self.machine(),
                 "cases": cases, "export": export, "write": write}
 
     def machine(self) -> str:
@@ -146,7 +168,7 @@ class Command(BaseCommand):
         start = now - timedelta(days=365)
         password = "!unusable"
 
-        big = Workspace.objects.create(name="Bench", timezone="America/Mexico_City", language="es",
+        big = Workspace.objects.create(name=self.bench_name(), timezone="America/Mexico_City", language="es",
                                        created_at=start - timedelta(days=30))
         owner = User.objects.create(email="owner@bench.example", name="Owner", password=password)
         Membership.objects.create(workspace=big, user=owner, role=Membership.Role.OWNER)
@@ -210,6 +232,7 @@ class Command(BaseCommand):
         self.generate_conversations(other_ws, ids_by_ws if others else {})
         self.generate_report_contacts()
         self.generate_leaderboard()
+        self.generate_messages()
         self.log("indexes ...")
         from contacts.models import ConversationEvent
 
@@ -281,7 +304,7 @@ class Command(BaseCommand):
                            [contacts_n, big.pk])
             k_min, k_max = cursor.fetchone()
             cursor.execute("SELECT coalesce(max(id), 0) FROM contacts_conversation")
-            conv_before = cursor.fetchone()[0]
+            conv_before = self.conv_before = cursor.fetchone()[0]
             # Time order = id order (rows are inserted sorted by g). Open ones take the contacts
             # k_min, k_min + 1, ... in turn (the open contacts' ids are distinct); closed ones any.
             cursor.execute(
@@ -427,6 +450,129 @@ class Command(BaseCommand):
             if not connection.in_atomic_block:
                 cursor.execute("VACUUM ANALYZE contacts_message")
                 cursor.execute("VACUUM ANALYZE presence_agentstatusevent")
+
+    def bench_name(self) -> str:
+        """The big workspace's name records the sizes, so --reuse only reuses the same data."""
+        o = self.opts
+        return (f"Bench {o['events']}/{self.conversations_n}/{o['messages_per_conversation']}/{o['workspaces']}/"
+                f"{o['seed']}")
+
+    def reload(self) -> bool:
+        """--reuse: pick up the data of a kept benchmark database (False: there is none, generate)."""
+        from accounts.models import User, Workspace
+        from integrations.models import Channel
+
+        big = Workspace.objects.filter(name__startswith="Bench").first()
+        if big is None:
+            return False
+        if big.name != self.bench_name():
+            raise CommandError(f"the kept database holds {big.name!r}, not {self.bench_name()!r}: run without "
+                               f"--reuse (it is recreated) or with the same sizes")
+        self.workspace = big
+        self.owner = User.objects.get(email="owner@bench.example")
+        self.agents = list(User.objects.filter(email__startswith="agent", email__endswith="@bench.example")
+                           .order_by("pk"))
+        self.start = big.created_at + timedelta(days=30)
+        self.now = self.start + timedelta(days=365)
+        self.channel_ids = list(Channel.objects.filter(workspace=big).order_by("pk").values_list("pk", flat=True))
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM contacts_message WHERE workspace_id = %s", [big.pk])
+            self.messages_n = cursor.fetchone()[0]
+        self.log(f"reusing the data of {big.name!r} ({self.messages_n} messages)")
+        self.reused = True
+        # A migration since the data were kept may have left rollups to rebuild (as the beat task would).
+        from assignments.rollups import rollup_is_ready, rollup_rebuild
+        from contacts.rollups import rollup_rebuild as conversation_rollup_rebuild
+        from contacts.rollups import rollup_stale_workspace_ids
+
+        for workspace in Workspace.objects.filter(pk__in=rollup_stale_workspace_ids()):
+            self.log(f"rebuilding the conversation rollup of workspace {workspace.pk} ...")
+            conversation_rollup_rebuild(workspace=workspace)
+        for workspace in Workspace.objects.all():
+            if not rollup_is_ready(workspace=workspace):
+                rollup_rebuild(workspace=workspace)
+        return True
+
+    def generate_messages(self) -> None:
+        """Messages of the conv_* conversations, and their first responses (Respuestas, Resoluciones).
+
+        Each conversation gets ``--messages-per-conversation`` messages (10: 10M for 1M
+        conversations) spread evenly from its opening to its close (open ones: over a day, not
+        past now), in the pattern of a chat: the contact writes (k = 0, 3, 6, ...), a person
+        answers the waiting messages (k = 1, 4, 7, ...: ``response_seconds`` since the contact's
+        message; 90 % of conversations, the rest are answered by the bot) and follows up or the
+        bot does (k = 2, 5, ...). The first person's reply is the conversation's
+        ``first_response`` event (``seconds_since_open``). Responders are among the agents.
+        Bulk-loaded (``INSERT … SELECT generate_series``, secondary indexes and foreign-key
+        checks off during the load, indexes rebuilt after) as conversation events are.
+        """
+        from contacts.models import ConversationEvent
+
+        per = self.opts["messages_per_conversation"]
+        if self.conversations_n <= 0 or per <= 0:
+            self.messages_n = 0
+            return
+        big, now = self.workspace, self.now
+        agent_ids = [a.pk for a in self.agents]
+        ev = ConversationEvent._meta.db_table
+        self.log(f"messages: {self.conversations_n * per} in the big workspace ...")
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = 'contacts_message' "
+                           "AND indexname NOT IN (SELECT conname FROM pg_constraint)")
+            definitions = [row[0] for row in cursor.fetchall()]
+            cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'contacts_message' "
+                           "AND indexname NOT IN (SELECT conname FROM pg_constraint)")
+            for (name,) in cursor.fetchall():
+                cursor.execute(f'DROP INDEX "{name}"')
+            cursor.execute("SET session_replication_role = replica")  # the rows are valid by construction
+            try:
+                cursor.execute(
+                    """
+                    INSERT INTO contacts_message (workspace_id, conversation_id, direction, sender_kind, author_id,
+                                                  text, created_at, response_seconds)
+                    SELECT %(ws)s, m.id, CASE WHEN m.k %% 3 = 0 THEN 'in' ELSE 'out' END,
+                           CASE WHEN m.k %% 3 = 0 THEN 'contact' WHEN m.person THEN 'user' ELSE 'bot' END,
+                           CASE WHEN m.k %% 3 <> 0 AND m.person THEN m.agent END, 'Mensaje', m.at,
+                           CASE WHEN m.k %% 3 = 1 AND m.person THEN floor(extract(epoch FROM m.at - m.before))::bigint END
+                    FROM (
+                        SELECT v.id, g.k, v.person, v.agent,
+                               v.opened_at + (g.k::float8 / %(per)s) * v.span AS at,
+                               v.opened_at + ((g.k - 1)::float8 / %(per)s) * v.span AS before
+                        FROM (SELECT c.id, c.opened_at,
+                                     coalesce(c.closed_at, least(c.opened_at + interval '1 day', %(now)s)) - c.opened_at
+                                         AS span,
+                                     random() < 0.9 + 0 * c.id AS person,
+                                     (%(agents)s::bigint[])[1 + floor(random() * %(na)s + 0 * c.id)::int] AS agent
+                              FROM contacts_conversation c WHERE c.workspace_id = %(ws)s AND c.id > %(before)s) v
+                        CROSS JOIN generate_series(0, %(per)s - 1) g(k)
+                    ) m ORDER BY m.at
+                    """,
+                    {"ws": big.pk, "per": per, "now": now, "agents": agent_ids, "na": len(agent_ids),
+                     "before": self.conv_before},
+                )
+                self.messages_n = cursor.rowcount
+                # The first response: the first person's reply (k = 1), when it came before now.
+                cursor.execute(
+                    f"""
+                    INSERT INTO {ev} (workspace_id, created_at, kind, source, conversation_id, contact_id, contact_name,
+                        user_id, user_name, assignee_id, assignee_name, channel_id, note, seconds_since_open)
+                    SELECT DISTINCT ON (m.conversation_id) %(ws)s, m.created_at, 'first_response', 'user',
+                           m.conversation_id, c.contact_id, 'Cliente ' || c.contact_id, m.author_id, 'Agente',
+                           m.author_id, 'Agente', c.channel_id, '',
+                           floor(extract(epoch FROM m.created_at - c.opened_at))::bigint
+                    FROM contacts_message m JOIN contacts_conversation c ON c.id = m.conversation_id
+                    WHERE m.workspace_id = %(ws)s AND m.response_seconds IS NOT NULL AND m.created_at < %(now)s
+                      AND NOT EXISTS (SELECT 1 FROM {ev} f WHERE f.workspace_id = %(ws)s AND f.kind = 'first_response'
+                                      AND f.conversation_id = m.conversation_id)  -- the leaderboard's data
+                    ORDER BY m.conversation_id, m.created_at
+                    """,
+                    {"ws": big.pk, "now": now},
+                )
+            finally:
+                cursor.execute("SET session_replication_role = DEFAULT")
+            self.log(f"message indexes ({len(definitions)}) ...")
+            for definition in definitions:
+                cursor.execute(definition)
 
     @staticmethod
     def _conversation_rows_sql() -> str:
@@ -584,6 +730,8 @@ class Command(BaseCommand):
         }
         results = {}
         for name, (client, path, (sql, params)) in cases.items():
+            if not self.wanted(name):
+                continue
             def call(client=client, path=path, name=name):
                 response = client.get(base + path)
                 if response.status_code != 200:
@@ -710,6 +858,8 @@ class Command(BaseCommand):
         }
         results = {}
         for name, (client, path, (sql, params)) in cases.items():
+            if not self.wanted(name):
+                continue
             def call(client=client, path=path, name=name):
                 response = client.get(base + path)
                 if response.status_code != 200:
@@ -728,6 +878,169 @@ class Command(BaseCommand):
                              "ratio": round(median / raw_median, 3) if raw_median else None, "same_numbers": same}
             self.log(f"{name}: median {median} ms, p95 {p95} ms, raw SQL {raw_median} ms, same numbers: {same}")
         return results
+
+    # --- resp_* / reso_*: Respuestas and Resoluciones vs raw SQL -------------------------------------
+
+    def _time_cases(self, base: str, cases: dict, agree) -> dict:
+        """Time each case through the API and its raw SQL in the same run (slow cases: 3 runs)."""
+        results = {}
+        for name, (client, path, (sql, params)) in cases.items():
+            if not self.wanted(name):
+                continue
+            def call(client=client, path=path, name=name):
+                response = client.get(base + path)
+                if response.status_code != 200:
+                    raise CommandError(f"{name}: {response.status_code} {response.content[:300]!r}")
+                return response.json()
+
+            def raw(sql=sql, params=params):
+                with connection.cursor() as cursor:
+                    cursor.execute(sql, params)
+                    return cursor.fetchall()
+
+            started = time.perf_counter()
+            same = agree(name, call(), raw())  # also the warm-up
+            slow = time.perf_counter() - started >= 6  # seconds per call: 3 timed runs, no second warm-up
+            repeat = min(self.opts["repeat"], 3) if slow else self.opts["repeat"]
+            timed = (lambda fn, n: [_time_once(fn) for _ in range(n)]) if slow else _time
+            median, p95 = _ms(timed(call, repeat))
+            raw_median, _ = _ms(timed(raw, repeat))
+            results[name] = {"median_ms": median, "p95_ms": p95, "raw_sql_ms": raw_median, "runs": repeat,
+                             "ratio": round(median / raw_median, 3) if raw_median else None, "same_numbers": same}
+            self.log(f"{name}: median {median} ms, p95 {p95} ms, raw SQL {raw_median} ms, same numbers: {same}")
+        return results
+
+    def _periods(self):
+        from reports.periods import report_period_resolve
+
+        p30 = report_period_resolve(workspace=self.workspace, period="last_30_days")
+        p365 = report_period_resolve(workspace=self.workspace, start=(p30.end - timedelta(days=364)).isoformat(),
+                                     end=p30.end.isoformat())
+        return p30, p365, f"start={p365.start}&end={p365.end}"
+
+    def measure_response_cases(self) -> dict:
+        """Respuestas: summary (cards, histogram, per-agent table) and time series, next to the SQL
+        a BI tool would run for the same figures (first responses and responses in the period and
+        the previous one: counts, median, p90, average, the histogram, per responder)."""
+        if not getattr(self, "messages_n", 0):
+            return {}
+        ws = self.workspace
+        owner = Client()
+        owner.force_login(self.owner)
+        p30, p365, r365 = self._periods()
+        ev = "contacts_conversationevent"
+        bins = "width_bucket(f.s, ARRAY[60, 300, 900, 3600, 14400])"
+
+        def summary_sql(period):
+            prev = period.previous()
+            sql = f"""
+                WITH f AS (SELECT e.user_id AS who, e.seconds_since_open AS s, e.created_at >= %(s)s AS cur FROM {ev} e
+                           WHERE e.workspace_id = %(ws)s AND e.kind = 'first_response' AND e.created_at >= %(ps)s
+                             AND e.created_at < %(e)s),
+                     r AS (SELECT m.author_id AS who, m.response_seconds AS s, m.created_at >= %(s)s AS cur
+                           FROM contacts_message m WHERE m.workspace_id = %(ws)s AND m.response_seconds IS NOT NULL
+                             AND m.created_at >= %(ps)s AND m.created_at < %(e)s)
+                SELECT 'first', f.cur, NULL::bigint, count(*), floor(percentile_cont(0.5) WITHIN GROUP (ORDER BY f.s)),
+                       percentile_disc(0.9) WITHIN GROUP (ORDER BY f.s), round(avg(f.s)) FROM f GROUP BY f.cur
+                UNION ALL SELECT 'bin', true, {bins}, count(*), NULL, NULL, NULL FROM f WHERE f.cur GROUP BY 3
+                UNION ALL SELECT 'first_who', true, f.who, count(*), floor(percentile_cont(0.5) WITHIN GROUP (ORDER BY f.s)),
+                       NULL, round(avg(f.s)) FROM f WHERE f.cur GROUP BY f.who
+                UNION ALL SELECT 'resp', r.cur, NULL, count(*), NULL, NULL, round(avg(r.s)) FROM r GROUP BY r.cur
+                UNION ALL SELECT 'resp_who', true, r.who, count(*), NULL, NULL, round(avg(r.s)) FROM r WHERE r.cur
+                       GROUP BY r.who"""
+            return sql, {"ws": ws.pk, "s": period.start_utc, "e": period.end_utc, "ps": prev.start_utc}
+
+        def series_sql(period, unit):
+            sql = (f"SELECT date_trunc('{unit}', e.created_at AT TIME ZONE %(tz)s), count(*), "
+                   f"floor(percentile_cont(0.5) WITHIN GROUP (ORDER BY e.seconds_since_open)) FROM {ev} e "
+                   f"WHERE e.workspace_id = %(ws)s AND e.kind = 'first_response' AND e.created_at >= %(s)s "
+                   f"AND e.created_at < %(e)s GROUP BY 1 ORDER BY 1")
+            return sql, {"ws": ws.pk, "tz": ws.timezone, "s": period.start_utc, "e": period.end_utc}
+
+        def agree(name, api, rows):
+            if "timeseries" in name:
+                got = [(b["first_responses"], b["median"]["calendar"]) for b in api["buckets"] if b["first_responses"]]
+                return got == [(n, int(m)) for _, n, m in rows]
+            first = {cur: (n, int(m), int(a)) for kind, cur, _, n, m, _, a in rows if kind == "first"}
+            resp = {cur: (n, int(a)) for kind, cur, _, n, _, _, a in rows if kind == "resp"}
+            t = api["first_response_time"]
+            return (first.get(True, (0,))[0] == api["first_responses"]["value"]
+                    and first.get(False, (0,))[0] == api["first_responses"]["previous"]
+                    and first.get(True, (0, None, None))[1:] == (t["median"]["calendar"], t["average"]["calendar"])
+                    and resp.get(True, (0, None)) == (api["responses"]["value"],
+                                                      api["response_time"]["average"]["calendar"])
+                    and resp.get(False, (0,))[0] == api["responses"]["previous"]
+                    and sorted(n for kind, _, _, n, *_ in rows if kind == "bin") == sorted(
+                        b["calendar"] for b in api["distribution"] if b["calendar"]))
+
+        cases = {
+            "resp_summary_30d": (owner, "summary?period=last_30_days", summary_sql(p30)),
+            "resp_summary_365d": (owner, f"summary?{r365}", summary_sql(p365)),
+            "resp_timeseries_365d": (owner, f"timeseries?{r365}", series_sql(p365, "week")),
+        }
+        return self._time_cases("/api/v1/reports/responses/", cases, agree)
+
+    def measure_resolution_cases(self) -> dict:
+        """Resoluciones: summary (cards, by closing source, per owner) and time series, next to the
+        SQL a BI tool would run for the same figures (each close with its opening, its contact's
+        reopening within 7 days and its assignments; counts, FCR, median, p90, average)."""
+        if self.conversations_n <= 0:
+            return {}
+        ws = self.workspace
+        owner = Client()
+        owner.force_login(self.owner)
+        p30, p365, r365 = self._periods()
+        ev = "contacts_conversationevent"
+        facts = f"""
+            SELECT c.source, c.assignee_id AS who, c.created_at, c.created_at >= %(s)s AS cur,
+                   floor(extract(epoch FROM c.created_at - o.created_at))::bigint AS s,
+                   EXISTS (SELECT 1 FROM {ev} r WHERE r.workspace_id = %(ws)s AND r.kind = 'opened'
+                           AND r.source = 'contact' AND r.contact_id = c.contact_id
+                           AND r.conversation_id <> c.conversation_id AND r.created_at >= c.created_at
+                           AND r.created_at <= c.created_at + interval '7 days') AS reopened,
+                   (SELECT count(*) FROM assignments_assignmentevent a WHERE a.workspace_id = %(ws)s
+                           AND a.conversation_id = c.conversation_id AND a.new_assignee_id IS NOT NULL) AS assignments
+            FROM {ev} c LEFT JOIN {ev} o ON o.workspace_id = %(ws)s AND o.kind = 'opened'
+                 AND o.conversation_id = c.conversation_id
+            WHERE c.workspace_id = %(ws)s AND c.kind = 'closed' AND c.created_at >= %(ps)s AND c.created_at < %(e)s"""
+        stats = ("count(*), count(*) FILTER (WHERE f.assignments = 1 AND NOT f.reopened), "
+                 "count(*) FILTER (WHERE f.reopened), floor(percentile_cont(0.5) WITHIN GROUP (ORDER BY f.s)), "
+                 "percentile_disc(0.9) WITHIN GROUP (ORDER BY f.s), round(avg(f.s))")
+
+        def summary_sql(period):
+            prev = period.previous()
+            sql = (f"WITH f AS ({facts}) SELECT 'all', f.cur, NULL::text, NULL::bigint, {stats} FROM f GROUP BY f.cur "
+                   f"UNION ALL SELECT 'source', true, f.source, NULL, {stats} FROM f WHERE f.cur GROUP BY f.source "
+                   f"UNION ALL SELECT 'who', true, NULL, f.who, {stats} FROM f WHERE f.cur GROUP BY f.who")
+            return sql, {"ws": ws.pk, "s": period.start_utc, "e": period.end_utc, "ps": prev.start_utc}
+
+        def series_sql(period, unit):
+            sql = (f"WITH f AS ({facts}) SELECT date_trunc('{unit}', f.created_at AT TIME ZONE %(tz)s), count(*), "
+                   f"floor(percentile_cont(0.5) WITHIN GROUP (ORDER BY f.s)) FROM f GROUP BY 1 ORDER BY 1")
+            return sql, {"ws": ws.pk, "tz": ws.timezone, "s": period.start_utc, "e": period.end_utc,
+                         "ps": period.start_utc}
+
+        def agree(name, api, rows):
+            if "timeseries" in name:
+                got = [(b["resolved"], b["median_seconds"]) for b in api["buckets"] if b["resolved"]]
+                return got == [(n, None if m is None else int(m)) for _, n, m in rows]
+            metrics = {m["key"]: m for m in api["metrics"]}
+            now = next((r for r in rows if r[0] == "all" and r[1]), None)
+            before = next((r for r in rows if r[0] == "all" and not r[1]), None)
+            if now is None:
+                return metrics["resolved"]["value"] == 0
+            return ((now[4], now[5], now[6], int(now[7]), int(now[9])) == tuple(
+                        metrics[k]["value"] for k in ("resolved", "fcr", "reopened", "median", "average"))
+                    and (before[4] if before else 0) == metrics["resolved"]["previous"]
+                    and {r[2]: r[4] for r in rows if r[0] == "source"} == {
+                        s["source"]: s["count"] for s in api["by_closing_source"]})
+
+        cases = {
+            "reso_summary_30d": (owner, "summary?period=last_30_days", summary_sql(p30)),
+            "reso_summary_365d": (owner, f"summary?{r365}", summary_sql(p365)),
+            "reso_timeseries_365d": (owner, f"timeseries?{r365}", series_sql(p365, "week")),
+        }
+        return self._time_cases("/api/v1/reports/resolutions/", cases, agree)
 
     def _conversation_numbers_agree(self, name: str, api: dict, rows: list[tuple]) -> bool:
         """The API and the raw SQL give the same numbers (a wrong equivalent would time nothing)."""
