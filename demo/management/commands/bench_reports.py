@@ -491,6 +491,8 @@ class Command(BaseCommand):
         for workspace in Workspace.objects.all():
             if not rollup_is_ready(workspace=workspace):
                 rollup_rebuild(workspace=workspace)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         return True
 
     def generate_messages(self) -> None:
