@@ -531,11 +531,13 @@ class Command(BaseCommand):
                 cursor.execute(
                     """
                     INSERT INTO contacts_message (workspace_id, conversation_id, direction, sender_kind, author_id,
-                                                  text, created_at, response_seconds)
+                                                  text, created_at, response_seconds, delivery_status, delivery_error,
+                                                  external_id)
                     SELECT %(ws)s, m.id, CASE WHEN m.k %% 3 = 0 THEN 'in' ELSE 'out' END,
                            CASE WHEN m.k %% 3 = 0 THEN 'contact' WHEN m.person THEN 'user' ELSE 'bot' END,
                            CASE WHEN m.k %% 3 <> 0 AND m.person THEN m.agent END, 'Mensaje', m.at,
-                           CASE WHEN m.k %% 3 = 1 AND m.person THEN floor(extract(epoch FROM m.at - m.before))::bigint END
+                           CASE WHEN m.k %% 3 = 1 AND m.person THEN floor(extract(epoch FROM m.at - m.before))::bigint END,
+                           '', '', ''
                     FROM (
                         SELECT v.id, g.k, v.person, v.agent,
                                v.opened_at + (g.k::float8 / %(per)s) * v.span AS at,
