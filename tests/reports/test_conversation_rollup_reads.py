@@ -280,7 +280,7 @@ def test_an_open_conversation_of_a_deleted_contact_has_no_owner(history):
 
 @given(owners=st.lists(st.sampled_from([0, 1, 2]), max_size=2, unique=True), team=st.booleans(),
        viewer=st.sampled_from(["owner", "agent0", "agent2"]), data=queries())
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                    HealthCheck.too_slow])
 def test_owner_scoped_rollup_equals_raw(history, settings, owners, team, viewer, data):
     from accounts.models import Team
