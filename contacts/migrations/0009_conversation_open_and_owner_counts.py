@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0002_agent_settings_and_file_deletions'),
-        ('contacts', '0005_conversation_rollup'),
+        ('contacts', '0008_message_delivery_status'),
     ]
 
     operations = [
