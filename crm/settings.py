@@ -246,6 +246,12 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Custom channels' outbound delivery (integrations/delivery.py, docs/api.md). Private, loopback
+# and link-local addresses are refused unless allowed (a channel on the same network in dev).
+CHANNEL_OUTBOUND_TIMEOUT = float(os.environ.get("CHANNEL_OUTBOUND_TIMEOUT", "10"))
+CHANNEL_OUTBOUND_ATTEMPTS = int(os.environ.get("CHANNEL_OUTBOUND_ATTEMPTS", "6"))
+CHANNEL_OUTBOUND_ALLOW_PRIVATE = env_bool("CHANNEL_OUTBOUND_ALLOW_PRIVATE", False)
+
 # Production hardening (active when DEBUG is off; see docs/security.md).
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

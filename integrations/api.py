@@ -1,4 +1,5 @@
-"""Integration endpoints (api.md): Zapier action, Dialogflow fulfillment webhook, custom inbound channel.
+"""Integration endpoints (api.md): Zapier action, Dialogflow fulfillment webhook, custom channel
+(inbound messages and delivery status callbacks).
 
 The Dialogflow and channel webhooks authenticate with their own secret (not an API token and
 not a session), so they run without DRF authentication and check the secret's hash in
@@ -26,7 +27,7 @@ from accounts.selectors import member_user_get
 from accounts.throttling import ApiTokenRateThrottle
 from assignments.models import AssignmentSource
 from contacts.api import assignee_parse, contact_assign_respond, contact_resolve, request_object
-from contacts.models import Contact, Conversation
+from contacts.models import Contact, Conversation, DeliveryStatus, Message
 from contacts.selectors import MAX_ID, phone_is_e164
 from contacts.serializers import (
     AssignResultSerializer,
@@ -34,6 +35,7 @@ from contacts.serializers import (
     ZapierAssignInputSerializer,
     assignment_event_row,
 )
+from contacts.services import ConversationError, message_status_record
 from crm.api import ApiError
 from messaging.services import CLOSING_NOTE_MAX_LENGTH
 
@@ -92,6 +94,14 @@ def throttle_check(view: APIView, request, throttle_class) -> None:
 
 
 class ChannelRateThrottle(WebhookRateThrottle):
+    path_kwarg = "channel_id"
+
+
+class ChannelStatusRateThrottle(WebhookRateThrottle):
+    """Status callbacks have their own budget per channel: a burst of receipts after a broadcast
+    must not hold back the contacts' inbound messages."""
+
+    scope = "integration_webhook_status"
     path_kwarg = "channel_id"
 
 
@@ -434,3 +444,99 @@ class ChannelInboundApi(APIView):
             {"contact_id": result.contact.pk, "conversation_id": result.conversation.pk, "opened": result.opened},
             status=status.HTTP_202_ACCEPTED,
         )
+
+
+# --- Custom channel: delivery status callback ---
+
+# The statuses a channel reports; "queued" is the CRM's own (before the channel has it).
+CALLBACK_STATUSES = [DeliveryStatus.SENT, DeliveryStatus.DELIVERED, DeliveryStatus.READ, DeliveryStatus.FAILED]
+
+
+class StatusInputSerializer(serializers.Serializer):
+    message_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False,
+                                          help_text="The CRM's id of the message (the `message_id` it was POSTed with).")
+    external_id = serializers.CharField(max_length=200, required=False,
+                                        help_text="The channel's id for the message (returned when it was POSTed). "
+                                                  "With `message_id` too, it is recorded as the message's id.")
+    status = serializers.ChoiceField(choices=[str(s) for s in CALLBACK_STATUSES])
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True,
+                                   help_text="Why it failed (kept for `failed`).")
+    timestamp = serializers.DateTimeField(required=False, help_text="When it happened (ISO 8601); default: now.")
+
+    def validate(self, attrs):
+        if "message_id" not in attrs and not (attrs.get("external_id") or "").strip():
+            raise serializers.ValidationError({"message_id": [_("Give the message_id or the external_id.")]})
+        return attrs
+
+
+class StatusResultSerializer(serializers.Serializer):
+    message_id = serializers.IntegerField()
+    external_id = serializers.CharField(help_text="The channel's id for the message as kept (first one given).")
+    status = serializers.ChoiceField(choices=DeliveryStatus.values,
+                                     help_text="The message's delivery status after this report.")
+    changed = serializers.BooleanField(help_text="False for a repeat or a status that cannot follow the current "
+                                                 "one (a late delivered after read, failed after delivered).")
+
+
+class ChannelStatusApi(APIView):
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+    throttle_classes: list = []  # checked after the secret: throttle_check
+
+    @extend_schema(
+        summary="Custom channel: delivery status of an outgoing message",
+        description=(
+            "The channel reports what happened to an outgoing message it was given (POSTed to its outbound "
+            "URL), with the header `X-Channel-Secret`. Name the message by `message_id` or by the `external_id` "
+            "the channel answered with. Statuses only move forward (queued < sent < failed < delivered < read): "
+            "a repeat, a late `delivered` after `read` or `failed` after `delivered` changes nothing "
+            "(`changed: false`, still 200), so callbacks may be retried. A message of another channel or "
+            "workspace is a 404."
+        ),
+        parameters=[
+            OpenApiParameter("channel_id", int, location=OpenApiParameter.PATH),
+            OpenApiParameter("X-Channel-Secret", str, location=OpenApiParameter.HEADER, required=True),
+        ],
+        request=StatusInputSerializer,
+        examples=[OpenApiExample("Delivered", request_only=True,
+                                 value={"external_id": "wamid.HBgM", "status": "delivered",
+                                        "timestamp": "2026-11-24T09:15:02-06:00"}),
+                  OpenApiExample("Failed", request_only=True,
+                                 value={"message_id": 4812, "status": "failed", "reason": "number not on WhatsApp"})],
+        responses={
+            200: StatusResultSerializer,
+            **ERRORS,
+            404: OpenApiResponse(description="No such channel, or no outgoing message of this channel with that id."),
+            429: OpenApiResponse(description="Too many status callbacks to this channel."),
+        },
+    )
+    def post(self, request, channel_id: str):
+        pk = _path_id(channel_id)
+        channel = Channel.objects.select_related("workspace").filter(pk=pk).first() if pk else None
+        if channel is None:
+            raise _not_found(_("Channel not found."))
+        if not channel.secret_matches(request.META.get("HTTP_X_CHANNEL_SECRET")):
+            raise _unauthorized(_("Wrong or missing channel secret (X-Channel-Secret)."))
+        translation.activate(channel.workspace.language)
+        throttle_check(self, request, ChannelStatusRateThrottle)
+        serializer = StatusInputSerializer(data=request_object(request))
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        external_id = (data.get("external_id") or "").strip()
+        # Only outgoing messages handed to this channel: another channel's or workspace's are a 404.
+        messages = Message.objects.filter(workspace_id=channel.workspace_id, delivery_channel_id=channel.pk,
+                                          direction=Message.Direction.OUT)
+        if "message_id" in data:
+            message = messages.filter(pk=data["message_id"]).first()
+        else:
+            message = messages.filter(external_id=external_id).first()
+        if message is None:
+            raise _not_found(_("No outgoing message of this channel has this id."))
+        try:
+            event = message_status_record(message=message, status=data["status"], reason=data.get("reason", ""),
+                                          at=data.get("timestamp"), external_id=external_id)
+        except ConversationError as error:
+            raise ApiError(_("This external_id already names another message of this channel."),
+                           {"external_id": [str(error)]}) from error
+        return Response({"message_id": message.pk, "external_id": message.external_id,
+                         "status": message.delivery_status, "changed": event is not None})

@@ -10,4 +10,5 @@ urlpatterns = [
         name="api-dialogflow-webhook",
     ),
     path("channels/<str:channel_id>/inbound", api.ChannelInboundApi.as_view(), name="api-channel-inbound"),
+    path("channels/<str:channel_id>/status", api.ChannelStatusApi.as_view(), name="api-channel-status"),
 ]

@@ -1,6 +1,8 @@
 """Integrations of a workspace that authenticate with their own secret.
 
-- ``Channel``: a custom inbound channel; its webhook takes ``X-Channel-Secret``.
+- ``Channel``: a custom channel; its inbound webhook and status callback take ``X-Channel-Secret``;
+  with an ``outbound_url`` the CRM posts the outgoing messages of its conversations there, signed
+  with a key derived from the secret (``integrations/delivery.py``).
 - ``DialogflowIntegration``: a Dialogflow ES agent's fulfillment webhook; ``Authorization: Bearer``.
 
 Only the SHA-256 of a secret is stored (secrets are 256-bit random values, so a fast hash is
@@ -55,12 +57,15 @@ class SecretHolder(models.Model):
 
 
 class Channel(SecretHolder):
-    """A custom inbound channel: an external system posts the contacts' messages to its webhook."""
+    """A custom channel: an external system posts the contacts' messages to its webhook and, when
+    it has an outbound URL, receives the outgoing messages of its conversations there."""
 
     SECRET_PREFIX = "chs_"
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="channels")
     name = models.CharField(_("name"), max_length=100)
+    # Where outgoing messages are POSTed (http or https); blank: the channel only receives.
+    outbound_url = models.CharField(_("outbound URL"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("channel")

@@ -56,6 +56,15 @@ def channel_create(*, workspace: Workspace, name: str, created_by: User | None =
 
 
 @transaction.atomic
+def channel_outbound_set(*, channel: Channel, outbound_url: str) -> Channel:
+    """Where the channel's outgoing messages are POSTed (blank: nowhere). Callers check the URL
+    with ``integrations.delivery.outbound_url_check``. Messages already queued go to the new URL."""
+    channel.outbound_url = (outbound_url or "").strip()
+    channel.save(update_fields=["outbound_url"])
+    return channel
+
+
+@transaction.atomic
 def dialogflow_integration_create(
     *, workspace: Workspace, name: str = "Dialogflow", created_by: User | None = None
 ) -> tuple[DialogflowIntegration, str]:

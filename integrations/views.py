@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.decorators import workspace_member_required
 
 from . import selectors, services
-from .forms import ChannelForm, DialogflowForm, TokenForm
+from .forms import ChannelForm, ChannelOutboundForm, DialogflowForm, TokenForm
 
 SHOWN_ONCE_KEY = "integrations_shown_once"
 
@@ -69,13 +69,22 @@ def integrations_settings(request):
     return _integrations_page(request)
 
 
-def _integrations_page(request, *, channel_form=None, dialogflow_form=None, status=200):
+def _integrations_page(request, *, channel_form=None, dialogflow_form=None, outbound_form=None, status=200):
     channels = list(selectors.channel_list(workspace=request.workspace))
     integrations = list(selectors.dialogflow_integration_list(workspace=request.workspace))
     for channel in channels:
         channel.webhook_url = request.build_absolute_uri(
             reverse("api-channel-inbound", kwargs={"channel_id": channel.pk})
         )
+        channel.status_url = request.build_absolute_uri(
+            reverse("api-channel-status", kwargs={"channel_id": channel.pk})
+        )
+        # The form that failed keeps its input and errors; the others show what is stored.
+        if outbound_form is not None and outbound_form.channel_id == channel.pk:
+            channel.outbound_form = outbound_form
+        else:
+            channel.outbound_form = ChannelOutboundForm(prefix=f"outbound-{channel.pk}",
+                                                        initial={"outbound_url": channel.outbound_url})
     for integration in integrations:
         integration.webhook_url = request.build_absolute_uri(
             reverse("api-dialogflow-webhook", kwargs={"integration_id": integration.pk})
@@ -113,6 +122,24 @@ def channel_rotate(request, channel_id: int):
         raise Http404
     secret = services.secret_rotate(holder=channel)
     _show_once(request, kind="channel", object_id=channel.pk, secret=secret)
+    return redirect("integrations:integrations")
+
+
+@require_POST
+@workspace_member_required(admin=True)
+def channel_outbound(request, channel_id: int):
+    channel = selectors.channel_get(workspace=request.workspace, channel_id=channel_id)
+    if channel is None:
+        raise Http404
+    form = ChannelOutboundForm(request.POST, prefix=f"outbound-{channel.pk}")
+    form.channel_id = channel.pk
+    if not form.is_valid():
+        return _integrations_page(request, outbound_form=form, status=400)
+    services.channel_outbound_set(channel=channel, outbound_url=form.cleaned_data["outbound_url"])
+    if channel.outbound_url:
+        messages.success(request, _("Outgoing messages of %(name)s are sent to its outbound URL.") % {"name": channel.name})
+    else:
+        messages.success(request, _("%(name)s no longer sends outgoing messages.") % {"name": channel.name})
     return redirect("integrations:integrations")
 
 

@@ -140,3 +140,33 @@ def test_pages_have_no_inline_scripts(alice_client, workspace):
         page = alice_client.get(path).content.decode()
         assert re.search(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)", page) is None
         assert " style=" not in page and "onclick" not in page
+
+
+def test_channel_outbound_url_is_set_cleared_and_checked(alice_client, dave_client, workspace):
+    channel, _ = channel_create(workspace=workspace, name="Chat")
+    path = f"/settings/integrations/channels/{channel.pk}/outbound/"
+    field = f"outbound-{channel.pk}-outbound_url"
+    assert dave_client.post(path, {field: " https://chat.example/crm/out?k=1 "}).status_code == 302
+    channel.refresh_from_db()
+    assert channel.outbound_url == "https://chat.example/crm/out?k=1"
+    page = alice_client.get("/settings/integrations/").content.decode()
+    assert f"/api/v1/channels/{channel.pk}/status" in page and 'value="https://chat.example/crm/out?k=1"' in page
+    assert "URL de salida" in page
+    for bad in ("ftp://chat.example/", "https://user:pw@chat.example/", "javascript:alert(1)", "https://", "x" * 501):
+        response = alice_client.post(path, {field: bad})
+        assert response.status_code == 400 and "errorlist" in response.content.decode(), bad
+    channel.refresh_from_db()
+    assert channel.outbound_url == "https://chat.example/crm/out?k=1"
+    assert alice_client.post(path, {field: ""}).status_code == 302
+    channel.refresh_from_db()
+    assert channel.outbound_url == ""
+
+
+def test_channel_outbound_roles_and_tenancy(bob_client, charlie_client, workspace):
+    channel, _ = channel_create(workspace=workspace, name="Chat")
+    path = f"/settings/integrations/channels/{channel.pk}/outbound/"
+    field = f"outbound-{channel.pk}-outbound_url"
+    assert bob_client.post(path, {field: "https://evil.example/"}).status_code == 403
+    assert charlie_client.post(path, {field: "https://evil.example/"}).status_code == 404
+    channel.refresh_from_db()
+    assert channel.outbound_url == ""

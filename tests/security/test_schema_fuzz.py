@@ -49,7 +49,7 @@ def _auth_headers(path: str, acme) -> dict:
     """The credentials each operation expects: the webhooks have their own secrets."""
     if path.endswith("/webhook"):
         return {"Authorization": f"Bearer {acme.bot_secret}"}
-    if path.endswith("/inbound"):
+    if path.endswith("/inbound") or (path.startswith("/api/v1/channels/") and path.endswith("/status")):
         return {"X-Channel-Secret": acme.channel_secret}
     return {"Authorization": f"Bearer {acme.token}"}
 

@@ -190,6 +190,7 @@ MATRIX: dict[str, list[Case]] = {
     "integrations:integrations": [Case("GET", PAGE_ADMIN)],
     "integrations:channel-create": [Case("POST", PAGE_ADMIN_POST, data={"channel-name": "Web 2"}, format="form")],
     "integrations:channel-rotate": [Case("POST", PAGE_ADMIN_OBJECT_POST)],
+    "integrations:channel-outbound": [Case("POST", PAGE_ADMIN_OBJECT_POST)],
     "integrations:dialogflow-create": [Case("POST", PAGE_ADMIN_POST, data={"dialogflow-name": "Bot 2"}, format="form")],
     "integrations:dialogflow-rotate": [Case("POST", PAGE_ADMIN_OBJECT_POST)],
     "api-zapier-assign": [
@@ -200,6 +201,8 @@ MATRIX: dict[str, list[Case]] = {
     # (tests/integrations/ covers the right secrets).
     "api-dialogflow-webhook": [Case("POST", row(401, 401, 401, 401, 401, 401, 401), data={"queryResult": {"action": "unassign"}})],
     "api-channel-inbound": [Case("POST", row(401, 401, 401, 401, 401, 401, 401), data={"contact": {"phone": "+5215500000000"}, "text": "Hola"})],
+    # The channel's secret only: no session or API token opens it.
+    "api-channel-status": [Case("POST", row(401, 401, 401, 401, 401, 401, 401), data={"message_id": 1, "status": "read"})],
     # --- workflows ---
     "workflows:list": [Case("GET", PAGE_ADMIN)],
     "workflows:create": [Case("GET", PAGE_ADMIN), Case("POST", PAGE_ADMIN_POST, data=WORKFLOW_FORM, format="form")],
