@@ -243,6 +243,8 @@ SPECTACULAR_SETTINGS = {
         "ConversationReportSourceEnum": "reports.conversations_api.SOURCES",
         "AgentStatusEnum": "presence.models.AgentStatusValue.choices",
         "AgentStatusSourceEnum": "presence.models.AgentStatusSource.choices",
+        "DeliveryStatusEnum": "contacts.models.DeliveryStatus.values",
+        "ChannelReportedStatusEnum": "integrations.api.CALLBACK_STATUS_VALUES",
     },
 }
 

@@ -450,6 +450,7 @@ class ChannelInboundApi(APIView):
 
 # The statuses a channel reports; "queued" is the CRM's own (before the channel has it).
 CALLBACK_STATUSES = [DeliveryStatus.SENT, DeliveryStatus.DELIVERED, DeliveryStatus.READ, DeliveryStatus.FAILED]
+CALLBACK_STATUS_VALUES = [str(s) for s in CALLBACK_STATUSES]
 
 
 class StatusInputSerializer(serializers.Serializer):
@@ -458,7 +459,7 @@ class StatusInputSerializer(serializers.Serializer):
     external_id = serializers.CharField(max_length=200, required=False,
                                         help_text="The channel's id for the message (returned when it was POSTed). "
                                                   "With `message_id` too, it is recorded as the message's id.")
-    status = serializers.ChoiceField(choices=[str(s) for s in CALLBACK_STATUSES])
+    status = serializers.ChoiceField(choices=CALLBACK_STATUS_VALUES)
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True,
                                    help_text="Why it failed (kept for `failed`).")
     timestamp = serializers.DateTimeField(required=False, help_text="When it happened (ISO 8601); default: now.")

@@ -3,9 +3,9 @@
 One filtered set of raw facts: the ``contacts.Message`` rows written in the period
 (``message_set``), received (direction ``in``, the contact's) and sent (``out``, split by sender
 kind). Every component (cards, by channel, bars, heat map, log, export) counts only this set, so
-the numbers agree (``tests/reports/test_messages.py`` pins them to a count by hand).
-
-Delivery status (failed messages) is not recorded yet, so the report has no "failed" figure.
+the numbers agree (``tests/reports/test_messages.py`` pins them to a count by hand). Failed
+messages are the sent ones of the set whose delivery status (recorded at the source by
+``contacts.services.message_status_record``) is ``failed`` now.
 """
 
 from dataclasses import dataclass, replace
@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from accounts.context import Actor
 from accounts.models import Membership, Team
-from contacts.models import Message, SenderKind
+from contacts.models import DeliveryStatus, Message, SenderKind
 from integrations.models import Channel
 
 from .framework.buckets import bucket_index_counts, bucket_starts, default_interval
@@ -38,6 +38,10 @@ DIRECTIONS = (IN, OUT)
 
 def sender_label(kind: str) -> str:
     return str(SenderKind(kind).label) if kind in SenderKind.values else kind
+
+
+def delivery_status_label(status: str) -> str:
+    return str(DeliveryStatus(status).label) if status in DeliveryStatus.values else "-"
 
 
 def direction_label(direction: str) -> str:
@@ -114,6 +118,13 @@ def _counts_by_kind(messages: QuerySet) -> dict[str, int]:
     return dict(messages.order_by().values("sender_kind").annotate(n=Count("pk")).values_list("sender_kind", "n"))
 
 
+FAILED = Q(direction=OUT, delivery_status=DeliveryStatus.FAILED)
+
+
+def _failed_count(messages: QuerySet) -> int:
+    return messages.filter(FAILED).count()
+
+
 # --- summary ---------------------------------------------------------------------------------
 
 
@@ -138,6 +149,7 @@ class ChannelRow:
     name: str
     received: int
     sent: int
+    failed: int
 
 
 @dataclass(frozen=True)
@@ -157,6 +169,7 @@ class MessageSummary:
     previous_period: ReportPeriod
     received: CountFigure
     sent: CountFigure
+    failed: CountFigure
     sent_by_kind: list[KindFigure]
     channels: list[ChannelRow]
     heatmap: HeatMap
@@ -180,11 +193,16 @@ def heat_map_cells(messages: QuerySet, tz) -> list[list[int]]:
 
 def _channel_rows(workspace, messages: QuerySet) -> list[ChannelRow]:
     counts: dict[int | None, dict[str, int]] = {}
-    for channel_id, direction, n in (messages.order_by().values("conversation__channel_id", "direction")
-                                     .annotate(n=Count("pk")).values_list("conversation__channel_id", "direction", "n")):
-        counts.setdefault(channel_id, {IN: 0, OUT: 0})[direction] += n
+    for channel_id, direction, n, failed in (
+            messages.order_by().values("conversation__channel_id", "direction")
+            .annotate(n=Count("pk"), failed=Count("pk", filter=FAILED))
+            .values_list("conversation__channel_id", "direction", "n", "failed")):
+        row = counts.setdefault(channel_id, {IN: 0, OUT: 0, "failed": 0})
+        row[direction] += n
+        row["failed"] += failed
     names = dict(Channel.objects.filter(workspace=workspace, pk__in=[c for c in counts if c]).values_list("pk", "name"))
-    rows = [ChannelRow(c, "" if c is None else names.get(c) or f"#{c}", v[IN], v[OUT]) for c, v in counts.items()]
+    rows = [ChannelRow(c, "" if c is None else names.get(c) or f"#{c}", v[IN], v[OUT], v["failed"])
+            for c, v in counts.items()]
     rows.sort(key=lambda r: (-(r.received + r.sent), r.channel_id is None, r.name.casefold(), r.channel_id or 0))
     return rows
 
@@ -196,10 +214,12 @@ def message_summary(*, workspace, actor: Actor, query: ReportQuery) -> MessageSu
     scope = {"workspace": workspace, "actor": actor, "query": query}
     if empty:
         now = before = {}
+        failed = failed_before = 0
         channels, cells = [], [[0] * 24 for _ in range(7)]
     else:
-        messages = message_set(**scope)
-        now, before = _counts_by_kind(messages), _counts_by_kind(message_set(**scope, period=previous))
+        messages, messages_before = message_set(**scope), message_set(**scope, period=previous)
+        now, before = _counts_by_kind(messages), _counts_by_kind(messages_before)
+        failed, failed_before = _failed_count(messages), _failed_count(messages_before)
         channels, cells = _channel_rows(workspace, messages), heat_map_cells(messages, period.tz)
     received, received_before = now.get(SenderKind.CONTACT, 0), before.get(SenderKind.CONTACT, 0)
     sent = sum(now.get(k, 0) for k in SENT_KINDS)
@@ -213,6 +233,7 @@ def message_summary(*, workspace, actor: Actor, query: ReportQuery) -> MessageSu
         period=period, state=state(received + sent), previous_period=previous,
         received=CountFigure(received_state, received, received_before),
         sent=CountFigure(state(sent), sent, sent_before),
+        failed=CountFigure(state(sent), failed, failed_before),
         sent_by_kind=[KindFigure(k, sender_label(k), now.get(k, 0), before.get(k, 0)) for k in SENT_KINDS],
         channels=channels,
         heatmap=HeatMap(received_state, str(period.tz), received, cells),
@@ -268,7 +289,7 @@ def message_timeseries(*, workspace, actor: Actor, query: ReportQuery) -> Messag
 
 LOG_FIELDS = ("id", "created_at", "conversation_id", "conversation__contact_id", "conversation__contact__first_name",
               "conversation__contact__last_name", "conversation__channel_id", "direction", "sender_kind",
-              "author_id", "author__name", "author__email")
+              "author_id", "author__name", "author__email", "delivery_status", "delivery_error")
 
 
 def message_log_rows(messages: QuerySet) -> QuerySet:
@@ -298,6 +319,8 @@ def message_row(row: dict, *, tz, channels: dict) -> dict:
         "direction": row["direction"],
         "sender_kind": row["sender_kind"],
         "author": author,
+        "delivery_status": row["delivery_status"] or None,
+        "delivery_error": row["delivery_error"],
     }
 
 
@@ -316,7 +339,7 @@ def message_log_page(*, workspace, actor: Actor, query: ReportQuery, page: int =
 # --- export ----------------------------------------------------------------------------------
 
 CSV_COLUMNS = ["message_id", "created_at", "conversation_id", "contact_id", "contact_name", "channel_id", "channel",
-               "direction", "sender_kind", "author_id", "author"]
+               "direction", "sender_kind", "author_id", "author", "delivery_status", "delivery_error"]
 
 
 def message_csv_rows(*, workspace, actor: Actor, query: ReportQuery, batch: int = 2000):
@@ -341,7 +364,7 @@ def _csv_cells(rows, *, workspace, tz):
             r["id"], r["created_at"], r["conversation_id"], r["contact_id"], r["contact_name"],
             r["channel"]["id"] if r["channel"] else "", r["channel"]["name"] if r["channel"] else "",
             r["direction"], r["sender_kind"], r["author"]["id"] if r["author"] else "",
-            r["author"]["name"] if r["author"] else "",
+            r["author"]["name"] if r["author"] else "", r["delivery_status"] or "", r["delivery_error"],
         ]
 
 

@@ -7,6 +7,8 @@ of ``reports.messages`` answers, the serializers below render (and document) the
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from contacts.models import DeliveryStatus
+
 from .framework.api import ReportEndpoints, report_api_urls
 from .framework.buckets import INTERVALS
 from .framework.serializers import (
@@ -30,8 +32,8 @@ from .messages import (
 SCOPE_NOTE = (
     " Session or Bearer token. Owners, managers and API tokens see the whole workspace; an agent sees the "
     "messages they wrote plus every message of conversations whose contact is assigned to them now. With an "
-    "`agent` or `team` filter received messages (no author) are `not_applicable`. Delivery status (failed "
-    "messages) is not recorded, so there is no failed figure. Definitions: docs/reports.md \"Mensajes\"."
+    "`agent` or `team` filter received messages (no author) are `not_applicable`. `failed` counts the sent "
+    "messages whose delivery status is failed now. Definitions: docs/reports.md \"Mensajes\"."
 )
 
 
@@ -52,6 +54,7 @@ class MessageChannelRowSerializer(serializers.Serializer):
     channel = serializers.SerializerMethodField(help_text="The conversation's channel; null = no channel.")
     received = serializers.IntegerField()
     sent = serializers.IntegerField()
+    failed = serializers.IntegerField(help_text="Sent messages of this channel whose delivery status is failed now.")
 
     @extend_schema_field(ChannelSerializer(allow_null=True))
     def get_channel(self, row) -> dict | None:
@@ -72,6 +75,8 @@ class MessageSummarySerializer(serializers.Serializer):
     previous_period = PreviousRangeSerializer()
     received = MessageCountSerializer(help_text="Messages from contacts (direction in).")
     sent = MessageCountSerializer(help_text="Messages to contacts (direction out), every sender kind.")
+    failed = MessageCountSerializer(help_text="Sent messages whose delivery status is failed now (its state is "
+                                              "the sent figure's).")
     sent_by_kind = SentKindSerializer(many=True)
     channels = MessageChannelRowSerializer(many=True)
     heatmap = HeatMapSerializer()
@@ -112,6 +117,9 @@ class MessageRowSerializer(serializers.Serializer):
     direction = serializers.ChoiceField(choices=[str(d) for d in DIRECTIONS])
     sender_kind = serializers.ChoiceField(choices=[str(k) for k in SENDER_KINDS])
     author = PersonSerializer(allow_null=True, help_text="A person's message only; null otherwise.")
+    delivery_status = serializers.ChoiceField(choices=DeliveryStatus.values, allow_null=True,
+                                              help_text="As the channel reported it; null when the message has none.")
+    delivery_error = serializers.CharField(allow_blank=True, help_text="Why it failed (failed only).")
 
 
 class MessageLogSerializer(ReportLogSerializer):
@@ -121,7 +129,7 @@ class MessageLogSerializer(ReportLogSerializer):
 ENDPOINTS = ReportEndpoints(
     key="messages", filters=FILTERS, scope_note=SCOPE_NOTE,
     summary=(message_summary, MessageSummarySerializer, "Mensajes: received and sent, by sender kind, channel, heat map",
-             "Cards (received, sent, sent by sender kind), the per-channel table and the busiest hours of "
+             "Cards (received, sent, failed, sent by sender kind), the per-channel table and the busiest hours of "
              "received messages (weekday × hour in the workspace timezone)."),
     timeseries=(message_timeseries, MessageTimeseriesSerializer, "Mensajes: received and sent per time bucket",
                 "Every bucket of the range, zeros included; bucket sums equal the cards."),

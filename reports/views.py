@@ -9,6 +9,7 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.decorators import workspace_member_required
 from assignments.models import AssignmentSource
+from contacts.models import DeliveryStatus
 
 from . import conversations
 from .framework.pages import report_menu, report_page_render
@@ -191,6 +192,8 @@ def messages_page(request):
         strings={
             "received": pgettext_lazy("messages report", "Received"),
             "sent": pgettext_lazy("messages report", "Sent"),
+            "failed": pgettext_lazy("messages report", "Failed"),
+            "deliveryLabels": "|".join(f"{k}={messages.delivery_status_label(k)}" for k in DeliveryStatus.values),
             "sentBy": _("Sent by %(kind)s"),
             "trendNoPrevious": _("Nothing in the previous period"),
             "barAria": _("Stacked bar chart of messages received and sent (by sender) over time. "

@@ -1,5 +1,5 @@
-// Reportes → Mensajes on the report shell (report_shell.js): cards (received, sent, sent by sender
-// kind), the per-channel table, stacked bars per bucket (received; sent stacked by sender kind),
+// Reportes → Mensajes on the report shell (report_shell.js): cards (received, sent, failed, sent by
+// sender kind), the per-channel table (with its failed messages), stacked bars per bucket (received; sent stacked by sender kind),
 // the busiest hours of received messages (weekday × hour in the workspace timezone, an HTML table
 // with its numbers) and the log of the messages (docs/reports.md "Mensajes").
 (function () {
@@ -10,6 +10,7 @@
       pager, queryString, trendNode, dot } = R;
     const SENT = ["user", "workflow", "bot", "api", "broadcast"];
     const senderLabel = Object.fromEntries(S.senderLabels.split("|").map((pair) => pair.split("=")));
+    const deliveryLabel = Object.fromEntries(S.deliveryLabels.split("|").map((pair) => pair.split("=")));
     const weekdays = S.weekdays.split("|");
 
     function card(key, label, figure, previousRange, sourceKey) {
@@ -30,20 +31,22 @@
       slot("metrics").replaceChildren(el("ul", { className: "cards", role: "list" },
         card("received", S.received, data.received, range, "contact"),
         card("sent", S.sent, data.sent, range),
+        card("failed", S.failed, data.failed, range),
         ...data.sent_by_kind.map((k) => card("sent_" + k.kind, k.label, { state: data.sent.state, value: k.value, previous: k.previous }, range, k.kind))));
       renderChannels(data.channels);
       renderHeatmap(data.heatmap);
     }
     function renderChannels(rows) {
       if (!rows.length) { showMessage("pie", S.noData); return; }
-      const head = el("thead", {}, el("tr", {}, [S.channel, S.received, S.sent].map((h, i) => el("th", { scope: "col", className: i ? "num" : "" }, h))));
+      const head = el("thead", {}, el("tr", {}, [S.channel, S.received, S.sent, S.failed].map((h, i) => el("th", { scope: "col", className: i ? "num" : "" }, h))));
       const body = el("tbody", {}, rows.map((row) => el("tr", { dataset: { channel: row.channel ? row.channel.id : "none" } },
         el("th", { scope: "row", className: "wrap" }, el("button", { type: "button", className: "link-button",
           title: interpolate(S.cardFilter, { source: row.channel ? row.channel.name : S.noChannel }),
           onclick: () => navigate(withChanges({ channel: [row.channel ? String(row.channel.id) : "none"] })) },
         row.channel ? row.channel.name : S.noChannel)),
         el("td", { className: "num", dataset: { received: row.received } }, fmtInt(row.received)),
-        el("td", { className: "num", dataset: { sent: row.sent } }, fmtInt(row.sent)))));
+        el("td", { className: "num", dataset: { sent: row.sent } }, fmtInt(row.sent)),
+        el("td", { className: "num" + (row.failed ? " delivery-failed" : ""), dataset: { failed: row.failed } }, fmtInt(row.failed)))));
       slot("pie").replaceChildren(el("div", { className: "table-scroll", tabindex: "0", "aria-labelledby": "pie-title" },
         el("table", { className: "data channels-table" }, head, body)));
     }
@@ -71,6 +74,13 @@
       R.renderSeriesChart(data, [{ label: S.received, colour: "contact", kind: "count", stack: "received", value: (b) => b.received }]
         .concat(SENT.map((k) => ({ label: interpolate(S.sentBy, { kind: senderLabel[k] }), colour: k, kind: "count", stack: "sent", value: (b) => b.sent_by_kind[k] }))));
     }
+    function deliveryCell(row) {
+      if (!row.delivery_status) return el("td", { dataset: { delivery: "" } }, el("span", { className: "muted", text: S.noAuthor }));
+      const failed = row.delivery_status === "failed";
+      return el("td", { className: "wrap", dataset: { delivery: row.delivery_status } },
+        el("span", { className: "delivery delivery-" + row.delivery_status, text: deliveryLabel[row.delivery_status] || row.delivery_status }),
+        failed && row.delivery_error ? el("span", { className: "delivery-error", text: " · " + row.delivery_error }) : null);
+    }
     function renderLog(data) {
       const message = stateMessage(data);
       if (message) { showMessage("log", message); return; }
@@ -86,7 +96,8 @@
           ? el("button", { type: "button", className: "link-button", dataset: { agent: row.author.id },
             title: interpolate(S.cardFilter, { source: row.author.name }),
             onclick: () => navigate(withChanges({ agent: [String(row.author.id)] })) }, row.author.name)
-          : el("span", { className: "muted", text: S.noAuthor })))));
+          : el("span", { className: "muted", text: S.noAuthor })),
+        deliveryCell(row))));
       slot("log").replaceChildren(el("div", { className: "table-scroll log-scroll", tabindex: "0", "aria-labelledby": "log-title" },
         el("table", { className: "data log-table" }, head, tbody)), pager(data));
     }

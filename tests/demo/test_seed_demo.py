@@ -1,4 +1,5 @@
 from django.core.management import call_command
+from django.db import models
 from django.db.models import Max, Min
 
 from assignments.models import AssignmentEvent, AssignmentSource
@@ -59,3 +60,19 @@ def test_seed_demo_records_the_conversation_lifecycle_through_every_path(db):
         story = list(events.filter(conversation=conversation).order_by("created_at", "id").values_list("kind",
                                                                                                        flat=True))
         assert story == ["opened", "first_response", "closed"]
+
+
+def test_seed_demo_gives_outgoing_channel_messages_delivery_statuses(db):
+    from contacts.models import MessageStatusEvent
+
+    call_command("seed_demo", "--contacts", "40", "--events", "300")
+
+    outgoing = Message.objects.filter(direction="out", conversation__channel_id__isnull=False)
+    assert outgoing.exists() and not outgoing.filter(delivery_status="").exists()
+    assert outgoing.filter(delivery_status="failed").exclude(delivery_error="").count() >= 3
+    assert outgoing.filter(delivery_status="read").exists() and outgoing.filter(delivery_status="delivered").exists()
+    assert not Message.objects.filter(direction="in").exclude(delivery_status="").exists()
+    assert not Message.objects.filter(conversation__channel_id__isnull=True).exclude(delivery_status="").exists()
+    # every change is an event, at or after its message
+    assert MessageStatusEvent.objects.filter(message__in=outgoing, status="queued").count() == outgoing.count()
+    assert not MessageStatusEvent.objects.filter(created_at__lt=models.F("message__created_at")).exists()

@@ -11,7 +11,12 @@ from django.utils import timezone
 from accounts.context import Actor
 from accounts.models import Membership
 from contacts.models import Message, SenderKind
-from contacts.services import conversation_open, message_create
+from contacts.services import (
+    conversation_open,
+    message_create,
+    message_delivery_queue,
+    message_status_record,
+)
 from exports.models import Export
 from reports.framework.query import report_query_parse
 from reports.messages import CSV_COLUMNS, FILTERS, message_log_page
@@ -40,6 +45,9 @@ def _download(client, export):
 def test_messages_export_writes_every_row_of_the_log(alice_client, workspace, alice, bob,
                                                      django_capture_on_commit_callbacks):
     _conversations(workspace, [alice, bob])
+    failed = Message.objects.filter(sender_kind=SenderKind.WORKFLOW).first()
+    message_delivery_queue(message=failed, channel_id=1)
+    message_status_record(message=failed, status="failed", reason="HTTP 410: gone")
     with django_capture_on_commit_callbacks(execute=True):
         response = alice_client.post("/api/v1/exports", {"kind": "messages", "filters": {"period": "last_7_days"}},
                                      format="json")
@@ -56,6 +64,8 @@ def test_messages_export_writes_every_row_of_the_log(alice_client, workspace, al
     assert [int(r[0]) for r in rows[1:]] == [r["id"] for r in log.rows]
     assert [(r[7], r[8]) for r in rows[1:]] == [(r["direction"], r["sender_kind"]) for r in log.rows]
     assert export.row_count == log.count == 12
+    assert [(r[11], r[12]) for r in rows[1:] if int(r[0]) == failed.pk] == [("failed", "HTTP 410: gone")]
+    assert {(r[11], r[12]) for r in rows[1:] if int(r[0]) != failed.pk} == {("", "")}
     # CSV injection: a text cell starting with = is quoted with a leading apostrophe
     assert any(r[4].startswith("'=HYPERLINK(1)") for r in rows[1:])
 

@@ -446,3 +446,25 @@ def test_english_workspace_gets_english_labels(workspace, bob_client, unassigned
     for label in ("My conversations", "Unassigned", "All", "Close conversation", "Send"):
         assert label in body
     assert "Mis conversaciones" not in body
+
+
+def test_outgoing_messages_show_their_delivery_status_failed_with_the_reason(alice_client, alice, bob_conversation):
+    from contacts.services import message_delivery_queue, message_status_record
+    from messaging.services import conversation_reply
+
+    failed = conversation_reply(conversation=bob_conversation, author=alice, text="Primera")
+    read = conversation_reply(conversation=bob_conversation, author=alice, text="Segunda")
+    plain = conversation_reply(conversation=bob_conversation, author=alice, text="Tercera")  # no channel delivers it
+    for message, status in ((failed, "failed"), (read, "read")):
+        message_delivery_queue(message=message, channel_id=1)
+        message_status_record(message=message, status=status, reason="HTTP 422: número no válido")
+
+    page = alice_client.get(f"/messages/{bob_conversation.pk}/").content.decode()
+
+    item = re.search(rf'data-message-id="{failed.pk}".*?</li>', page, re.S).group(0)
+    assert 'class="delivery delivery-failed"' in item and "Fallido: HTTP 422: número no válido" in item
+    assert 'title="Estado de entrega: Fallido"' in item
+    assert "Leído" in re.search(rf'data-message-id="{read.pk}".*?</li>', page, re.S).group(0)
+    assert "data-delivery" not in re.search(rf'data-message-id="{plain.pk}".*?</li>', page, re.S).group(0)
+    incoming = Message.objects.filter(conversation=bob_conversation, direction="in").first()
+    assert "data-delivery" not in re.search(rf'data-message-id="{incoming.pk}".*?</li>', page, re.S).group(0)

@@ -14,7 +14,13 @@ from hypothesis import strategies as st
 from accounts.context import Actor
 from accounts.models import Membership, Team, Workspace
 from contacts.models import Message, SenderKind
-from contacts.services import conversation_open, message_create, message_send
+from contacts.services import (
+    conversation_open,
+    message_create,
+    message_delivery_queue,
+    message_send,
+    message_status_record,
+)
 from integrations.services import channel_create
 from reports.framework.query import report_query_parse
 from reports.messages import (
@@ -112,6 +118,43 @@ def test_cards_channels_and_heat_map_by_hand(workspace, data):
     assert {(d + 1, h): n for d, row in enumerate(cells) for h, n in enumerate(row) if n} == {
         (4, 9): 1, (4, 21): 1, (6, 10): 1}
     assert summary.heatmap.timezone == "America/Mexico_City"
+
+
+def deliver(message, *statuses, channel_id=1, reason="HTTP 422: número inválido"):
+    message_delivery_queue(message=message, channel_id=channel_id)
+    for status in statuses:
+        message_status_record(message=message, status=status, reason=reason if status == "failed" else "")
+
+
+def test_failed_messages_by_hand_card_channels_and_log(workspace, data, alice_client):
+    convs = data["convs"]
+    bob_web = convs["a"].messages.get(sender_kind=SenderKind.USER)
+    workflow_web = convs["a"].messages.get(sender_kind=SenderKind.WORKFLOW)
+    alice_wa = convs["b"].messages.get(sender_kind=SenderKind.USER)
+    api_none = convs["c"].messages.get(sender_kind=SenderKind.API)
+    previous = convs["e"].messages.get(direction=OUT)
+    # given: failed (Web, WhatsApp-then-delivered does not count), read, a failure in the previous period
+    deliver(bob_web, "sent", "failed", channel_id=data["web"].pk)
+    deliver(workflow_web, "sent", "read", "failed", channel_id=data["web"].pk)  # failed after read: ignored
+    deliver(alice_wa, "failed", "delivered", channel_id=data["wa"].pk)
+    deliver(api_none, "failed", channel_id=data["web"].pk)
+    deliver(previous, "failed")
+
+    summary = message_summary(workspace=workspace, actor=owner(workspace), query=q(workspace))
+
+    assert (summary.failed.state, summary.failed.value, summary.failed.previous) == ("ok", 2, 1)
+    assert [(r.name, r.failed) for r in summary.channels] == [("", 1), ("Web", 1), ("WhatsApp", 0)]
+    body = alice_client.get(SUMMARY, {"start": "2026-11-18", "end": "2026-11-24"}).json()
+    assert body["failed"] == {"state": "ok", "value": 2, "previous": 1}
+    rows = {r["id"]: r for r in alice_client.get(LOG, {"start": "2026-11-18", "end": "2026-11-24"}).json()["results"]}
+    assert (rows[bob_web.pk]["delivery_status"], rows[bob_web.pk]["delivery_error"]) == (
+        "failed", "HTTP 422: número inválido")
+    assert rows[workflow_web.pk]["delivery_status"] == "read" and rows[alice_wa.pk]["delivery_status"] == "delivered"
+    received = convs["a"].messages.get(direction=IN)
+    assert rows[received.pk]["delivery_status"] is None and rows[received.pk]["delivery_error"] == ""
+    # only received messages: no sent, no failed
+    only_in = message_summary(workspace=workspace, actor=owner(workspace), query=q(workspace, direction="in"))
+    assert (only_in.failed.state, only_in.failed.value) == ("no_data", 0)
 
 
 def test_timeseries_stacks_received_and_sent_by_kind(workspace, data):
@@ -271,7 +314,12 @@ def dataset(workspace):
         for j in range(i % 4):
             moment = opened + timedelta(minutes=37 * (j + 1) + i)
             kind = kinds_cycle[(i + j) % 5]
-            sent(conv, moment, kind, author=users[(i + j) % 3] if kind == SenderKind.USER else None)
+            message = sent(conv, moment, kind, author=users[(i + j) % 3] if kind == SenderKind.USER else None)
+            # delivery as channels report it: failed, delivered, failed then read, none
+            fate = (i + 2 * j) % 4
+            if fate < 3:
+                deliver(message, *(("failed",), ("sent", "delivered"), ("failed", "read"))[fate],
+                        channel_id=channels[0].pk)
             if j % 2:
                 contact_writes(workspace, moment + timedelta(minutes=5), conversation=conv)
     return {"users": users, "channels": channels, "team": team}
@@ -356,6 +404,12 @@ def test_cards_bars_heat_map_and_log_agree_with_a_count_by_hand(workspace, datas
             b.sent_by_kind[k.kind] for b in series.buckets)
     assert sum(r.received for r in summary.channels) == len(received)
     assert sum(r.sent for r in summary.channels) == len(sent_out)
+    failed = [m for m in sent_out if m.delivery_status == "failed"]
+    assert summary.failed.value == len(failed) == sum(r.failed for r in summary.channels)
+    by_channel = {r.channel_id: r.failed for r in summary.channels}
+    assert by_channel == {c: len([m for m in failed if m.conversation.channel_id == c]) for c in by_channel}
+    statuses = {m.pk: m.delivery_status or None for m in kept}
+    assert all(r["delivery_status"] == statuses[r["id"]] for r in log.rows)
     assert log.count == len(kept) == message_set(**scope).count()
     assert sorted(r["id"] for r in log.rows) == sorted(m.pk for m in kept)[:100] or log.count > 100
     assert len([r for r in log.rows if r["direction"] == "in"]) == len(received) or log.count > 100
@@ -374,7 +428,7 @@ def test_the_page_renders_the_shell_with_the_report_api(alice_client, data):
     assert "/api/v1/reports/messages/summary" in page and "reports/messages.js" in page
     assert 'id="heatmap-body"' in page and 'href="/settings/data-export/?kind=messages"' in page
     assert 'href="/reports/messages/"' in page  # the menu links the report
-    assert "estado de entrega" in page  # failed messages: said, not counted
+    assert "Estado de entrega" in page and "Fallidos" in page  # the log's column, the failed card
 
 
 def test_the_landing_page_shows_the_headline_numbers(alice_client, data):

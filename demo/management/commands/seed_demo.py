@@ -29,7 +29,9 @@ from contacts.services import (
     conversation_close,
     conversation_open,
     message_create,
+    message_delivery_queue,
     message_send,
+    message_status_record,
 )
 from integrations.models import Channel
 from integrations.services import (
@@ -39,6 +41,13 @@ from integrations.services import (
     dialogflow_integration_create,
 )
 from workflows.services import workflow_create_from_template, workflow_enabled_set
+
+# Reasons a channel gives for a message it could not deliver (the demo's failed messages).
+DELIVERY_FAILURES = [
+    "HTTP 422: el número no tiene WhatsApp",
+    "HTTP 410: el contacto bloqueó el canal",
+    "HTTP 503: servicio no disponible (después de 6 intentos)",
+]
 
 DEMO_NAME = "Demo Tienda"
 OWNER_EMAIL = "ana@demo.example"
@@ -180,6 +189,7 @@ class Command(BaseCommand):
             free_at[contact.pk] = self._close(conversation, last, responder or target or rng.choice(agents),
                                               unanswered, forced_closings, now, rng)
         self._status_history(workspace, list(users.values()), start, now, rng, tz)
+        self._deliveries(workspace, now, rng)
         self._live_entry_points(workspace, users, rng)
         self.stdout.write(self.style.SUCCESS(f"Demo workspace {workspace.pk} created: {len(contacts)} contacts."))
 
@@ -243,6 +253,28 @@ class Command(BaseCommand):
             conversations__status="open").order_by("pk").first()
         if returning is not None:
             channel_inbound_receive(channel=channel, text="Hola de nuevo", email=returning.email)
+
+    @staticmethod
+    def _deliveries(workspace, now, rng):
+        """What the channels reported about the outgoing messages of their conversations, through
+        the real write path: sent seconds later, mostly delivered, often read; a few failed (the
+        three newest always, so every recent period shows some)."""
+        outgoing = (Message.objects.filter(workspace=workspace, direction=Message.Direction.OUT,
+                                           conversation__channel_id__isnull=False)
+                    .select_related("conversation").order_by("-created_at", "-pk"))
+        for index, message in enumerate(outgoing):
+            message_delivery_queue(message=message, channel_id=message.conversation.channel_id, at=message.created_at)
+            at = message.created_at + timedelta(seconds=rng.uniform(1, 4))
+            if index < 3 or rng.random() < 0.05:
+                message_status_record(message=message, status="failed", at=at, reason=rng.choice(DELIVERY_FAILURES))
+                continue
+            message_status_record(message=message, status="sent", at=at, external_id=f"demo-{message.pk}")
+            if rng.random() < 0.9:
+                at += timedelta(seconds=rng.uniform(2, 90))
+                message_status_record(message=message, status="delivered", at=min(at, now))
+                if rng.random() < 0.6:
+                    at += timedelta(minutes=rng.uniform(1, 180))
+                    message_status_record(message=message, status="read", at=min(at, now))
 
     def _channels(self, workspace, owner, *, created_at):
         """The demo's two custom channels (the web chat and the shop app), there before the history."""
