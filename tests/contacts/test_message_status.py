@@ -169,4 +169,4 @@ def test_events_are_immutable(outgoing):
 def test_new_messages_have_no_delivery_status(outgoing):
     message = message_create(conversation=outgoing.conversation, direction="out", text="Hola", sender_kind="api")
     assert (message.delivery_status, message.delivery_channel_id) == ("", None)
-    assert DeliveryStatus.FAILED.label == "Failed"
+    assert DeliveryStatus.FAILED == "failed"

@@ -189,7 +189,8 @@ class Command(BaseCommand):
             free_at[contact.pk] = self._close(conversation, last, responder or target or rng.choice(agents),
                                               unanswered, forced_closings, now, rng)
         self._status_history(workspace, list(users.values()), start, now, rng, tz)
-        self._deliveries(workspace, now, rng)
+        # its own random stream, so the rest of the demo stays what it was
+        self._deliveries(workspace, now, random.Random(opts["seed"] + 1))
         self._live_entry_points(workspace, users, rng)
         self.stdout.write(self.style.SUCCESS(f"Demo workspace {workspace.pk} created: {len(contacts)} contacts."))
 
