@@ -167,7 +167,8 @@ class Command(BaseCommand):
             at = at + step * rng.uniform(0.5, 1.5)
             if at >= now:
                 break
-            contact = rng.choice(contacts)
+            # among the contacts that exist by then
+            contact = rng.choice([c for c in contacts if c.created_at <= at] or contacts)
             opening = forced_openings.pop(0) if forced_openings else rng.choices(
                 list(OPENING_WEIGHTS), list(OPENING_WEIGHTS.values()))[0]
             # the episode's time: contacts and agents mostly write in the day, workflows and the
