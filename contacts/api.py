@@ -103,7 +103,12 @@ def contact_assign_respond(
     (``assignments.services.contact_assign_by``): a refused assignment is a 403 with the reason.
     Without it, the integrations' sources (Zapier, Dialogflow) assign as themselves.
     """
-    from assignments.services import AssignmentError, AssignmentRefused, contact_assign, contact_assign_by
+    from assignments.services import (
+        AssignmentError,
+        AssignmentRefused,
+        contact_assign,
+        contact_assign_by,
+    )
 
     try:
         if actor is not None:

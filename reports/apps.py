@@ -6,4 +6,12 @@ class ReportsConfig(AppConfig):
 
     def ready(self):
         # Each report module registers its Data Export kind (reports.framework.exports).
-        from . import contacts_report, conversations, leaderboard, messages, resolutions, responses, users  # noqa: F401
+        from . import (  # noqa: F401
+            contacts_report,
+            conversations,
+            leaderboard,
+            messages,
+            resolutions,
+            responses,
+            users,
+        )

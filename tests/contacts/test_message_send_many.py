@@ -4,7 +4,12 @@ import pytest
 from django.db.models import Sum
 
 from contacts.models import Conversation, ConversationDailyCount, ConversationEvent, Message
-from contacts.services import ConversationError, conversation_open, message_create, message_send_many
+from contacts.services import (
+    ConversationError,
+    conversation_open,
+    message_create,
+    message_send_many,
+)
 from tests.factories import ContactFactory
 
 pytestmark = pytest.mark.django_db
