@@ -245,6 +245,9 @@ SPECTACULAR_SETTINGS = {
         "AgentStatusSourceEnum": "presence.models.AgentStatusSource.choices",
         "DeliveryStatusEnum": "contacts.models.DeliveryStatus.values",
         "ChannelReportedStatusEnum": "integrations.api.CALLBACK_STATUS_VALUES",
+        "StateEnum": "reports.framework.states.STATES",
+        "LeaderboardColumnEnum": "reports.leaderboard_api.METRIC_KEYS",
+        "MemberStatusEnum": "reports.users_api.STATUS_CHOICES",
     },
 }
 

@@ -33,9 +33,12 @@ SCOPE_NOTE = (
     "\"Tabla de Clasificación\"."
 )
 
+# The board's columns (the schema names them LeaderboardColumnEnum, crm/settings.py).
+METRIC_KEYS = list(METRICS)
+
 
 class LeaderboardFigureSerializer(serializers.Serializer):
-    key = serializers.ChoiceField(choices=list(METRICS))
+    key = serializers.ChoiceField(choices=METRIC_KEYS)
     label = serializers.CharField()
     unit = serializers.ChoiceField(choices=["count", "seconds"])
     state = serializers.ChoiceField(choices=STATES)
@@ -59,7 +62,7 @@ class LeaderboardSummarySerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=STATES)
     previous_period = PreviousRangeSerializer()
     sort = serializers.CharField(help_text=f"The order of the rows (default `{DEFAULT_SORT}`).")
-    rank_column = serializers.ChoiceField(choices=list(METRICS), help_text="The column the ranks are computed on.")
+    rank_column = serializers.ChoiceField(choices=METRIC_KEYS, help_text="The column the ranks are computed on.")
     all_rows = serializers.BooleanField(help_text="False when an agent sees only their own row.")
     agents = serializers.IntegerField(help_text="Rows the viewer sees.")
     metrics = LeaderboardFigureSerializer(many=True)

@@ -18,6 +18,9 @@
   var labelsNode = document.getElementById("bc-status-labels");
   var labels = labelsNode ? JSON.parse(labelsNode.textContent) : {};
   var active = ["scheduled", "queued", "sending"];
+  // The bar's width is set here (the CSP refuses inline style attributes).
+  var firstBar = document.getElementById("bc-bar");
+  if (firstBar) firstBar.firstElementChild.style.width = firstBar.getAttribute("aria-valuenow") + "%";
   function render(data) {
     var p = data.progress;
     Object.keys(p.counts).forEach(function (key) {

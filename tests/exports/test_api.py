@@ -134,7 +134,7 @@ def test_list_is_newest_first_and_paginated(alice_client, workspace, alice):
 @pytest.mark.parametrize(
     "body, field",
     [
-        ({"kind": "contacts", "filters": {}}, "kind"),
+        ({"kind": "invoices", "filters": {}}, "kind"),
         ({"kind": "assignments", "filters": {"source": "fax"}}, "filters.source"),
         ({"kind": "assignments", "filters": {"period": "forever"}}, "filters.period"),
         ({"kind": "assignments", "filters": {"period": "today", "start": "2026-01-01", "end": "2026-01-02"}}, "filters.period"),
