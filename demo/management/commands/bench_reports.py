@@ -777,7 +777,7 @@ class Command(BaseCommand):
             return {}
         from reports.periods import report_period_resolve
 
-        ws, repeat = self.workspace, self.opts["repeat"]
+        ws = self.workspace
         owner = Client()
         owner.force_login(self.owner)
         with connection.cursor() as cursor:
@@ -860,28 +860,7 @@ class Command(BaseCommand):
             "conv_agent_365d": (agent_client, f"summary?{r365}", summary_sql(p365, scoped, agent=agent.pk)),
             "conv_log_first": (owner, "log?period=last_30_days&page=1", log_sql(p30)),
         }
-        results = {}
-        for name, (client, path, (sql, params)) in cases.items():
-            if not self.wanted(name):
-                continue
-            def call(client=client, path=path, name=name):
-                response = client.get(base + path)
-                if response.status_code != 200:
-                    raise CommandError(f"{name}: {response.status_code} {response.content[:300]!r}")
-                return response.json()
-
-            def raw(sql=sql, params=params):
-                with connection.cursor() as cursor:
-                    cursor.execute(sql, params)
-                    return cursor.fetchall()
-
-            same = self._conversation_numbers_agree(name, call(), raw())
-            median, p95 = _ms(_time(call, repeat))
-            raw_median, _ = _ms(_time(raw, repeat))
-            results[name] = {"median_ms": median, "p95_ms": p95, "raw_sql_ms": raw_median,
-                             "ratio": round(median / raw_median, 3) if raw_median else None, "same_numbers": same}
-            self.log(f"{name}: median {median} ms, p95 {p95} ms, raw SQL {raw_median} ms, same numbers: {same}")
-        return results
+        return self._time_cases(base, cases, self._conversation_numbers_agree)
 
     # --- resp_* / reso_*: Respuestas and Resoluciones vs raw SQL -------------------------------------
 
@@ -1240,7 +1219,7 @@ class Command(BaseCommand):
             return {}
         from reports.periods import report_period_resolve
 
-        ws, repeat = self.workspace, self.opts["repeat"]
+        ws = self.workspace
         owner = Client()
         owner.force_login(self.owner)
         p30 = report_period_resolve(workspace=ws, period="last_30_days")
@@ -1302,26 +1281,8 @@ class Command(BaseCommand):
                 p365, "AND k.origin = 'channel' AND k.created_channel_id = %(channel)s", channel=channel)),
             "contacts_log_first": ("log?period=last_30_days&page=1", log_sql(p30)),
         }
-        results = {}
-        for name, (path, (sql, params)) in cases.items():
-            def call(path=path, name=name):
-                response = owner.get(base + path)
-                if response.status_code != 200:
-                    raise CommandError(f"{name}: {response.status_code} {response.content[:300]!r}")
-                return response.json()
-
-            def raw(sql=sql, params=params):
-                with connection.cursor() as cursor:
-                    cursor.execute(sql, params)
-                    return cursor.fetchall()
-
-            same = self._contact_numbers_agree(name, call(), raw())
-            median, p95 = _ms(_time(call, repeat))
-            raw_median, _ = _ms(_time(raw, repeat))
-            results[name] = {"median_ms": median, "p95_ms": p95, "raw_sql_ms": raw_median,
-                             "ratio": round(median / raw_median, 3) if raw_median else None, "same_numbers": same}
-            self.log(f"{name}: median {median} ms, p95 {p95} ms, raw SQL {raw_median} ms, same numbers: {same}")
-        return results
+        return self._time_cases(base, {name: (owner, path, sql) for name, (path, sql) in cases.items()},
+                                self._contact_numbers_agree)
 
     @staticmethod
     def _contact_numbers_agree(name: str, api: dict, rows: list[tuple]) -> bool:
