@@ -12,7 +12,7 @@ import http.client
 import json
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -92,17 +92,23 @@ def _post_one(endpoint: str, message: OutgoingMessage) -> PostResult:
 _executor: ThreadPoolExecutor | None = None
 
 
-def messages_post(messages: list[OutgoingMessage]) -> dict[int, PostResult]:
+def messages_post(messages: list[OutgoingMessage], *, waiting=None, every: float = 1.0) -> dict[int, PostResult]:
     """Post the messages to their channel; ``{message id: result}``. Concurrent posts
-    (``BROADCAST_POST_CONCURRENCY``), each thread on its kept-alive connection."""
+    (``BROADCAST_POST_CONCURRENCY``), each thread on its kept-alive connection. While they are in
+    flight, ``waiting()`` is called every ``every`` seconds (the run's heartbeat)."""
     endpoint = settings.BROADCAST_OUTBOUND_URL
     if not endpoint:
         return {m.message_id: PostResult(True) for m in messages}
     global _executor
     if _executor is None:
         _executor = ThreadPoolExecutor(max_workers=settings.BROADCAST_POST_CONCURRENCY, thread_name_prefix="broadcast-post")
-    results = _executor.map(lambda m: _post_one(endpoint, m), messages)
-    return {m.message_id: result for m, result in zip(messages, results, strict=True)}
+    futures = {_executor.submit(_post_one, endpoint, m): m.message_id for m in messages}
+    pending = set(futures)
+    while pending:
+        _done, pending = wait(pending, timeout=every)
+        if pending and waiting is not None:
+            waiting()
+    return {message_id: future.result() for future, message_id in futures.items()}
 
 
 def channel_rate_wait(*, channel_id: int, count: int, limit: int | None = None) -> float:

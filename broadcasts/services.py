@@ -13,7 +13,8 @@ The sending job (``broadcast_run``, run by the Celery task ``broadcasts.broadcas
    (``FOR UPDATE SKIP LOCKED``) and writes their outgoing messages through
    ``contacts.services.message_send`` (sender kind ``broadcast``) in ONE transaction, so a
    row is ``sending`` exactly when its message exists; posts them (``sending.messages_post``);
-   records ``sent`` / ``failed`` with the reason; refreshes the heartbeat.
+   records ``sent`` / ``failed`` with the reason. The heartbeat is kept fresh on its own clock
+   (``_Lease``), every quarter of ``BROADCAST_STALE_SECONDS``, also while a batch is in flight.
 
 Whatever instant a worker is killed at, a restarted job neither writes a second message to any
 contact (the claim and the message commit together) nor misses one (the rows still ``queued``
@@ -21,6 +22,7 @@ or ``sending`` are picked up again).
 """
 
 import logging
+import time
 import uuid
 from collections import defaultdict
 from datetime import datetime, timedelta
@@ -230,7 +232,7 @@ def contact_opt_out(*, contact: Contact, source: str) -> bool:
 # --- The sending job ---
 
 
-def _recipients_write(broadcast: Broadcast) -> None:
+def _recipients_write(broadcast: Broadcast, lease: "_Lease") -> None:
     """Every contact of the segment as a recipient row, in one statement (200,000 rows in a few
     seconds). Idempotent: ON CONFLICT on the (broadcast, contact) key; runs once per broadcast."""
     filters = broadcast.segment.filters if broadcast.segment_id else None
@@ -265,7 +267,10 @@ def _recipients_write(broadcast: Broadcast) -> None:
                       RecipientReason.OPTED_OUT, channel, RecipientReason.NO_CHANNEL, now, *members_params]
             with connection.cursor() as cursor:
                 cursor.execute(sql, params)
+        # The heartbeat commits with the rows: a 200,000-row write takes seconds, and a run
+        # waiting on this row's lock to take the lease over sees the fresh heartbeat.
         Broadcast.objects.filter(pk=broadcast.pk).update(recipients_written_at=now)
+        Broadcast.objects.filter(pk=broadcast.pk, runner=lease.runner).update(heartbeat_at=timezone.now())
 
 
 def _lease_take(broadcast_id: int, runner: str) -> bool:
@@ -284,6 +289,36 @@ def _heartbeat(broadcast_id: int, runner: str) -> bool:
     """Still ours (not cancelled, not taken over)? Refreshes the heartbeat."""
     return bool(Broadcast.objects.filter(pk=broadcast_id, runner=runner, status=BroadcastStatus.SENDING)
                 .update(heartbeat_at=timezone.now()))
+
+
+class _Lease:
+    """A run's hold on its broadcast, kept fresh on a clock of its own.
+
+    The heartbeat is refreshed every ``BROADCAST_STALE_SECONDS / 4`` seconds of the run, at every
+    step (recipients written, before and after each claim, and while a batch's posts are in
+    flight), not once per batch: a batch lasts as long as the channel and the database take (a
+    slow endpoint, a loaded machine, the rate limit's wait), and a heartbeat older than the stale
+    threshold makes a live run look dead, so the beat enqueues the broadcast again and the next
+    delivery takes the lease over while the first run is still sending. ``lost`` turns true when
+    a refresh finds the broadcast cancelled or owned by another run; the run then stops after
+    recording the batch in flight."""
+
+    def __init__(self, broadcast_id: int, runner: str):
+        self.broadcast_id, self.runner = broadcast_id, runner
+        self.interval = max(settings.BROADCAST_STALE_SECONDS / 4, 0.05)
+        self.refreshed = time.monotonic()
+        self.lost = False
+
+    def beat(self, *, force: bool = False) -> bool:
+        """Refresh the heartbeat if due (or ``force``); False once the lease is lost."""
+        if self.lost:
+            return False
+        if force or time.monotonic() - self.refreshed >= self.interval:
+            if not _heartbeat(self.broadcast_id, self.runner):
+                self.lost = True
+                return False
+            self.refreshed = time.monotonic()
+        return True
 
 
 def _outgoing(broadcast: Broadcast, recipient: BroadcastRecipient, contact: Contact, text: str) -> OutgoingMessage:
@@ -380,10 +415,10 @@ def _orphans(broadcast: Broadcast, size: int, after_id: int) -> tuple[list[Outgo
     return outgoing, rows[-1].pk
 
 
-def _post_and_record(outgoing: list[OutgoingMessage]) -> None:
+def _post_and_record(outgoing: list[OutgoingMessage], lease: "_Lease") -> None:
     if not outgoing:
         return
-    results = messages_post(outgoing)
+    results = messages_post(outgoing, waiting=lease.beat, every=lease.interval)
     recipient_results_record(results)
 
 
@@ -408,14 +443,16 @@ def recipient_results_record(results: dict[int, PostResult]) -> None:
 
 
 def broadcast_run(*, broadcast_id: int, batch_size: int | None = None) -> bool:
-    """Send the broadcast (see the module docstring). False when another live run owns it or it
-    is not active (finished, cancelled, scheduled). Safe to call any number of times."""
+    """Send the broadcast (see the module docstring). False when another live run owns it, it
+    is not active (finished, cancelled, scheduled) or it was taken from this run (cancelled, or
+    this run's heartbeat went stale). Safe to call any number of times."""
     runner = uuid.uuid4().hex
     if not _lease_take(broadcast_id, runner):
         return False
+    lease = _Lease(broadcast_id, runner)
     broadcast = Broadcast.objects.select_related("segment", "workspace").get(pk=broadcast_id)
     size = batch_size or settings.BROADCAST_BATCH_SIZE
-    _recipients_write(broadcast)
+    _recipients_write(broadcast, lease)
     after = 0
     while True:
         outgoing, after_next = _orphans(broadcast, size, after)
@@ -423,16 +460,19 @@ def broadcast_run(*, broadcast_id: int, batch_size: int | None = None) -> bool:
             break
         after = after_next
         channel_rate_wait(channel_id=broadcast.channel_id, count=max(len(outgoing), 1))
-        _post_and_record(outgoing)
-        if not _heartbeat(broadcast_id, runner):
+        _post_and_record(outgoing, lease)
+        if not lease.beat(force=True):
             return False
     while True:
         channel_rate_wait(channel_id=broadcast.channel_id, count=size)
+        if not lease.beat():
+            return False
         outgoing, claimed = _claim(broadcast, size)
         if not claimed:
             break
-        _post_and_record(outgoing)
-        if not _heartbeat(broadcast_id, runner):
+        lease.beat()
+        _post_and_record(outgoing, lease)
+        if not lease.beat(force=True):
             return False
     Broadcast.objects.filter(pk=broadcast_id, runner=runner, status=BroadcastStatus.SENDING).update(
         status=BroadcastStatus.SENT, finished_at=timezone.now(), runner="")

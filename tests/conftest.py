@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Membership
 from crm.celery import app as celery_app
+from tests.celery_worker import Worker, end_worker_sessions
 from tests.factories import WorkspaceFactory, api_token, member
 
 pytest_plugins: list[str] = []
@@ -35,6 +36,33 @@ def eager_celery():
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def worker_settings_module():
+    """The settings module of the workers ``workers`` starts (a tests folder may override it)."""
+    return "crm.settings"
+
+
+@pytest.fixture
+def workers(tmp_path, worker_settings_module):
+    """``start(**env)`` starts a real Celery worker (tests/celery_worker.py) on Redis and the test
+    database; every one started is stopped at the end, and the queue holds only this test's tasks."""
+    started: list[Worker] = []
+
+    def start(**env) -> Worker:
+        worker = Worker(tmp_path, settings_module=worker_settings_module, **env)
+        started.append(worker)
+        return worker
+
+    # Only this test's messages: drop whatever an earlier, aborted run left in the queue.
+    celery_app.control.purge()
+    celery_app.conf.task_always_eager = False
+    yield start
+    for worker in started:
+        worker.stop()
+    end_worker_sessions()
+    celery_app.control.purge()
 
 
 @pytest.fixture(autouse=True)

@@ -99,11 +99,11 @@ def test_a_live_run_keeps_the_broadcast_and_a_stale_one_is_taken_over(workspace,
                                                                       commits_held):
     # given: a broadcast whose run died after claiming one batch (one row 'sending' with its message)
     broadcast = _broadcast(workspace, channel, alice)
-    from broadcasts.services import _claim, _lease_take, _recipients_write
+    from broadcasts.services import _claim, _Lease, _lease_take, _recipients_write
 
     assert _lease_take(broadcast.pk, "dead-runner")
     broadcast.refresh_from_db()
-    _recipients_write(broadcast)
+    _recipients_write(broadcast, _Lease(broadcast.pk, "dead-runner"))
     outgoing, claimed = _claim(broadcast, 1)
     assert claimed == 1 and len(outgoing) == 1
     # when the task is delivered again while the dead run's heartbeat is fresh: nothing happens

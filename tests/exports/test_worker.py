@@ -1,23 +1,16 @@
 """End to end through a REAL Celery worker on the real Redis and PostgreSQL (as in CI).
 
-The worker is ``celery -A crm worker --pool=solo`` in a subprocess, pointed at the pytest test
-database; the test database is transactional so the worker sees the committed rows.
+The worker (tests/celery_worker.py, the ``workers`` fixture) is ``celery -A crm worker
+--pool=solo`` in a subprocess, pointed at the pytest test database; the test database is
+transactional so the worker sees the committed rows.
 """
 
-import os
-import signal
-import subprocess
-import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
-from crm.celery import app as celery_app
 from demo.management.commands.bench_export import insert_synthetic_events
 from exports import services
 from exports.models import Export
@@ -33,92 +26,12 @@ pytestmark = [
 ]
 
 EVENTS = 100_000
-# The workers' database sessions carry this name, so the test can end those a SIGKILL orphaned.
-WORKER_APPLICATION_NAME = "export-test-worker"
-
-
-def _test_database_url() -> str:
-    db = connection.settings_dict
-    auth = db["USER"] or ""
-    if db.get("PASSWORD"):
-        auth += f":{db['PASSWORD']}"
-    return (
-        f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-        f"?application_name={WORKER_APPLICATION_NAME}"
-    )
-
-
-def _end_worker_sessions() -> None:
-    """A killed worker's session may linger; the test database cannot be dropped while it does."""
-    with connection.cursor() as cursor:
-        for _ in range(50):
-            cursor.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND application_name = %s AND pid <> pg_backend_pid()",
-                [WORKER_APPLICATION_NAME],
-            )
-            if not cursor.fetchall():
-                return
-            time.sleep(0.1)
-
-
-class Worker:
-    """A celery worker subprocess with the test process's environment and test database."""
-
-    def __init__(self, tmp_path: Path, **extra_env):
-        self.log = tmp_path / f"worker-{time.monotonic_ns()}.log"
-        env = {
-            **os.environ,
-            "DATABASE_URL": _test_database_url(),
-            "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-            "DJANGO_SETTINGS_MODULE": "tests.exports.worker_settings",
-            "DB_CONN_MAX_AGE": "0",
-            **{k: str(v) for k, v in extra_env.items()},
-        }
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "crm", "worker", "--pool=solo", "--concurrency=1",
-             "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info",
-             "-n", f"export-test-{os.getpid()}-{time.monotonic_ns()}@%h"],
-            cwd=settings.BASE_DIR, env=env, stdout=self.log.open("w"), stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 60
-        while " ready." not in self.log.read_text():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise AssertionError("the worker did not start:\n" + self.log.read_text()[-3000:])
-            time.sleep(0.1)
-
-    def kill(self):
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
 
 
 @pytest.fixture
-def workers(tmp_path):
-    started: list[Worker] = []
-
-    def start(**env) -> Worker:
-        worker = Worker(tmp_path, **env)
-        started.append(worker)
-        return worker
-
-    # Only this test's messages: drop whatever an earlier, aborted run left in the queue.
-    celery_app.control.purge()
-    celery_app.conf.task_always_eager = False
-    yield start
-    for worker in started:
-        worker.stop()
-    _end_worker_sessions()
-    celery_app.control.purge()
+def worker_settings_module():
+    """The export knobs from the environment (tests/exports/worker_settings.py)."""
+    return "tests.exports.worker_settings"
 
 
 @pytest.fixture
