@@ -158,10 +158,10 @@
       el("td", {}, row.conversation_id ? filterButton("conversation", row.conversation_id) : S.empty),
       el("td", {}, filterButton("contact", row.contact_id)),
       el("td", { className: "wrap", text: row.contact_name || S.empty }),
-      el("td", { className: "wrap", text: person(row.previous_assignee) }),
-      el("td", { className: "wrap", text: person(row.new_assignee) }),
+      el("td", { className: "person", text: person(row.previous_assignee) }),
+      el("td", { className: "person", text: person(row.new_assignee) }),
       el("td", { dataset: { source: row.source } }, dot(row.source), row.source_label || sourceLabel[row.source] || row.source),
-      el("td", { className: "wrap", text: person(row.assigned_by) }))));
+      el("td", { className: "person", text: person(row.assigned_by) }))));
     (data.results || []).forEach((row) => (contactName[String(row.contact_id)] = contactName[String(row.contact_id)] || row.contact_name));
     const table = el("table", { className: "data log-table" }, head, tbody);
     slot("log").replaceChildren(el("div", { className: "table-scroll log-scroll", tabindex: "0", "aria-labelledby": "log-title" }, table), pager(data));

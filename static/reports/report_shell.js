@@ -475,6 +475,7 @@
       if (controller.signal.aborted) return;
       renderRange(data.range);
       unit.render(data);
+      unit.slots.forEach((s) => labelLogCells(slot(s)));
     } catch (error) {
       if (error.name === "AbortError") return;
       if (!rangeText.dataset.start) rangeText.replaceChildren();
@@ -590,6 +591,23 @@
   function filterButton(param, value) {
     return el("button", { type: "button", className: "link-button", title: filterLabel[param] + ": " + value,
       onclick: () => navigate(withChanges({ [param]: [String(value)] })) }, String(value));
+  }
+  // On a phone the log's rows become cards (reports.css): each cell carries its column's name,
+  // and the roles keep the table a table for screen readers once its display changes.
+  function labelLogCells(container) {
+    container.querySelectorAll("table.log-table").forEach((table) => {
+      const headRow = table.tHead && table.tHead.rows[table.tHead.rows.length - 1];
+      if (!headRow) return;
+      const labels = [...headRow.cells].map((cell) => cell.textContent.trim());
+      table.setAttribute("role", "table");
+      [...table.querySelectorAll("thead, tbody")].forEach((group) => group.setAttribute("role", "rowgroup"));
+      [...headRow.cells].forEach((cell) => cell.setAttribute("role", "columnheader"));
+      [...table.rows].forEach((row) => row.setAttribute("role", "row"));
+      [...table.tBodies].forEach((body) => [...body.rows].forEach((row) => [...row.cells].forEach((cell, i) => {
+        cell.setAttribute("role", cell.tagName === "TH" ? "rowheader" : "cell");
+        if (labels[i]) cell.dataset.label = labels[i];
+      })));
+    });
   }
   function pager(data) {
     const pageSize = data.page_size || cfg.pageSize;
