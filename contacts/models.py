@@ -571,3 +571,69 @@ class ConversationRollupState(models.Model):
 
     def __str__(self) -> str:
         return f"conversation rollup of workspace {self.workspace_id} in {self.timezone} ({'ready' if self.ready else 'building'})"
+
+
+class ContactDailyCount(models.Model):
+    """New and first-seen contacts per workspace-local day, origin and creation channel: the
+    Contactos rollup's additive half (docs/performance.md "Contactos").
+
+    Written by the database itself, in the statement that writes the contact (the trigger
+    ``contacts_contact_daily_count``, ``contacts/activity.py``): a contact's row adds one ``new``
+    on the local day of ``created_at`` and one ``first_seen`` on the local day of
+    ``first_seen_at``; an update moves them, a delete takes them back. So every write path (the
+    services, Data Import, bulk loads) keeps it exact. Days are in the timezone of
+    ``ConversationRollupState`` (the contacts app's rollups share one state and one rebuild).
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField()
+    origin = models.CharField(max_length=20, choices=ContactOrigin.choices)
+    # The creation channel; 0 = none (a unique key cannot hold NULLs that compare equal).
+    channel_id = models.BigIntegerField(default=0)
+    new = models.BigIntegerField(default=0)
+    first_seen = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # The UPSERT target; its index serves the reads: WHERE workspace = ? AND day BETWEEN ? AND ?
+            models.UniqueConstraint(fields=["workspace", "day", "origin", "channel_id"],
+                                    name="contact_daily_count_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.origin} ch {self.channel_id}: {self.new} new, {self.first_seen} first seen"
+
+
+class ContactActiveDay(models.Model):
+    """"Contact X was active (sent or received a message) on local day D": one row per contact
+    and day, the Contactos rollup's distinct half. Active contacts of a period are the distinct
+    contacts of its rows (a contact active on two days of a week is one active contact of it).
+
+    Written once per contact and day by the database, in the statement that stores the message
+    (the trigger ``contacts_message_active_day``: ``INSERT … ON CONFLICT DO NOTHING``), with the
+    contact's facts the report groups and filters by copied (origin, creation channel,
+    ``created_at`` for "returning"; the contact trigger keeps them in step and deletes the rows
+    of a deleted contact). A plain contact id, no foreign key: the database, not Django's
+    deletion collector, owns these rows.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+", db_index=False)
+    contact_id = models.BigIntegerField()
+    day = models.DateField()
+    origin = models.CharField(max_length=20, choices=ContactOrigin.choices)
+    channel_id = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            # The ON CONFLICT target (once per contact and day) and the contact trigger's lookups.
+            models.UniqueConstraint(fields=["contact_id", "day"], name="contact_active_day_unique"),
+        ]
+        indexes = [
+            # The reads: WHERE workspace = ? AND day BETWEEN ? AND ?, index-only.
+            models.Index(fields=["workspace", "day"], include=["contact_id", "origin", "channel_id", "created_at"],
+                         name="contact_active_ws_day_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"contact {self.contact_id} active on {self.day}"

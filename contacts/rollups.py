@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from accounts.models import Workspace
 
+from .activity import activity_rebuild
 from .models import (
     ConversationDailyCount,
     ConversationEvent,
@@ -163,6 +164,8 @@ def rollup_rebuild(*, workspace: Workspace) -> int:
     ConversationOwnerDailyCount.objects.filter(workspace=workspace).delete()
     total = _rebuild_sql(workspace) if connection.vendor == "postgresql" else _rebuild_python(workspace)
     _rebuild_open_counts(workspace)
+    # The Contactos rollup shares this state and lock (contacts/activity.py).
+    activity_rebuild(workspace=workspace)
     ConversationRollupState.objects.filter(workspace=workspace).update(
         timezone=workspace.timezone, ready=True, rebuilt_at=timezone.now(), events_counted=total
     )

@@ -8,15 +8,19 @@ time series, log, export) counts only these sets, so the numbers agree
 (``tests/reports/test_contacts.py`` pins them to a count by hand).
 """
 
+from bisect import bisect_right
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 
+from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from accounts.context import Actor
 from accounts.models import Membership
-from contacts.models import Contact, ContactOrigin, Message
+from contacts.models import Contact, ContactActiveDay, ContactDailyCount, ContactOrigin, Message
+from contacts.rollups import rollup_is_ready
 from contacts.selectors import contact_visibility
 from integrations.models import Channel
 
@@ -132,6 +136,7 @@ def log_contacts(contacts: QuerySet, *, workspace, period: ReportPeriod) -> Quer
 # --- summary -----------------------------------------------------------------------------------
 
 
+
 @dataclass(frozen=True)
 class CountFigure:
     state: str
@@ -198,6 +203,100 @@ def _counts(contacts: QuerySet, *, workspace, period: ReportPeriod) -> _Counts:
     return _Counts(cells, first_seen_contacts(contacts, period).count())
 
 
+# --- the rollup (contacts/activity.py) ------------------------------------------------------------
+#
+# New and first seen are sums of ``ContactDailyCount`` over the period's local days; active and
+# returning are distinct contacts of ``ContactActiveDay`` rows in those days (returning: created
+# before the period's first instant, copied on the row). Exactly the raw sets whenever the
+# contact set is "every contact of the workspace matching origin and channel": the origin and
+# the creation channel are on the rollup rows, the current assignee (the "Asignado a" filter and
+# an agent's visibility) is not, so those read the raw contacts and messages.
+
+_COUNTS = ContactDailyCount._meta.db_table
+_ACTIVE = ContactActiveDay._meta.db_table
+
+
+def contact_rollup_applies(*, workspace, actor: Actor, query: ReportQuery) -> bool:
+    """True when the rollup answers this query exactly (see above) and is ready in the period's
+    timezone (the contacts app's rollup state: after a timezone change, until its rebuild, no)."""
+    if connection.vendor != "postgresql" or not getattr(settings, "REPORTS_USE_ROLLUP", True):
+        return False
+    if actor.workspace.pk != workspace.pk or query.has("assignee"):
+        return False
+    if contact_visibility(workspace=workspace, user=actor.user, is_admin=actor.is_admin) != Q():
+        return False
+    return query.period.timezone == workspace.timezone and rollup_is_ready(workspace=workspace)
+
+
+def _rollup_where(query: ReportQuery) -> tuple[str, list]:
+    """The origin and channel filters on rollup rows (channel 0 = none)."""
+    sql, params = "", []
+    if query.get("origin"):
+        sql += " AND origin = ANY(%s)"
+        params.append(list(query.get("origin")))
+    if query.has("channel"):
+        sql += " AND (channel_id = ANY(%s)" + (" OR channel_id = 0)" if query.includes_none("channel") else ")")
+        params.append([int(c) for c in query.get("channel")])
+    return sql, params
+
+
+def _rollup_counts(*, workspace, query: ReportQuery, periods: list[ReportPeriod]) -> list[_Counts]:
+    """``_counts`` of each period from the rollup: two statements whatever the periods."""
+    where, where_params = _rollup_where(query)
+    results = [_Counts({}, 0) for _ in periods]
+    sums = " UNION ALL ".join(
+        f"SELECT {i}, origin, channel_id, sum(new), sum(first_seen) FROM {_COUNTS} "
+        f"WHERE workspace_id = %s AND day BETWEEN %s AND %s{where} GROUP BY origin, channel_id"
+        for i in range(len(periods)))
+    active = " UNION ALL ".join(
+        f"SELECT {i}, origin, channel_id, count(DISTINCT contact_id), "
+        f"count(DISTINCT contact_id) FILTER (WHERE created_at < %s) FROM {_ACTIVE} "
+        f"WHERE workspace_id = %s AND day BETWEEN %s AND %s{where} GROUP BY origin, channel_id"
+        for i in range(len(periods)))
+    with connection.cursor() as cursor:
+        cursor.execute(sums, [v for p in periods for v in (workspace.pk, p.start, p.end, *where_params)])
+        for i, origin, channel_id, new, first_seen in cursor.fetchall():
+            results[i] = _Counts(results[i].cells, results[i].first_seen + int(first_seen))
+            if new:
+                results[i].cells.setdefault((origin, channel_id or None), [0, 0, 0])[0] += int(new)
+        cursor.execute(active, [v for p in periods
+                                for v in (p.start_utc, workspace.pk, p.start, p.end, *where_params)])
+        for i, origin, channel_id, n, returning in cursor.fetchall():
+            cell = results[i].cells.setdefault((origin, channel_id or None), [0, 0, 0])
+            cell[1] += n
+            cell[2] += returning
+    return results
+
+
+_TRUNC_SQL = {"day": "day", "week": "date_trunc('week', day)::date", "month": "date_trunc('month', day)::date"}
+
+
+def _rollup_buckets(*, workspace, query: ReportQuery, interval: str, starts: list[datetime]) -> list[list[int]]:
+    """``[new, active, first seen]`` per bucket of ``starts`` (day / week / month) from the rollup."""
+    period = query.period
+    where, where_params = _rollup_where(query)
+    days: list[date] = [start.date() for start in starts]
+    per_bucket = [[0, 0, 0] for _ in starts]
+
+    def index(day: date) -> int:
+        return bisect_right(days, day) - 1
+
+    bucket = _TRUNC_SQL[interval]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT day, sum(new), sum(first_seen) FROM {_COUNTS} WHERE workspace_id = %s "
+                       f"AND day BETWEEN %s AND %s{where} GROUP BY day",
+                       [workspace.pk, period.start, period.end, *where_params])
+        for day, new, first_seen in cursor.fetchall():
+            per_bucket[index(day)][0] += int(new)
+            per_bucket[index(day)][2] += int(first_seen)
+        cursor.execute(f"SELECT {bucket} AS bucket, count(DISTINCT contact_id) FROM {_ACTIVE} WHERE workspace_id = %s "
+                       f"AND day BETWEEN %s AND %s{where} GROUP BY 1",
+                       [workspace.pk, period.start, period.end, *where_params])
+        for day, n in cursor.fetchall():
+            per_bucket[index(day)][1] += n
+    return per_bucket
+
+
 def _channel_names(workspace, ids) -> dict[int, str]:
     return dict(Channel.objects.filter(workspace=workspace, pk__in=[i for i in ids if i]).values_list("pk", "name"))
 
@@ -207,6 +306,8 @@ def contact_summary(*, workspace, actor: Actor, query: ReportQuery) -> ContactSu
     empty = period_before_workspace(workspace=workspace, period=period)
     if empty:
         now = before = _Counts({}, 0)
+    elif contact_rollup_applies(workspace=workspace, actor=actor, query=query):
+        now, before = _rollup_counts(workspace=workspace, query=query, periods=[period, previous])
     else:
         contacts = contact_set(workspace=workspace, actor=actor, query=query)
         now = _counts(contacts, workspace=workspace, period=period)
@@ -273,6 +374,12 @@ def contact_timeseries(*, workspace, actor: Actor, query: ReportQuery) -> Contac
     starts = bucket_starts(period, interval)
     if period_before_workspace(workspace=workspace, period=period):
         return ContactTimeseries(period, STATE_NO_DATA, interval, [ContactBucket(s, 0, 0, 0) for s in starts])
+    if interval != "hour" and contact_rollup_applies(workspace=workspace, actor=actor, query=query):
+        buckets = [ContactBucket(start, *counts) for start, counts in
+                   zip(starts, _rollup_buckets(workspace=workspace, query=query, interval=interval, starts=starts),
+                       strict=True)]
+        return ContactTimeseries(period, state_of(sum(b.new + b.active + b.first_seen for b in buckets)), interval,
+                                 buckets)
     contacts = contact_set(workspace=workspace, actor=actor, query=query)
     common = {"group": None, "period": period, "interval": interval, "starts": starts}
     new = bucket_index_counts(new_contacts(contacts, period), field="created_at", **common)
