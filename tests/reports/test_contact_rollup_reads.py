@@ -16,7 +16,12 @@ from accounts.models import Membership, Workspace
 from contacts.models import Contact, ContactActiveDay, ContactDailyCount, Message, SenderKind
 from contacts.rollups import rollup_rebuild, rollup_state_start
 from contacts.services import contact_create, conversation_open, message_create, message_send
-from reports.contacts_report import FILTERS, contact_rollup_applies, contact_summary, contact_timeseries
+from reports.contacts_report import (
+    FILTERS,
+    contact_rollup_applies,
+    contact_summary,
+    contact_timeseries,
+)
 from reports.framework.query import report_query_parse
 from tests.factories import ConversationFactory, WorkspaceFactory, member
 
