@@ -195,6 +195,10 @@ class BroadcastRecipient(models.Model):
             models.Index(fields=["contact", "sent_at"], name="recipient_contact_sent_idx"),
             # The report's period scans of sends, per workspace.
             models.Index(fields=["workspace", "sent_at"], name="recipient_ws_sent_idx"),
+            # ... and of the recipients never sent (skipped, failed before sending, waiting), which
+            # the report places in time by queued_at (docs/reports.md "Transmisiones").
+            models.Index(fields=["workspace", "queued_at"], condition=Q(sent_at__isnull=True),
+                         name="recipient_ws_unsent_idx"),
         ]
 
     def __str__(self) -> str:

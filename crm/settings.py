@@ -248,6 +248,11 @@ SPECTACULAR_SETTINGS = {
         "StateEnum": "reports.framework.states.STATES",
         "LeaderboardColumnEnum": "reports.leaderboard_api.METRIC_KEYS",
         "MemberStatusEnum": "reports.users_api.STATUS_CHOICES",
+        "BroadcastStatusEnum": "broadcasts.models.BroadcastStatus.values",
+        "RecipientStatusEnum": "broadcasts.models.RecipientStatus.values",
+        "BroadcastReportCountEnum": "reports.broadcasts_report.COUNTS",
+        "BroadcastReportRateOfEnum": "reports.broadcasts_api.RATE_DENOMINATORS",
+        "BroadcastReportReasonStatusEnum": "reports.broadcasts_api.REASON_STATUSES",
     },
 }
 

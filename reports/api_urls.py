@@ -2,6 +2,7 @@
 
 from .api import urlpatterns as assignments
 from .assignment_analysis_api import urlpatterns as assignment_analysis
+from .broadcasts_api import urlpatterns as broadcasts
 from .contacts_api import urlpatterns as contacts
 from .conversations_api import urlpatterns as conversations
 from .leaderboard_api import urlpatterns as leaderboard
@@ -20,4 +21,5 @@ urlpatterns = [
     *leaderboard,
     *users,
     *contacts,
+    *broadcasts,
 ]

@@ -7,6 +7,7 @@ class ReportsConfig(AppConfig):
     def ready(self):
         # Each report module registers its Data Export kind (reports.framework.exports).
         from . import (  # noqa: F401
+            broadcasts_report,
             contacts_report,
             conversations,
             leaderboard,

@@ -6,6 +6,7 @@ from django.utils.translation import pgettext_lazy
 from accounts.context import Actor
 
 from . import contacts_report, conversations, messages, responses, users
+from .broadcasts_report import broadcast_headlines
 from .framework.query import ReportQuery
 from .leaderboard import leaderboard_headlines
 from .params import ReportParams
@@ -27,5 +28,6 @@ def report_headlines(*, workspace, membership, query: ReportQuery) -> dict[str, 
         "leaderboard": leaderboard_headlines(workspace=workspace, actor=actor, period=query.period),
         "users": users.users_headlines(workspace=workspace, actor=actor, period=query.period),
         "contacts": contacts_report.contact_headlines(workspace=workspace, actor=actor, period=query.period),
+        "broadcasts": broadcast_headlines(workspace=workspace, actor=actor, period=query.period),
     }
 

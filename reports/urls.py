@@ -14,4 +14,5 @@ urlpatterns = [
     path("reports/leaderboard/", views.leaderboard_page, name="leaderboard"),
     path("reports/users/", views.users_page, name="users"),
     path("reports/contacts/", views.contacts_page, name="contacts"),
+    path("reports/broadcasts/", views.broadcasts_page, name="broadcasts"),
 ]

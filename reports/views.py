@@ -9,6 +9,7 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.decorators import workspace_member_required
 from assignments.models import AssignmentSource
+from broadcasts.models import Broadcast
 from contacts.models import DeliveryStatus
 
 from . import conversations
@@ -29,7 +30,7 @@ def report_index(request):
 
     go = request.GET.get("go", "")
     if go:
-        target = next((entry["url"] for entry in report_menu(active="") if entry["key"] == go and entry["url"]), None)
+        target = next((entry["url"] for entry in report_menu(active="", is_admin=request.membership.is_admin) if entry["key"] == go and entry["url"]), None)
         if target:
             return redirect(target)
 
@@ -39,7 +40,7 @@ def report_index(request):
     except ApiError as exc:
         query, period_error = report_query_parse(filters=(), workspace=request.workspace, data={}), exc.message
     headlines = report_headlines(workspace=request.workspace, membership=request.membership, query=query)
-    menu = report_menu(active="")
+    menu = report_menu(active="", is_admin=request.membership.is_admin)
     for entry in menu:
         entry["headlines"] = headlines.get(entry["key"], [])
     return render(request, "reports/index.html", {
@@ -312,5 +313,46 @@ def contacts_page(request):
             "never": _("Never"),
             "yes": _("Yes"),
             "no": _("No"),
+        },
+    )
+
+
+@workspace_member_required(admin=True)
+def broadcasts_page(request):
+    """Reportes → Transmisiones (docs/reports.md "Transmisiones"): owners and managers only, as the
+    Transmisiones pages (an agent gets 403)."""
+    from broadcasts.models import RecipientReason, RecipientStatus
+
+    from . import broadcasts_report
+
+    labels = {key: broadcasts_report.count_label(key) for key in broadcasts_report.COUNTS}
+    return report_page_render(
+        request, key="broadcasts", template="reports/broadcasts.html", filters=broadcasts_report.FILTERS,
+        export_kind="broadcasts",
+        api={"summary": "/api/v1/reports/broadcasts/summary", "timeseries": "/api/v1/reports/broadcasts/timeseries",
+             "log": "/api/v1/reports/broadcasts/log"},
+        strings={
+            **{f"count_{key}": label for key, label in labels.items()},
+            "rateOfRecipients": _("%(rate)s of recipients"),
+            "rateOfSent": _("%(rate)s of sent"),
+            "trendNoPrevious": _("Nothing in the previous period"),
+            "barAria": _("Bar chart of broadcast messages sent and failed over time, with lines for delivered, read "
+                         "and replied. The same numbers are in the table below."),
+            "funnelAria": _("Horizontal bar chart of the funnel: recipients, sent, delivered, read, replied. The same "
+                            "numbers are in the table below."),
+            "tableFunnel": _("Show the funnel's numbers as a table"),
+            "stage": _("Stage"),
+            "count": _("Count"),
+            "rate": _("Rate"),
+            "reason": _("Reason"),
+            "status": _("Status"),
+            "percent": _("Percent"),
+            "noFailures": _("No failed or skipped recipients in this period."),
+            "broadcast": _("Broadcast"),
+            "channel": _("Channel"),
+            "startedAt": _("Started"),
+            "statusLabels": "|".join(f"{s.value}={s.label}" for s in RecipientStatus),
+            "reasonLabels": "|".join(f"{r.value}={r.label}" for r in RecipientReason),
+            "broadcastStatusLabels": "|".join(f"{s.value}={s.label}" for s in Broadcast.Status),
         },
     )

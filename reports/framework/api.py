@@ -16,7 +16,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import request_actor
+from accounts.permissions import IsWorkspaceAdmin, request_actor
 from accounts.throttling import ApiTokenRateThrottle, SessionUserRateThrottle
 from crm.db_router import report_reads
 
@@ -71,6 +71,9 @@ LOG_PAGE_PARAMETERS = [
                      default=LOG_DEFAULT_PAGE_SIZE,
                      description=f"Rows per page, default {LOG_DEFAULT_PAGE_SIZE}, at most {LOG_MAX_PAGE_SIZE}."),
 ]
+
+ADMIN_ONLY_FORBIDDEN = OpenApiResponse(ReportErrorSerializer,
+                                       description="Not a member of any workspace, or an agent (owners and managers only).")
 
 ERRORS = {
     400: OpenApiResponse(ReportErrorSerializer, description="A bad parameter; `errors` names the field."),
@@ -166,6 +169,8 @@ class ReportEndpoints:
     # Query parameters one component adds to the shared ones, by component name
     # (e.g. ``{"summary": [OpenApiParameter("include", ...)]}``).
     extra_parameters: dict = field(default_factory=dict)
+    # Owners, managers and API tokens only: an agent gets 403 on every operation.
+    admin_only: bool = False
 
 
 def _view(endpoints: ReportEndpoints, name: str, component: tuple, parameters: list):
@@ -183,10 +188,12 @@ def _view(endpoints: ReportEndpoints, name: str, component: tuple, parameters: l
     get = extend_schema(
         operation_id=f"reports_{endpoints.key}_{name}", tags=["reports"], summary=summary,
         description=description + endpoints.scope_note, parameters=parameters,
-        responses={200: serializer, **ERRORS},
+        responses={200: serializer, **ERRORS, **({403: ADMIN_ONLY_FORBIDDEN} if endpoints.admin_only else {})},
     )(get)
     attrs = {"get": get, "filters": endpoints.filters, "__doc__": summary, "sorts": endpoints.sorts,
              "default_sort": endpoints.default_sort}
+    if endpoints.admin_only:
+        attrs["permission_classes"] = [IsWorkspaceAdmin]
     if endpoints.parse is not None:
         attrs["parse"] = lambda self, *, workspace, data: endpoints.parse(workspace=workspace, data=data)
     class_name = "".join(part.title() for part in endpoints.key.split("_")) + name.title() + "Api"

@@ -96,36 +96,73 @@ def bucket_index_counts(rows: QuerySet, *, field: str, group: str | None, period
     merges the two 01:00 hours of a fall-back day; grouping by the UTC hour as well keeps them
     apart (exact for whole-hour offsets).
     """
-    tz = period.tz
     per_bucket: list[dict] = [{} for _ in starts]
     group_fields = [group] if group else []
-    rows = rows.order_by()
     counter = Count(distinct, distinct=True) if distinct else Count("pk")
+    index = _bucket_indexer(period, interval, starts)
+    for row in _bucket_rows(rows, field=field, period=period, interval=interval, group_fields=group_fields,
+                            aggregates={"_n": counter}):
+        at, n = index(row), row[-1]
+        key = row[-2] if group else None
+        per_bucket[at][key] = per_bucket[at].get(key, 0) + n
+    return per_bucket
+
+
+def bucket_index_aggregates(rows: QuerySet, *, field: str, period: ReportPeriod, interval: str,
+                            starts: list[datetime], aggregates: dict) -> list[dict]:
+    """Several aggregates of ``rows`` per bucket in one query, e.g.
+    ``{"sent": Count("pk", filter=Q(sent_at__isnull=False)), ...}``: one ``{name: value}`` dict per
+    bucket of ``starts`` (every name present, 0 in a bucket without rows). ``field`` may name an
+    annotation of ``rows``. Buckets as ``bucket_index_counts`` (exact across DST); the
+    aggregates must add up across the database groups of one bucket (counts and sums do)."""
+    names = list(aggregates)
+    per_bucket = [dict.fromkeys(names, 0) for _ in starts]
+    index = _bucket_indexer(period, interval, starts)
+    for row in _bucket_rows(rows, field=field, period=period, interval=interval, group_fields=[],
+                            aggregates=aggregates):
+        values = row[len(row) - len(names):]
+        bucket = per_bucket[index(row)]
+        for name, value in zip(names, values, strict=True):
+            bucket[name] += value or 0
+    return per_bucket
+
+
+def _bucket_rows(rows: QuerySet, *, field: str, period: ReportPeriod, interval: str, group_fields: list,
+                 aggregates: dict):
+    """The database groups: ``(_local, _utc, *group, *aggregates)`` per local × UTC hour, or
+    ``(_bucket, *group, *aggregates)`` per local day / week / month."""
+    tz = period.tz
+    rows = rows.order_by()
     if interval == "hour":
         annotated = rows.annotate(_local=TruncHour(field, tzinfo=tz), _utc=TruncHour(field, tzinfo=UTC))
-        result = annotated.values("_local", "_utc", *group_fields).annotate(_n=counter).values_list(
-            "_local", "_utc", *group_fields, "_n")
+        return annotated.values("_local", "_utc", *group_fields).annotate(**aggregates).values_list(
+            "_local", "_utc", *group_fields, *aggregates)
+    trunc = _TRUNC[interval]
+    return rows.annotate(_bucket=trunc(field, tzinfo=tz)).values("_bucket", *group_fields).annotate(
+        **aggregates).values_list("_bucket", *group_fields, *aggregates)
+
+
+def _bucket_indexer(period: ReportPeriod, interval: str, starts: list[datetime]):
+    """A function from a ``_bucket_rows`` row to the index of its bucket in ``starts``."""
+    tz = period.tz
+    if interval == "hour":
         by_wall: dict[datetime, list[int]] = {}
         for index, start in enumerate(starts):
             by_wall.setdefault(start.replace(tzinfo=None, fold=0), []).append(index)
         utc_starts = [s.astimezone(UTC) for s in starts]
-        for row in result:
-            local, utc, n = row[0], row[1], row[-1]
-            key = row[2] if group else None
+
+        def hour_index(row) -> int:
+            local, utc = row[0], row[1]
             candidates = by_wall.get(local.replace(tzinfo=None, fold=0), [])
             if len(candidates) == 1:
-                index = candidates[0]
-            else:
-                index = max(bisect_right(utc_starts, utc.astimezone(UTC)) - 1, 0)
-            per_bucket[index][key] = per_bucket[index].get(key, 0) + n
-        return per_bucket
-    trunc = _TRUNC[interval]
-    result = rows.annotate(_bucket=trunc(field, tzinfo=tz)).values("_bucket", *group_fields).annotate(
-        _n=counter).values_list("_bucket", *group_fields, "_n")
+                return candidates[0]
+            return max(bisect_right(utc_starts, utc.astimezone(UTC)) - 1, 0)
+
+        return hour_index
     index_of = {start.date(): index for index, start in enumerate(starts)}
-    for row in result:
-        bucket, n = row[0], row[-1]
-        key = row[1] if group else None
-        index = index_of[bucket.astimezone(tz).date() if bucket.tzinfo else bucket.date()]
-        per_bucket[index][key] = per_bucket[index].get(key, 0) + n
-    return per_bucket
+
+    def day_index(row) -> int:
+        bucket = row[0]
+        return index_of[bucket.astimezone(tz).date() if bucket.tzinfo else bucket.date()]
+
+    return day_index

@@ -29,6 +29,8 @@ REPORT_MENU = [
     ("broadcasts", pgettext_lazy("report", "Broadcasts")),
 ]
 # A report is linked from the menu once its page exists (its URL name is "reports:<key>").
+# Reports only owners and managers may open: not listed for agents (their page is a 403).
+ADMIN_ONLY_REPORTS = frozenset({"broadcasts"})
 
 # report.md "Period": the seven presets of "Frecuencia y fecha", default last_7_days.
 PERIOD_PRESETS = [
@@ -54,8 +56,9 @@ def _report_url(key: str) -> str | None:
         return None
 
 
-def report_menu(active: str) -> list[dict]:
-    return [{"key": key, "label": label, "url": _report_url(key), "active": key == active} for key, label in REPORT_MENU]
+def report_menu(active: str, *, is_admin: bool = True) -> list[dict]:
+    return [{"key": key, "label": label, "url": _report_url(key), "active": key == active} for key, label in REPORT_MENU
+            if is_admin or key not in ADMIN_ONLY_REPORTS]
 
 
 def _query_value(value: str) -> str:
@@ -212,7 +215,7 @@ def report_page_render(request, *, key: str, template: str, filters: tuple[Filte
     presets = dict(PERIOD_PRESETS)
     context = {
         "period_label": presets.get(state["period"]) or state["period"] or f"{state['start']} – {state['end']}",
-        "report_menu": report_menu(active=key),
+        "report_menu": report_menu(active=key, is_admin=request.membership.is_admin),
         "report_config": config,
         "can_export_report": config["canExport"],
         "export_href": "/settings/data-export/" + (f"?kind={export_kind}" if export_kind != "assignments" else ""),

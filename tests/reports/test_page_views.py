@@ -144,7 +144,7 @@ def test_spanish_workspace_strings(alice_client):
 
     for text in ["Asignaciones", "Agregar filtro", "Borrar todo", "Métricas",
                  "Registro de asignaciones de contactos", "Cesionario anterior", "Nuevo cesionario",
-                 "Asignado por", "Exportar", "próximamente", "Tabla de Clasificación"]:
+                 "Asignado por", "Exportar", "Transmisiones", "Tabla de Clasificación"]:
         assert text in html, text
     config = page_config(alice_client.get(PAGE))
     assert config["language"] == "es"
@@ -165,7 +165,7 @@ def test_english_workspace_strings(alice_client, workspace):
 
     html = response.content.decode()
     for text in ["Assignments", "Add filter", "Clear all", "Metrics", "Contact assignment log",
-                 "Previous assignee", "coming soon", "Leaderboard"]:
+                 "Previous assignee", "Broadcasts", "Leaderboard"]:
         assert text in html, text
     assert "Agregar filtro" not in html
     config = page_config(response)
@@ -220,8 +220,8 @@ def test_too_many_values_reach_the_api_to_be_explained(alice_client):
 def test_the_narrow_screen_menu_opens_a_report_without_javascript(alice_client):
     response = alice_client.get("/reports/", {"go": "conversations"})
     assert response.status_code == 302 and response["Location"] == "/reports/conversations/"
-    # an unknown or unbuilt report stays on the landing page
-    assert alice_client.get("/reports/", {"go": "broadcasts"}).status_code == 200
+    assert alice_client.get("/reports/", {"go": "broadcasts"})["Location"] == "/reports/broadcasts/"
+    # an unknown report stays on the landing page
     assert alice_client.get("/reports/", {"go": "<x>"}).status_code == 200
 
 

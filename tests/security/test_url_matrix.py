@@ -170,6 +170,10 @@ MATRIX: dict[str, list[Case]] = {
     "api-report-users-timeseries": [Case("GET", API)],
     "api-report-users-log": [Case("GET", API)],
     "api-report-users-live": [Case("GET", API)],
+    "reports:broadcasts": [Case("GET", PAGE_ADMIN, note="owners and managers, as the Transmisiones pages")],
+    "api-report-broadcasts-summary": [Case("GET", API_ADMIN)],
+    "api-report-broadcasts-timeseries": [Case("GET", API_ADMIN)],
+    "api-report-broadcasts-log": [Case("GET", API_ADMIN)],
     # --- exports ---
     "exports:data-export": [
         Case("GET", PAGE_EXPORT),
