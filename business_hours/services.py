@@ -32,4 +32,9 @@ def business_hours_set(
         defaults={"enabled": enabled, "schedule": parsed.to_json(), "updated_by": updated_by,
                   "updated_at": timezone.now()},
     )
+    # The recorded business seconds of Resoluciones follow the new schedule (until they do, the
+    # report derives them from the events: contacts/resolutions.py).
+    from contacts.tasks import resolution_business_recompute_task
+
+    transaction.on_commit(lambda: resolution_business_recompute_task.delay(workspace.pk))
     return row

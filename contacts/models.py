@@ -637,3 +637,79 @@ class ContactActiveDay(models.Model):
 
     def __str__(self) -> str:
         return f"contact {self.contact_id} active on {self.day}"
+
+
+class ConversationResolution(models.Model):
+    """What Reportes → Resoluciones needs of one close, recorded at the source (docs/reports.md
+    "Resoluciones"): one row per ``closed`` event, written by ``conversation_close`` in the
+    close's transaction (``contacts/resolutions.py``), so the report aggregates these rows in SQL
+    instead of deriving each close's facts from the events per request.
+
+    Unlike the immutable events, two columns are derived facts that may change later:
+
+    - ``reopened``: the contact opened another conversation (source contact) within
+      ``REOPEN_WINDOW`` of the close. Known only later: ``conversation_open`` sets it in the
+      opening's transaction (and ``conversation_close`` when such an opening is already there).
+    - ``business_seconds``: the resolution time in business hours under the workspace's schedule
+      when it was computed. It is valid for the schedule named by the workspace's
+      ``ResolutionFactState.hours_key``; after a schedule or timezone change the report reads the
+      events (exact, slower) until ``resolution_business_recompute`` recomputes the column.
+
+    Plain ids (as in ``ConversationEvent``): deleting a user, contact or conversation keeps the row;
+    only the workspace cascades.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+", db_index=False)
+    conversation_id = models.BigIntegerField(unique=True)
+    # The closed event this row describes (the log's tie-break: newest close first, then id).
+    closed_event_id = models.BigIntegerField()
+    contact_id = models.BigIntegerField()
+    closed_at = models.DateTimeField()
+    # The closed event's facts the report filters and groups by.
+    source = models.CharField(max_length=20, choices=ConversationSource.choices)
+    owner_id = models.BigIntegerField(null=True)  # the assignee recorded on the closed event
+    owner_name = models.CharField(max_length=150, blank=True)
+    channel_id = models.BigIntegerField(null=True)
+    # The conversation's opened event (null: opened before lifecycle recording, no time).
+    opened_at = models.DateTimeField(null=True)
+    seconds = models.BigIntegerField(null=True)  # whole seconds from opened_at to closed_at
+    business_seconds = models.BigIntegerField(null=True)
+    # Assignment events to a person written while it was the contact's open conversation.
+    assignments = models.IntegerField(default=0)
+    reopened = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(source__in=ConversationSource.values), name="conv_resolution_source_valid"),
+            models.CheckConstraint(
+                condition=Q(opened_at__isnull=True, seconds__isnull=True, business_seconds__isnull=True)
+                | Q(opened_at__isnull=False, seconds__isnull=False, business_seconds__gte=0),
+                name="conv_resolution_times_with_opening",
+            ),
+        ]
+        indexes = [
+            # The report's period scans, index-only: every column the aggregates read is included.
+            models.Index(fields=["workspace", "closed_at"], name="conv_resolution_ws_closed_idx",
+                         include=["owner_id", "source", "channel_id", "seconds", "business_seconds", "assignments",
+                                  "reopened"]),
+            # An agent's own / the "Asignado a" filter, and each owner's newest name.
+            models.Index(fields=["workspace", "owner_id", "closed_at"], name="conv_resolution_ws_owner_idx"),
+            # A contact's recent closes, marked reopened when the contact opens a new conversation.
+            models.Index(fields=["workspace", "contact_id", "closed_at"], name="conv_resolution_ws_contact_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"resolution of #{self.conversation_id} at {self.closed_at:%Y-%m-%d %H:%M}"
+
+
+class ResolutionFactState(models.Model):
+    """The business-hours schedule a workspace's ``ConversationResolution.business_seconds`` were
+    computed with (``contacts.resolutions.hours_key``: "off", or the timezone and the schedule).
+    The reports read the recorded business seconds only when it names the schedule in force."""
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="+")
+    hours_key = models.TextField()
+    recomputed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"resolution facts of workspace {self.workspace_id}: {self.hours_key[:40]}"

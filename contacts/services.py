@@ -5,7 +5,9 @@ transaction as the change, by exactly one function here — never reconstructed 
 
 - ``conversation_open``: ``Conversation.opened_source`` / ``opened_by`` / ``channel_id`` and the
   OPENED ``ConversationEvent``;
-- ``conversation_close``: ``closed_source`` and the CLOSED event (note, seconds since open);
+- ``conversation_close``: ``closed_source`` and the CLOSED event (note, seconds since open), and
+  the close's ``ConversationResolution`` (``contacts/resolutions.py``); ``conversation_open``
+  marks the contact's recent closes reopened;
 - ``message_create``: ``Message.sender_kind`` / ``response_seconds``, the conversation's
   ``awaiting_reply_since`` and first response, and the FIRST_RESPONSE event;
 - ``message_send``: an outgoing message, opening a conversation with the sender as its source;
@@ -37,6 +39,7 @@ from .models import (
     MessageStatusEvent,
     SenderKind,
 )
+from .resolutions import resolution_record, resolution_reopened_mark
 from .rollups import rollup_record_closed, rollup_record_opened, rollup_record_opened_many
 from .signals import message_created, message_status_changed
 
@@ -136,6 +139,7 @@ def conversation_open(
         return Conversation.objects.get(contact=contact, status=Conversation.Status.OPEN), False
     event = _event_write(conversation=conversation, contact=locked, kind=ConversationEvent.Kind.OPENED,
                          source=source, user=user, at=now)
+    resolution_reopened_mark(event=event)
     # Last, so the rollup's row locks are held for the COMMIT only (contacts/rollups.py).
     rollup_record_opened(event=event, workspace_timezone=locked.workspace.tzinfo)
     return conversation, True
@@ -169,6 +173,7 @@ def conversation_close(
     event = _event_write(conversation=locked, contact=contact, kind=ConversationEvent.Kind.CLOSED, source=source,
                          user=closed_by, at=now, note=locked.closing_note,
                          seconds_since_open=_whole_seconds(locked.opened_at, now))
+    resolution_record(event=event, workspace=contact.workspace)
     rollup_record_closed(event=event, workspace_timezone=contact.workspace.tzinfo)
     return locked
 

@@ -24,3 +24,25 @@ def conversation_rollups_reconcile_task() -> int:
     for workspace_id in workspace_ids:
         conversation_rollup_rebuild_task.delay(workspace_id)
     return len(workspace_ids)
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), max_retries=3, retry_backoff=True)
+def resolution_business_recompute_task(workspace_id: int) -> int:
+    """Recompute a workspace's recorded business seconds of its resolutions under the schedule in
+    force (enqueued by ``business_hours_set`` on commit). Idempotent: nothing to do when they are."""
+    from .resolutions import resolution_business_recompute
+
+    workspace = Workspace.objects.filter(pk=workspace_id).first()
+    return 0 if workspace is None else resolution_business_recompute(workspace=workspace)
+
+
+@shared_task(name="contacts.resolution_facts_reconcile", ignore_result=True)
+def resolution_facts_reconcile_task() -> int:
+    """Beat: enqueue the recompute of every workspace whose recorded business seconds are not those
+    of its schedule in force (a schedule or timezone changed; a task lost while the broker was down)."""
+    from .resolutions import resolution_stale_workspace_ids
+
+    workspace_ids = resolution_stale_workspace_ids()
+    for workspace_id in workspace_ids:
+        resolution_business_recompute_task.delay(workspace_id)
+    return len(workspace_ids)

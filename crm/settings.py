@@ -186,6 +186,9 @@ CELERY_BEAT_SCHEDULE["assignments-rollups-reconcile"] = {"task": "assignments.ro
 # The Conversaciones rollup: the same for conversation events (contacts/tasks.py).
 CELERY_BEAT_SCHEDULE["contacts-conversation-rollups-reconcile"] = {
     "task": "contacts.conversation_rollups_reconcile", "schedule": 600.0}
+# Resoluciones: recompute recorded business seconds after a schedule or timezone change (contacts/tasks.py).
+CELERY_BEAT_SCHEDULE["contacts-resolution-facts-reconcile"] = {
+    "task": "contacts.resolution_facts_reconcile", "schedule": 600.0}
 # Estado de Actividad: members idle for AGENT_IDLE_MINUTES go offline (presence/tasks.py).
 CELERY_BEAT_SCHEDULE["presence-idle-sweep"] = {"task": "presence.idle_sweep", "schedule": 60.0}
 # Transmisiones: queue scheduled broadcasts when due, resume the ones whose worker died (broadcasts/tasks.py).

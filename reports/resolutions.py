@@ -5,7 +5,12 @@ component reads the one filtered set ``resolution_events`` and derives each reso
 (times, assignments, FCR, reopened) with ``resolution_facts``, so cards, table, bars, log and
 export agree by construction (``tests/reports/test_resolutions.py`` pins them to a by-hand
 computation). Medians, p90 and averages are computed here in Python from the ordered whole
-seconds, never in SQL, so PostgreSQL and SQLite give the same numbers.
+seconds.
+
+On PostgreSQL, while the recorded business seconds are those of the schedule in force, the
+summary, the time series and the headlines read the facts recorded at the close instead
+(``contacts.ConversationResolution``, aggregated in SQL by ``resolution_facts``); the per-close
+path here is then the log's, the export's, and the definition the tests pin that one to.
 """
 
 from bisect import bisect_left, bisect_right
@@ -21,6 +26,7 @@ from assignments.models import AssignmentEvent
 from business_hours.schedule import business_seconds_between
 from business_hours.selectors import business_hours_get
 from contacts.models import ConversationEvent, ConversationSource
+from contacts.resolutions import REOPEN_WINDOW, REOPENING_SOURCE
 from integrations.models import Channel
 
 from .framework.buckets import bucket_starts, default_interval
@@ -48,14 +54,14 @@ from .framework.numbers import (
 from .framework.query import ReportQuery
 from .framework.states import STATE_NO_DATA, STATE_OK, period_before_workspace, state_of
 from .periods import ReportPeriod
+from .resolution_facts import recorded_buckets, recorded_facts_apply, recorded_summary
 
 OPENED = ConversationEvent.Kind.OPENED
 CLOSED = ConversationEvent.Kind.CLOSED
-# A conversation is "reopened" when its contact opens another one at most this long after it
-# closed (both ends included); our conversations never reopen, the contact opens a new one.
-REOPEN_WINDOW = timedelta(days=7)
-# Only the contact writing in again is a reopening; a user's or a workflow's outreach is not.
-REOPENING_SOURCE = ConversationSource.CONTACT
+# REOPEN_WINDOW: a conversation is "reopened" when its contact opens another one at most this
+# long after it closed (both ends included); our conversations never reopen, the contact opens a
+# new one. REOPENING_SOURCE: only the contact writing in again is a reopening; a user's or a
+# workflow's outreach is not. Defined once, with the write path that records them.
 # Fewer contacts than this: find their reopenings by contact id; more: scan the window's openings.
 _REOPEN_BY_CONTACT_MAX = 500
 P90 = 90
@@ -259,6 +265,14 @@ def resolution_numbers(facts: list[Resolution]) -> ResolutionNumbers:
     )
 
 
+def _recorded_numbers(stats) -> ResolutionNumbers:
+    """The numbers of one group of recorded facts (``resolution_facts.Stats``), as ``resolution_numbers``."""
+    def times(count, median, p90, total):
+        return TimeStats(count, median, p90, (2 * total + count) // (2 * count) if count else None)
+
+    return ResolutionNumbers(stats.resolved, stats.fcr, stats.reopened, times(*stats.calendar), times(*stats.business))
+
+
 def _person(user_id, name) -> dict | None:
     return None if user_id is None else {"id": user_id, "name": name or f"#{user_id}"}
 
@@ -309,6 +323,10 @@ def _shares(facts: list[Resolution]) -> list[Share]:
     counts: dict[str, int] = {}
     for fact in facts:
         counts[fact.row["source"]] = counts.get(fact.row["source"], 0) + 1
+    return _shares_of(counts)
+
+
+def _shares_of(counts: dict[str, int]) -> list[Share]:
     keys = ordered_keys(counts, SOURCE_ORDER)
     percents = percents_largest_remainder([counts[k] for k in keys])
     return [Share(k, source_label(k), counts[k], p) for k, p in zip(keys, percents, strict=True)]
@@ -320,14 +338,19 @@ def agent_rows(facts: list[Resolution]) -> list[AgentRow]:
     groups: dict[int | None, list[Resolution]] = {}
     for fact in facts:
         groups.setdefault(fact.owner_id, []).append(fact)
-    rows = []
-    for owner_id, group in groups.items():
-        numbers = resolution_numbers(group)
-        rows.append(AgentRow(
-            assignee=_person(owner_id, group[0].row["assignee_name"]), resolved=numbers.resolved,
-            median_seconds=numbers.calendar.median, average_seconds=numbers.calendar.average,
-            business_median_seconds=numbers.business.median, business_average_seconds=numbers.business.average,
-            fcr=numbers.fcr, fcr_rate=numbers.fcr_rate, reopened=numbers.reopened))
+    return _agents_sorted([_agent_row(owner_id, group[0].row["assignee_name"], resolution_numbers(group))
+                           for owner_id, group in groups.items()])
+
+
+def _agent_row(owner_id, name: str, numbers: ResolutionNumbers) -> AgentRow:
+    return AgentRow(
+        assignee=_person(owner_id, name), resolved=numbers.resolved,
+        median_seconds=numbers.calendar.median, average_seconds=numbers.calendar.average,
+        business_median_seconds=numbers.business.median, business_average_seconds=numbers.business.average,
+        fcr=numbers.fcr, fcr_rate=numbers.fcr_rate, reopened=numbers.reopened)
+
+
+def _agents_sorted(rows: list[AgentRow]) -> list[AgentRow]:
     return sorted(rows, key=lambda r: (-r.resolved, r.assignee is None, (r.assignee or {}).get("name", "").lower(),
                                        (r.assignee or {}).get("id", 0)))
 
@@ -350,14 +373,21 @@ def resolution_summary(*, workspace, actor: Actor, query: ReportQuery) -> Resolu
     if _before_workspace(workspace=workspace, query=query):
         metrics = [Metric(k, labels[k], UNITS.get(k, "seconds"), STATE_NO_DATA, None, None) for k in METRICS]
         return ResolutionSummary(period, STATE_NO_DATA, previous, enabled, metrics, [], [])
-    scope = {"workspace": workspace, "actor": actor, "query": query, "hours": hours}
-    facts = resolutions_of(**scope)
-    numbers = resolution_numbers(facts)
-    before = resolution_numbers(resolutions_of(**scope, period=previous))
+    if recorded_facts_apply(workspace=workspace, hours=hours):
+        recorded = recorded_summary(workspace=workspace, actor=actor, query=query)
+        numbers, before = _recorded_numbers(recorded.current), _recorded_numbers(recorded.previous)
+        shares = _shares_of(recorded.sources)
+        agents = _agents_sorted([_agent_row(owner_id, name, _recorded_numbers(stats))
+                                 for owner_id, name, stats in recorded.agents])
+    else:
+        scope = {"workspace": workspace, "actor": actor, "query": query, "hours": hours}
+        facts = resolutions_of(**scope)
+        numbers = resolution_numbers(facts)
+        before = resolution_numbers(resolutions_of(**scope, period=previous))
+        shares, agents = _shares(facts), agent_rows(facts)
     metrics = [Metric(key, labels[key], UNITS.get(key, "seconds"), _metric_state(key, numbers), numbers.value(key),
                       before.value(key)) for key in METRICS]
-    return ResolutionSummary(period, state_of(numbers.resolved), previous, enabled, metrics, _shares(facts),
-                             agent_rows(facts))
+    return ResolutionSummary(period, state_of(numbers.resolved), previous, enabled, metrics, shares, agents)
 
 
 # --- time series -----------------------------------------------------------------------------
@@ -386,7 +416,12 @@ def resolution_timeseries(*, workspace, actor: Actor, query: ReportQuery) -> Res
     if _before_workspace(workspace=workspace, query=query):
         return ResolutionTimeseries(query.period, STATE_NO_DATA, interval,
                                     [ResolutionBucket(s, 0, None, None) for s in starts])
-    facts = resolutions_of(workspace=workspace, actor=actor, query=query)
+    hours = business_hours_get(workspace=workspace)
+    if recorded_facts_apply(workspace=workspace, hours=hours):
+        buckets = [ResolutionBucket(start, n, median, business) for start, (n, median, business) in zip(
+            starts, recorded_buckets(workspace=workspace, actor=actor, query=query, starts=starts), strict=True)]
+        return ResolutionTimeseries(query.period, state_of(sum(b.resolved for b in buckets)), interval, buckets)
+    facts = resolutions_of(workspace=workspace, actor=actor, query=query, hours=hours)
     # The bucket of an instant is the latest one starting at or before it (exact across DST:
     # the starts are real instants, the two 01:00 hours of a fall-back day included).
     utc_starts = [s.astimezone(UTC) for s in starts]
@@ -501,8 +536,12 @@ report_export_register(ReportExport(
 def resolution_headlines(*, workspace, actor: Actor, period: ReportPeriod) -> list[dict]:
     """Resueltas and the median resolution time of the period, as the report's cards count them."""
     query = ReportQuery(period=period)
+    hours = business_hours_get(workspace=workspace)
     if period_before_workspace(workspace=workspace, period=period):
         numbers = resolution_numbers([])
+    elif recorded_facts_apply(workspace=workspace, hours=hours):
+        numbers = _recorded_numbers(recorded_summary(workspace=workspace, actor=actor, query=query,
+                                                     by_group=False).current)
     else:
         numbers = resolution_numbers(resolutions_of(workspace=workspace, actor=actor, query=query))
     return [{"label": str(METRICS["resolved"]), "value": numbers.resolved},
