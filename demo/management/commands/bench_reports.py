@@ -123,6 +123,7 @@ class Command(BaseCommand):
         t = time.perf_counter()
         if not (self.opts["reuse"] and self.reload()):
             self.generate()
+        from ._bench_broadcasts import measure_broadcast_cases
         from ._bench_users import generate_status_history, measure_user_cases
 
         changes = generate_status_history(self) if not getattr(self, "reused", False) else None
@@ -136,6 +137,7 @@ class Command(BaseCommand):
             cases.update(self.measure_leaderboard_cases())
             cases.update(self.measure_response_cases())
             cases.update(self.measure_resolution_cases())
+            cases.update(measure_broadcast_cases(self))
             export = self.measure_export() if self.wanted("export") else {"rows": 0, "rows_per_s": None,
                                                                            "peak_rss_mb": None,
                                                                            "copy_rows_per_s": None}
