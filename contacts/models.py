@@ -290,6 +290,10 @@ class Message(models.Model):
             models.Index(fields=["conversation", "created_at"], name="message_conv_created_idx"),
             # Reports' period scans of messages (response times) within a workspace.
             models.Index(fields=["workspace", "created_at"], name="message_ws_created_idx"),
+            # Tabla de Clasificación's Mensajes enviados: each member's messages in a period,
+            # index-only (only a person's messages have an author).
+            models.Index(fields=["workspace", "author", "created_at"], include=["direction", "sender_kind"],
+                         condition=Q(author__isnull=False), name="message_ws_author_created_idx"),
         ]
 
     def __str__(self) -> str:

@@ -168,7 +168,8 @@ def _kind_query(*, kind: str, workspace, data):
     """The validated report query of an export kind (a 400 naming the field otherwise)."""
     report_export = report_export_get(kind)
     if report_export is not None:
-        return report_query_parse(filters=report_export.filters, workspace=workspace, data=data)
+        return report_query_parse(filters=report_export.filters, workspace=workspace, data=data,
+                                  sorts=report_export.sorts or None, default_sort=report_export.default_sort)
     return report_params_parse(workspace=workspace, data=data)
 
 

@@ -19,7 +19,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.conf import settings
-from django.db import connections
 from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import pgettext_lazy
@@ -29,8 +28,8 @@ from accounts.models import Membership, Team
 from assignments.models import AssignmentDailyCount, AssignmentEvent, RollupDimension
 from assignments.rollups import rollup_is_ready
 from contacts.models import ConversationEvent, ConversationSource, Message, SenderKind
-from presence.models import AgentStatusEvent, AgentStatusValue
-from presence.selectors import member_status_durations
+from presence.models import AgentStatusValue
+from presence.selectors import member_status_seconds
 
 from .framework.aggregates import medians_by_group
 from .framework.conversation_filters import team_filter
@@ -135,7 +134,7 @@ def resolution_timed(closes: QuerySet) -> QuerySet:
 
 
 def sent_messages(*, workspace, user_ids: list[int], period: ReportPeriod) -> QuerySet[Message]:
-    """Each member's own outgoing messages in the period; message_ws_created_idx."""
+    """Each member's own outgoing messages in the period; message_ws_author_created_idx."""
     return Message.objects.filter(workspace=workspace, direction=Message.Direction.OUT, sender_kind=SenderKind.USER,
                                   author_id__in=user_ids, **_in_period(period))
 
@@ -144,60 +143,22 @@ def _counts(rows: QuerySet, field: str) -> dict[int, int]:
     return dict(rows.order_by().values(field).annotate(n=Count("pk")).values_list(field, "n"))
 
 
-# Every online interval starts at an event whose new status is online (or at the period's start)
-# and ends at the next event — whose previous status is then online, because the chain holds
-# (docs/presence.md: each event's previous_status is the prior event's new_status) — or at the
-# period's end. So the online time is a plain sum per member, no window over the events:
-#   Σ ends − Σ starts = Σ(previous = online) − Σ(new = online) + (online at the end ? end : 0)
-#                       − (online at the start ? start : 0),
-# every instant taken as exact seconds since the start (EXTRACT gives numeric on PostgreSQL ≥ 14).
-_ONLINE_SQL = """
-WITH members AS (SELECT unnest(%(users)s::bigint[]) AS user_id),
-edges AS (
-    -- the status at the period's end: the member's last event before it (one index probe each)
-    SELECT m.user_id, (
-        SELECT b.new_status FROM presence_agentstatusevent b
-        WHERE b.workspace_id = %(ws)s AND b.user_id = m.user_id AND b.created_at < %(end)s
-        ORDER BY b.created_at DESC, b.id DESC LIMIT 1) AS at_end
-    FROM members m),
-sums AS (
-    SELECT e.user_id,
-           sum(extract(epoch FROM e.created_at - %(start)s)) FILTER (WHERE e.previous_status = %(online)s) AS ends,
-           sum(extract(epoch FROM e.created_at - %(start)s)) FILTER (WHERE e.new_status = %(online)s) AS starts
-    FROM presence_agentstatusevent e
-    WHERE e.workspace_id = %(ws)s AND e.user_id = ANY(%(users)s) AND e.created_at >= %(start)s
-      AND e.created_at < %(end)s
-    GROUP BY e.user_id)
-SELECT edges.user_id,
-       floor(coalesce(sums.ends, 0) - coalesce(sums.starts, 0)
-             + CASE WHEN edges.at_end = %(online)s THEN extract(epoch FROM %(end)s - %(start)s) ELSE 0 END)::bigint
-FROM edges LEFT JOIN sums ON sums.user_id = edges.user_id
-"""
-
-
 def online_seconds(*, workspace, members: list[Member], period: ReportPeriod,
                    now: datetime | None = None) -> dict[int, int]:
     """Whole seconds each member was online in ``[period start, min(period end, now))``.
 
-    docs/presence.md "Time per status", as ``presence.selectors.member_status_durations``
-    computes it per member; on PostgreSQL one aggregate for every member (``_ONLINE_SQL``;
-    agent_event_ws_user_time_idx), elsewhere that selector itself. ``tests/reports/test_leaderboard.py`` pins both to it."""
-    start, end = period.start_utc, min(period.end_utc, now or timezone.now())
-    if end <= start or not members:
+    docs/presence.md "Time per status", read as Usuarios reads it
+    (``presence.selectors.member_status_seconds``): the day rollup's running totals — two index
+    lookups per member whatever the period's length — plus the open interval and now's local day
+    from its events; the events themselves while the rollup is not ready in the workspace's
+    timezone. ``tests/reports/test_leaderboard.py`` pins it to ``member_status_durations``."""
+    now = now or timezone.now()
+    if min(period.end_utc, now) <= period.start_utc or not members:
         return {}
-    connection = connections[AgentStatusEvent.objects.db]
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(_ONLINE_SQL, {"users": [m.user_id for m in members], "ws": workspace.pk, "start": start,
-                                         "end": end, "online": AgentStatusValue.ONLINE})
-            return {user_id: seconds for user_id, seconds in cursor.fetchall() if seconds}
-    out = {}
-    for member in members:
-        spent = member_status_durations(workspace=workspace, user=member.user, start=start, end=end)
-        seconds = int(spent[AgentStatusValue.ONLINE].total_seconds())
-        if seconds:
-            out[member.user_id] = seconds
-    return out
+    seconds = member_status_seconds(workspace=workspace, user_ids=[m.user_id for m in members],
+                                    first_day=period.start, last_day=period.end, now=now)
+    return {user_id: cell[AgentStatusValue.ONLINE] for user_id, cell in seconds.items()
+            if cell[AgentStatusValue.ONLINE]}
 
 
 @dataclass(frozen=True)
@@ -444,11 +405,13 @@ CSV_COLUMNS = ["rank", "previous_rank", "rank_change", "user_id", "name", "email
 
 
 def _export_board(*, workspace, actor: Actor, query: ReportQuery) -> Board:
-    return leaderboard_board(workspace=workspace, actor=actor, query=replace(query, interval=None, sort=DEFAULT_SORT))
+    return leaderboard_board(workspace=workspace, actor=actor,
+                             query=replace(query, interval=None, sort=query.sort or DEFAULT_SORT))
 
 
 def leaderboard_csv_rows(*, workspace, actor: Actor, query: ReportQuery, batch: int = 2000):
-    """Every row of the board (no cap) in the default order, as CSV cells (CSV_COLUMNS)."""
+    """Every row of the board (no cap) in the query's order (``sort``, the board's default without
+    one), as CSV cells (CSV_COLUMNS)."""
     board = _export_board(workspace=workspace, actor=actor, query=query)
     for r in board.rows:
         yield [r.rank, r.previous_rank, r.rank_change, r.user_id, r.name, r.email, r.assigned, r.closed,
@@ -459,5 +422,5 @@ def leaderboard_csv_rows(*, workspace, actor: Actor, query: ReportQuery, batch: 
 report_export_register(ReportExport(
     kind="leaderboard", filters=FILTERS, columns=CSV_COLUMNS,
     count=lambda *, workspace, actor, query: len(board_members(workspace=workspace, query=query)),
-    rows=leaderboard_csv_rows,
+    rows=leaderboard_csv_rows, sorts=COLUMNS, default_sort=DEFAULT_SORT,
 ))

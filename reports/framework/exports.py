@@ -17,6 +17,10 @@ class ReportExport:
     columns: list[str]
     count: Callable  # (*, workspace, actor, query) -> int
     rows: Callable  # (*, workspace, actor, query, batch) -> Iterable[list]
+    # A report with sortable rows: its columns and default order (``sort`` is then part of the
+    # stored query, and the rows come in that order).
+    sorts: tuple = ()
+    default_sort: str | None = None
 
 
 REPORT_EXPORTS: dict[str, ReportExport] = {}

@@ -94,6 +94,8 @@ class ReportQuery:
         query = {"start": [self.period.start.isoformat()], "end": [self.period.end.isoformat()]}
         for param in sorted(set(self.values) | set(self.none)):
             query[param] = [str(v) for v in self.values.get(param, ())] + ([NONE_VALUE] if param in self.none else [])
+        if self.sort:
+            query["sort"] = [self.sort]
         return query
 
 

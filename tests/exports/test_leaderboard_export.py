@@ -61,3 +61,27 @@ def test_leaderboard_export_writes_every_row_of_the_board(alice_client, workspac
 def test_an_agent_may_not_export_the_leaderboard(bob_client):
     response = bob_client.post("/api/v1/exports", {"kind": "leaderboard", "filters": {}}, format="json")
     assert response.status_code == 403 and response.json()["message"]
+
+
+def test_the_export_keeps_the_boards_sort(alice_client, workspace, alice, bob, django_capture_on_commit_callbacks):
+    now = timezone.now()
+    for user in (bob, bob, alice):
+        conv, _ = conversation_open(contact=ContactFactory(workspace=workspace), at=now - timedelta(hours=2))
+        conversation_close(conversation=conv, closed_by=user, source=ConversationSource.USER,
+                           at=now - timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = alice_client.post("/api/v1/exports", {"kind": "leaderboard", "filters": {
+            "period": "last_7_days", "sort": "closed"}}, format="json")
+    assert response.status_code == 202, response.json()
+    export = Export.objects.get(pk=response.json()["id"])
+    assert export.status == Export.Status.SUCCEEDED and export.filters["sort"] == ["closed"], export.error
+    rows = _download(alice_client, export)[1:]
+    # Ascending Cerradas: Alice (1) before Bob (2), ranked by that column (Bob is first).
+    names = [r[4] for r in rows]
+    assert names.index(alice.display_name) < names.index(bob.display_name)
+    assert [r[7] for r in rows] == sorted(r[7] for r in rows)
+    assert {r[4]: r[0] for r in rows}[bob.display_name] == "1"
+    # An unknown sort is a 400 naming it, as on the board's endpoints.
+    response = alice_client.post("/api/v1/exports", {"kind": "leaderboard", "filters": {"sort": "nope"}},
+                                 format="json")
+    assert response.status_code == 400 and "filters.sort" in response.json()["errors"]

@@ -486,6 +486,7 @@ class Command(BaseCommand):
         self.start = big.created_at + timedelta(days=30)
         self.now = self.start + timedelta(days=365)
         self.channel_ids = list(Channel.objects.filter(workspace=big).order_by("pk").values_list("pk", flat=True))
+        self.contact_channel = self.channel_ids[0] if self.channel_ids else None  # as generate_report_contacts
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM contacts_message WHERE workspace_id = %s", [big.pk])
             self.messages_n = cursor.fetchone()[0]
