@@ -294,21 +294,35 @@ class AssigneeCloseRow:
     count: int
     median: int | None
     average: int | None
+    median_business: int | None
+    average_business: int | None
 
 
 @dataclass(frozen=True)
 class AssignmentToCloseReport:
     period: ReportPeriod
     state: str
+    business_hours: bool
     count: int
     median: int | None
     average: int | None
+    median_business: int | None
+    average_business: int | None
     results: list[AssigneeCloseRow]
 
 
-def assignment_to_close_times(*, workspace, actor: Actor, params: ReportParams) -> list[tuple[int, str, datetime, int]]:
-    """``(assignee id, name on the event, last assignment at, seconds to the close)`` of every
-    conversation closed in the period whose last event assigns a person and matches the filters."""
+@dataclass(frozen=True)
+class AssignedToClose:
+    assignee_id: int
+    name: str  # the name on the last event
+    at: datetime  # the last assignment
+    closed_at: datetime
+    seconds: int  # calendar seconds to the close
+
+
+def assignment_to_close_times(*, workspace, actor: Actor, params: ReportParams) -> list[AssignedToClose]:
+    """Every conversation closed in the period whose last event assigns a person and matches the
+    filters: its last assignee, that assignment's instant and the close's."""
     period = params.period
     closes = ConversationEvent.objects.filter(
         workspace=workspace, kind=ConversationEventKind.CLOSED,
@@ -324,25 +338,32 @@ def assignment_to_close_times(*, workspace, actor: Actor, params: ReportParams) 
     unbounded = replace(params, period=ReportPeriod(MIN_DATE, MAX_DATE - timedelta(days=1), period.timezone))
     events = assignment_event_list(workspace=workspace, actor=actor, params=unbounded).filter(
         pk__in=list(closed_at), new_assignee__isnull=False)
-    return [(new_id, name, at, max(0, (closed_at[pk] - at) // timedelta(seconds=1)))
+    return [AssignedToClose(new_id, name, at, closed_at[pk], max(0, (closed_at[pk] - at) // timedelta(seconds=1)))
             for pk, new_id, name, at in events.order_by().values_list("pk", "new_assignee_id", "new_assignee_name",
                                                                       "created_at")]
 
 
 def assignment_to_close_report(*, workspace, actor: Actor, params: ReportParams) -> AssignmentToCloseReport:
+    """Calendar seconds from the last assignment to the close and, with Fuera de Horario on, the
+    business seconds of the same interval (docs/business-hours.md); without it both are equal."""
     state = analysis_state_before_query(workspace=workspace, params=params)
+    hours = hours_of(workspace)
     times = [] if state else assignment_to_close_times(workspace=workspace, actor=actor, params=params)
-    per: dict[int, list] = {}
-    for new_id, name, at, seconds in times:
-        per.setdefault(new_id, []).append((at, name, seconds))
+    business = {id(t): hours.seconds(start=t.at, end=t.closed_at, calendar=t.seconds) for t in times}
+    per: dict[int, list[AssignedToClose]] = {}
+    for item in times:
+        per.setdefault(item.assignee_id, []).append(item)
+
+    def numbers(items: list[AssignedToClose]) -> dict:
+        calendar = [t.seconds for t in items]
+        in_hours = [business[id(t)] for t in items]
+        return {"median": median_whole(calendar), "average": average_half_up(calendar),
+                "median_business": median_whole(in_hours), "average_business": average_half_up(in_hours)}
+
     rows = []
     for assignee_id, items in per.items():
-        name = max(items, key=lambda item: item[0])[1]  # the name on the newest last event
-        values = [item[2] for item in items]
-        rows.append(AssigneeCloseRow(_person(assignee_id, name), len(values), median_whole(values),
-                                     average_half_up(values)))
+        name = max(items, key=lambda t: t.at).name  # the name on the newest last event
+        rows.append(AssigneeCloseRow(_person(assignee_id, name), len(items), **numbers(items)))
     rows.sort(key=lambda r: (-r.count, r.assignee["name"].casefold(), r.assignee["id"]))
-    values = [t[3] for t in times]
-    return AssignmentToCloseReport(params.period, state or state_of(len(values)), len(values), median_whole(values),
-                                   average_half_up(values), rows)
-
+    return AssignmentToCloseReport(params.period, state or state_of(len(times)), hours.enabled, len(times),
+                                   results=rows, **numbers(times))

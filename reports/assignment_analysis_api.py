@@ -131,14 +131,20 @@ class AssigneeCloseRowSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     median = serializers.IntegerField(allow_null=True)
     average = serializers.IntegerField(allow_null=True)
+    median_business = serializers.IntegerField(allow_null=True)
+    average_business = serializers.IntegerField(allow_null=True)
 
 
 class AssignmentToCloseSerializer(serializers.Serializer):
     range = ReportRangeSerializer(source="period")
     state = serializers.ChoiceField(choices=STATES)
+    business_hours = serializers.BooleanField(help_text="Fuera de Horario is on: the *_business figures count only "
+                                                        "the workspace's business hours (else they equal calendar time).")
     count = serializers.IntegerField(help_text="Conversations closed in the period whose last event assigned a person.")
     median = serializers.IntegerField(allow_null=True, help_text="Median seconds from the last assignment to the close.")
     average = serializers.IntegerField(allow_null=True, help_text="Average seconds, rounded half up.")
+    median_business = serializers.IntegerField(allow_null=True, help_text="The median in business hours.")
+    average_business = serializers.IntegerField(allow_null=True, help_text="The average in business hours.")
     results = AssigneeCloseRowSerializer(many=True, help_text="One row per last assignee, most conversations first; "
                                                               "the counts add up to `count`.")
 
@@ -225,7 +231,7 @@ class AssignmentToCloseApi(AnalysisApi):
         operation_id="reports_assignments_assignment_to_close", tags=["reports"],
         summary="Asignaciones: time from the last assignment to the close, per assignee",
         description="Conversations closed in the period whose last event assigned a person: seconds from that "
-                    "assignment to the close (calendar time), median and average, in total and per last assignee. "
+                    "assignment to the close (calendar time and business hours), median and average, in total and per last assignee. "
                     "Open conversations are not counted." + SCOPE_NOTE,
         parameters=report_parameters(list(FILTERS)),
         responses={200: AssignmentToCloseSerializer, **ERRORS},

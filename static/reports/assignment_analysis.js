@@ -99,11 +99,14 @@
 
     function renderAssignmentToClose(data) {
       if (showState("assignment-to-close", data)) return;
+      const on = data.business_hours;
+      const median = (r) => duration({ calendar: r.median, business: r.median_business }, on);
+      const average = (r) => duration({ calendar: r.average, business: r.average_business }, on);
       const rows = data.results.map((row) => el("tr", { dataset: { assignee: row.assignee.id } },
         el("th", { scope: "row", className: "wrap", text: person(row.assignee) }), el("td", { text: fmtInt(row.count) }),
-        el("td", { text: fmtDuration(row.median) }), el("td", { text: fmtDuration(row.average) })));
+        el("td", {}, median(row)), el("td", {}, average(row))));
       rows.push(el("tr", { className: "total-row" }, el("th", { scope: "row", text: T.total }), el("td", { text: fmtInt(data.count) }),
-        el("td", { text: fmtDuration(data.median) }), el("td", { text: fmtDuration(data.average) })));
+        el("td", {}, median(data)), el("td", {}, average(data))));
       slot("assignment-to-close").replaceChildren(table("assignment-to-close-table", [T.assignee, T.closed, T.median, T.average], rows));
     }
 

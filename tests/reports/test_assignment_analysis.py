@@ -152,6 +152,20 @@ def test_assignment_to_close_numbers_by_hand(workspace, story, alice, bob):
         (alice.pk, 1, 23 * 3600, 23 * 3600), (bob.pk, 1, 3600, 3600)]
 
 
+def test_assignment_to_close_in_business_hours(workspace, story, alice, bob):
+    off = assignment_to_close_report(workspace=workspace, actor=owner(workspace), params=p(workspace))
+    assert off.business_hours is False and off.median_business == off.median and off.average_business == off.average
+
+    business_hours_set(workspace=workspace, enabled=True, schedule=WEEKDAYS_9_TO_6)
+    report = assignment_to_close_report(workspace=workspace, actor=owner(workspace), params=p(workspace))
+    # A: Bob from Thu 19 17:00 to 18:00 Mexico City, inside Thursday's hours (1 h of 1 h).
+    # C: Alice from Sat 21 10:00 to Sun 22 09:00, a weekend: 23 h of calendar time, none of business.
+    assert report.business_hours is True and report.count == 2
+    assert [(r.assignee["id"], r.median, r.median_business, r.average_business) for r in report.results] == [
+        (alice.pk, 23 * 3600, 0, 0), (bob.pk, 3600, 3600, 3600)]
+    assert (report.median, report.median_business, report.average_business) == (12 * 3600, 1800, 1800)
+
+
 def test_filters_match_the_counted_event(workspace, story, alice, bob):
     first = first_assignment_report(workspace=workspace, actor=owner(workspace), params=p(workspace, source="workflow"))
     assert first.count == 1 and first.median.calendar == 90
