@@ -139,22 +139,27 @@ def resolution_facts_current(*, workspace: Workspace, settings) -> bool:
 
 # Every close of a workspace with its facts by the report's definition, from the events.
 _REBUILD_SQL = """
-WITH openings AS MATERIALIZED (  -- hashed by contact: a contact has few conversations
+WITH openings AS MATERIALIZED (
     SELECT contact_id, created_at, conversation_id FROM {events}
     WHERE workspace_id = %(ws)s AND kind = 'opened' AND source = 'contact'
+),
+reopened AS (  -- a join (hashed by contact: a contact has few conversations), not a subquery per close
+    SELECT DISTINCT c.id AS close_id FROM {events} c JOIN openings r ON r.contact_id = c.contact_id
+    WHERE c.workspace_id = %(ws)s AND c.kind = 'closed' AND r.conversation_id <> c.conversation_id
+      AND r.created_at >= c.created_at AND r.created_at <= c.created_at + interval '7 days'
 )
 INSERT INTO {facts} (workspace_id, conversation_id, closed_event_id, contact_id, closed_at, source, owner_id,
                      owner_name, channel_id, opened_at, seconds, business_seconds, assignments, reopened)
 SELECT c.workspace_id, c.conversation_id, c.id, c.contact_id, c.created_at, c.source, c.assignee_id, c.assignee_name,
        c.channel_id, o.created_at, s.seconds, CASE WHEN s.seconds IS NOT NULL THEN greatest(s.seconds, 0) END,
        coalesce(a.n, 0),
-       EXISTS (SELECT 1 FROM openings r WHERE r.contact_id = c.contact_id AND r.conversation_id <> c.conversation_id
-               AND r.created_at >= c.created_at AND r.created_at <= c.created_at + interval '7 days')
+       x.close_id IS NOT NULL
 FROM {events} c
 LEFT JOIN {events} o ON o.workspace_id = c.workspace_id AND o.kind = 'opened' AND o.conversation_id = c.conversation_id
 LEFT JOIN (SELECT conversation_id, count(*) AS n FROM {assignments}
            WHERE workspace_id = %(ws)s AND conversation_id IS NOT NULL AND new_assignee_id IS NOT NULL
            GROUP BY conversation_id) a ON a.conversation_id = c.conversation_id
+LEFT JOIN reopened x ON x.close_id = c.id
 CROSS JOIN LATERAL (SELECT floor(extract(epoch FROM c.created_at - o.created_at))::bigint AS seconds) s
 WHERE c.workspace_id = %(ws)s AND c.kind = 'closed'
 """

@@ -15,18 +15,22 @@ from django.db import migrations, models
 # `manage.py rebuild_resolution_facts` recomputes them under its schedule.
 
 _BACKFILL_SQL = """
-WITH openings AS MATERIALIZED (  -- hashed by contact: a contact has few conversations
+WITH openings AS MATERIALIZED (
     SELECT workspace_id, contact_id, created_at, conversation_id FROM contacts_conversationevent
     WHERE kind = 'opened' AND source = 'contact'
+),
+reopened AS (  -- a join (hashed by contact: a contact has few conversations), not a subquery per close
+    SELECT DISTINCT c.id AS close_id FROM contacts_conversationevent c
+    JOIN openings r ON r.workspace_id = c.workspace_id AND r.contact_id = c.contact_id
+    WHERE c.kind = 'closed' AND r.conversation_id <> c.conversation_id
+      AND r.created_at >= c.created_at AND r.created_at <= c.created_at + interval '7 days'
 )
 INSERT INTO contacts_conversationresolution (workspace_id, conversation_id, closed_event_id, contact_id, closed_at,
     source, owner_id, owner_name, channel_id, opened_at, seconds, business_seconds, assignments, reopened)
 SELECT c.workspace_id, c.conversation_id, c.id, c.contact_id, c.created_at, c.source, c.assignee_id, c.assignee_name,
        c.channel_id, o.created_at, s.seconds, CASE WHEN s.seconds IS NOT NULL THEN greatest(s.seconds, 0) END,
        coalesce(a.n, 0),
-       EXISTS (SELECT 1 FROM openings r WHERE r.workspace_id = c.workspace_id AND r.contact_id = c.contact_id
-               AND r.conversation_id <> c.conversation_id
-               AND r.created_at >= c.created_at AND r.created_at <= c.created_at + interval '7 days')
+       x.close_id IS NOT NULL
 FROM contacts_conversationevent c
 LEFT JOIN contacts_conversationevent o ON o.workspace_id = c.workspace_id AND o.kind = 'opened'
      AND o.conversation_id = c.conversation_id
@@ -34,6 +38,7 @@ LEFT JOIN (SELECT workspace_id, conversation_id, count(*) AS n FROM assignments_
            WHERE conversation_id IS NOT NULL AND new_assignee_id IS NOT NULL
            GROUP BY workspace_id, conversation_id) a
      ON a.workspace_id = c.workspace_id AND a.conversation_id = c.conversation_id
+LEFT JOIN reopened x ON x.close_id = c.id
 CROSS JOIN LATERAL (SELECT floor(extract(epoch FROM c.created_at - o.created_at))::bigint AS seconds) s
 WHERE c.kind = 'closed'
 """
