@@ -294,6 +294,11 @@ class Message(models.Model):
             # index-only (only a person's messages have an author).
             models.Index(fields=["workspace", "author", "created_at"], include=["direction", "sender_kind"],
                          condition=Q(author__isnull=False), name="message_ws_author_created_idx"),
+            # Respuestas: the responses of a period (a person's replies with a response time),
+            # index-only: the responder, the time and the conversation (for the channel filter).
+            models.Index(fields=["workspace", "created_at"], name="message_ws_response_idx",
+                         condition=Q(response_seconds__isnull=False),
+                         include=["author_id", "response_seconds", "conversation_id"]),
         ]
 
     def __str__(self) -> str:
@@ -427,6 +432,9 @@ class ConversationEvent(models.Model):
             # Period scans of the reports (opened / closed / first responses in a period) and
             # their newest-first lists (created_at DESC, id DESC), per workspace and kind.
             models.Index(fields=["workspace", "kind", "created_at", "id"], name="conv_event_ws_kind_time_idx"),
+            # Respuestas: the first responses of a period, index-only (responder, seconds, channel).
+            models.Index(fields=["workspace", "created_at"], name="conv_event_ws_first_resp_idx",
+                         condition=Q(kind="first_response"), include=["user_id", "seconds_since_open", "channel_id"]),
             # A conversation's history (the "Id. de conversación" filter).
             models.Index(fields=["workspace", "conversation"], name="conv_event_ws_conv_idx"),
             # Per agent: conversations opened / closed / first answered while assigned to them

@@ -28,7 +28,18 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings as django_settings
 from django.db import connection
-from django.db.models import Aggregate, Count, FloatField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    Aggregate,
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    FloatField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from accounts.context import Actor
@@ -409,8 +420,70 @@ def _newest_names(first: QuerySet, user_ids: list[int]) -> dict[int, str]:
         return {user_id: name for user_id, name in cursor.fetchall() if name is not None}
 
 
-def _summary_in_database(*, workspace, actor: Actor, query: ReportQuery, period, previous) -> dict:
-    """The summary's figures with business time = calendar time, without a Python pass per row."""
+@dataclass(frozen=True)
+class _Span:
+    """The period and the previous one (contiguous), scanned once; ``cur`` tells them apart."""
+
+    start_utc: datetime
+    end_utc: datetime
+
+
+# The distribution's bins as counts of the values (docs/reports.md: lower bound included).
+_BIN_COUNTS = ", ".join(f"count(*) FILTER (WHERE f.s >= {low}" + (f" AND f.s < {high})" if high else ")")
+                        for _, _, low, high in DISTRIBUTION_BINS)
+
+
+def _grouped(rows: QuerySet, period, value: str, who: str, select: str) -> list[tuple]:
+    """``select`` over ``rows`` as ``f(cur, who, s)`` per period and per (period, responder)."""
+    rows = rows.order_by().annotate(_cur=ExpressionWrapper(Q(created_at__gte=period.start_utc),
+                                                           output_field=BooleanField()))
+    inner, params = rows.values_list("_cur", who, value).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT f.cur, f.who, grouping(f.who), {select} FROM ({inner}) AS f(cur, who, s) "
+                       f"GROUP BY GROUPING SETS ((f.cur), (f.cur, f.who))", params)
+        return cursor.fetchall()
+
+
+def _figures(n, median, p90, total) -> FirstResponseFigures:
+    if not n:
+        none = Duration(None, None)
+        return FirstResponseFigures(none, none, none)
+    average = _half_up(int(total), n)
+    return FirstResponseFigures(Duration(median, median), Duration(p90, p90), Duration(average, average))
+
+
+def _facts_in_postgres(*, workspace, actor: Actor, query: ReportQuery, period, previous) -> dict:
+    """Both periods' first responses and responses in one statement each, over an index range
+    (``conv_event_ws_first_resp_idx`` / ``message_ws_response_idx``, index-only): count, median
+    ``floor(percentile_cont(0.5))`` (``median_whole``), p90 ``percentile_disc(0.9)`` (the value at
+    rank ⌈0.9·n⌉: ``percentile_nearest_rank``), the exact sum, the bins; per responder with
+    GROUPING SETS."""
+    scope = {"workspace": workspace, "actor": actor, "query": query,
+             "period": _Span(previous.start_utc, period.end_utc)}
+    out = {"times": _figures(0, None, None, 0), "times_before": _figures(0, None, None, 0), "first_n": 0,
+           "first_before_n": 0, "firsts": {}, "medians": {}, "bins": [0] * len(DISTRIBUTION_BINS),
+           "answered": {}, "answered_before": {"n": 0, "s": 0}}
+    for cur, who, overall, n, median, p90, total, *bins in _grouped(
+            first_response_events(**scope), period, "seconds_since_open", "user_id",
+            "count(*), floor(percentile_cont(0.5) WITHIN GROUP (ORDER BY f.s))::bigint, "
+            f"percentile_disc(0.9) WITHIN GROUP (ORDER BY f.s), sum(f.s), {_BIN_COUNTS}"):
+        if overall and cur:
+            out["first_n"], out["times"], out["bins"] = n, _figures(n, median, p90, total), bins
+        elif overall:
+            out["first_before_n"], out["times_before"] = n, _figures(n, median, p90, total)
+        elif cur:
+            out["firsts"][who], out["medians"][who] = (n, int(total)), median
+    for cur, who, overall, n, total in _grouped(response_messages(**scope), period, "response_seconds",
+                                                "author_id", "count(*), sum(f.s)"):
+        if overall and not cur:
+            out["answered_before"] = {"n": n, "s": int(total)}
+        elif cur and not overall:
+            out["answered"][who] = (n, int(total))
+    return out
+
+
+def _facts_by_histogram(*, workspace, actor: Actor, query: ReportQuery, period, previous) -> dict:
+    """``_facts_in_postgres`` elsewhere (SQLite): histograms of the values, medians per responder."""
     from django.db.models import F
 
     scope = {"workspace": workspace, "actor": actor, "query": query}
@@ -418,10 +491,26 @@ def _summary_in_database(*, workspace, actor: Actor, query: ReportQuery, period,
     histogram = [(v, n) for v, n in _histogram(first, "seconds_since_open")]
     before = [(v, n) for v, n in _histogram(first_response_events(**scope, period=previous), "seconds_since_open")]
     firsts = _count_sum(first, "seconds_since_open", "user_id")
-    medians = _medians(first, "seconds_since_open", F("user_id")) if firsts else {}
-    answered = _count_sum(answers, "response_seconds", "author_id")
+    bins = [0] * len(DISTRIBUTION_BINS)
+    for value, n in histogram:
+        bins[bin_index(value)] += n
     answered_before = response_messages(**scope, period=previous).aggregate(n=Count("pk"), s=Sum("response_seconds"))
-    names = _newest_names(first, [k for k in firsts if k is not None])
+    return {
+        "first_n": sum(n for _, n in histogram), "first_before_n": sum(n for _, n in before),
+        "times": _histogram_figures(histogram), "times_before": _histogram_figures(before), "firsts": firsts,
+        "medians": _medians(first, "seconds_since_open", F("user_id")) if firsts else {}, "bins": bins,
+        "answered": _count_sum(answers, "response_seconds", "author_id"),
+        "answered_before": {"n": answered_before["n"], "s": answered_before["s"] or 0},
+    }
+
+
+def _summary_in_database(*, workspace, actor: Actor, query: ReportQuery, period, previous) -> dict:
+    """The summary's figures with business time = calendar time, without a Python pass per row."""
+    scope = {"workspace": workspace, "actor": actor, "query": query}
+    facts = (_facts_in_postgres if connection.vendor == "postgresql" else _facts_by_histogram)(
+        **scope, period=period, previous=previous)
+    firsts, medians, answered = facts["firsts"], facts["medians"], facts["answered"]
+    names = _newest_names(first_response_events(**scope), [k for k in firsts if k is not None])
     keys = set(firsts) | set(answered)
     current = {u.pk: u.display_name for u in User.objects.filter(pk__in=[k for k in keys if k is not None])}
     agents = []
@@ -435,19 +524,17 @@ def _summary_in_database(*, workspace, actor: Actor, query: ReportQuery, period,
                                Duration(answer_average, answer_average)))
     agents.sort(key=lambda r: (-r.responses, -r.first_responses, r.user_id is None, r.name.casefold(),
                                r.user_id or 0))
-    bins = [0] * len(DISTRIBUTION_BINS)
-    for value, n in histogram:
-        bins[bin_index(value)] += n
     n_answers = sum(n for n, _ in answered.values())
     answer_average = _half_up(sum(total for _, total in answered.values()), n_answers)
-    before_average = _half_up(answered_before["s"] or 0, answered_before["n"])
+    before = facts["answered_before"]
+    before_average = _half_up(before["s"], before["n"])
     return {
-        "first_n": sum(n for _, n in histogram), "first_before_n": sum(n for _, n in before),
-        "answers_n": n_answers, "answers_before_n": answered_before["n"],
-        "times": _histogram_figures(histogram), "times_before": _histogram_figures(before),
+        "first_n": facts["first_n"], "first_before_n": facts["first_before_n"],
+        "answers_n": n_answers, "answers_before_n": before["n"],
+        "times": facts["times"], "times_before": facts["times_before"],
         "answer_average": Duration(answer_average, answer_average),
         "answer_before_average": Duration(before_average, before_average),
-        "distribution": [DistributionBin(key, str(label), low, high, bins[i], bins[i])
+        "distribution": [DistributionBin(key, str(label), low, high, facts["bins"][i], facts["bins"][i])
                          for i, (key, label, low, high) in enumerate(DISTRIBUTION_BINS)],
         "agents": agents,
     }
