@@ -351,6 +351,8 @@ def broadcasts_page(request):
             "broadcast": _("Broadcast"),
             "channel": _("Channel"),
             "startedAt": _("Started"),
+            "openBroadcast": _("Open the broadcast"),
+            "openBroadcastNamed": _("Open the broadcast %(name)s"),
             "statusLabels": "|".join(f"{s.value}={s.label}" for s in RecipientStatus),
             "reasonLabels": "|".join(f"{r.value}={r.label}" for r in RecipientReason),
             "broadcastStatusLabels": "|".join(f"{s.value}={s.label}" for s in Broadcast.Status),
