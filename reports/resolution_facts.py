@@ -32,12 +32,19 @@ from .framework.conversation_filters import channel_condition, owner_condition
 from .framework.query import ReportQuery
 from .periods import ReportPeriod
 
-# Per group: resolved, fcr, reopened, then (count, median, p90, sum) of calendar and business seconds.
-_STATS = """count(*), count(*) FILTER (WHERE f.assignments = 1 AND NOT f.reopened), count(*) FILTER (WHERE f.reopened),
-    count(f.seconds), floor(percentile_cont(0.5) WITHIN GROUP (ORDER BY f.seconds))::bigint,
-    percentile_disc(0.9) WITHIN GROUP (ORDER BY f.seconds), sum(f.seconds),
-    count(f.business_seconds), floor(percentile_cont(0.5) WITHIN GROUP (ORDER BY f.business_seconds))::bigint,
-    percentile_disc(0.9) WITHIN GROUP (ORDER BY f.business_seconds), sum(f.business_seconds)"""
+
+def _stats_sql(*, p90: bool = True, business: bool = True) -> str:
+    """Per group: resolved, fcr, reopened, then (count, median, p90, sum) of calendar and business
+    seconds (NULL where not wanted: p90 off the totals, business seconds equal to calendar)."""
+    def times(column):
+        return (f"count(f.{column}), floor(percentile_cont(0.5) WITHIN GROUP (ORDER BY f.{column}))::bigint, "
+                + (f"percentile_disc(0.9) WITHIN GROUP (ORDER BY f.{column})" if p90 else "NULL::bigint")
+                + f", sum(f.{column})")
+    return ("count(*), count(*) FILTER (WHERE f.assignments = 1 AND NOT f.reopened), count(*) FILTER (WHERE f.reopened), "
+            + times("seconds") + ", " + (times("business_seconds") if business else "NULL, NULL, NULL, NULL"))
+
+
+_COUNTS_SQL = "count(*), 0, 0, " + ", ".join(["NULL"] * 8)
 _COLUMNS = ("cur", "owner_id", "source", "assignments", "reopened", "seconds", "business_seconds")
 
 
@@ -55,9 +62,10 @@ class Stats:
 EMPTY = Stats(0, 0, 0, (0, None, None, 0), (0, None, None, 0))
 
 
-def _stats(values) -> Stats:
+def _stats(values, *, business: bool = True) -> Stats:
     resolved, fcr, reopened, n, median, p90, total, bn, bmedian, bp90, btotal = values
-    return Stats(resolved, fcr, reopened, (n, median, p90, int(total or 0)), (bn, bmedian, bp90, int(btotal or 0)))
+    calendar = (n, median, p90, int(total or 0))
+    return Stats(resolved, fcr, reopened, calendar, (bn, bmedian, bp90, int(btotal or 0)) if business else calendar)
 
 
 @dataclass(frozen=True)
@@ -99,29 +107,38 @@ def _fetch(sql: str, params) -> list[tuple]:
         return cursor.fetchall()
 
 
-def recorded_summary(*, workspace, actor: Actor, query: ReportQuery, by_group: bool = True) -> RecordedSummary:
+def recorded_summary(*, workspace, actor: Actor, query: ReportQuery, by_group: bool = True,
+                     business: bool = True) -> RecordedSummary:
     """The period's and the previous period's figures, and (``by_group``) the period's per owner and
-    per closing source: one statement over the index range of both periods."""
+    per closing source: one statement over the index range of both periods (materialised once).
+
+    ``business=False`` (business hours off): the business seconds are the calendar seconds floored
+    at 0, so when no calendar time is negative their figures are the calendar ones and are not
+    aggregated a second time; a negative time (a hand-made opening after its close) aggregates both."""
     period: ReportPeriod = query.period
     previous = period.previous()
     rows = recorded_rows(workspace=workspace, actor=actor, query=query, start=previous.start_utc,
-                         end=period.end_utc).annotate(cur=ExpressionWrapper(Q(closed_at__gte=period.start_utc), output_field=BooleanField()))
+                         end=period.end_utc).annotate(
+        cur=ExpressionWrapper(Q(closed_at__gte=period.start_utc), output_field=BooleanField()))
     inner, params = _sql(rows, *_COLUMNS)
+    sql = (f"WITH f({', '.join(_COLUMNS)}) AS MATERIALIZED ({inner}) "
+           f"SELECT 0, f.cur, NULL::bigint, NULL::text, min(f.seconds), {_stats_sql(business=business)} "
+           f"FROM f GROUP BY f.cur")
     if by_group:
-        keys, sets = ("f.owner_id, f.source, grouping(f.owner_id), grouping(f.source)",
-                      "GROUPING SETS ((f.cur), (f.cur, f.owner_id), (f.cur, f.source))")
-    else:
-        keys, sets = "NULL, NULL, 1, 1", "f.cur"
-    result = _fetch(f"SELECT f.cur, {keys}, {_STATS} FROM ({inner}) AS f({', '.join(_COLUMNS)}) GROUP BY {sets}",
-                    params)
+        sql += (f" UNION ALL SELECT 1, true, f.owner_id, NULL, NULL, {_stats_sql(p90=False, business=business)} "
+                f"FROM f WHERE f.cur GROUP BY f.owner_id"
+                f" UNION ALL SELECT 2, true, NULL, f.source, NULL, {_COUNTS_SQL} FROM f WHERE f.cur GROUP BY f.source")
+    result = _fetch(sql, params)
+    if not business and any(kind == 0 and lowest is not None and lowest < 0 for kind, _, _, _, lowest, *_ in result):
+        return recorded_summary(workspace=workspace, actor=actor, query=query, by_group=by_group, business=True)
     current, before, sources, owners = EMPTY, EMPTY, {}, {}
-    for cur, owner_id, source, no_owner, no_source, *values in result:
-        stats = _stats(values)
-        if no_owner and no_source:
+    for kind, cur, owner_id, source, _, *values in result:
+        stats = _stats(values, business=business)
+        if kind == 0:
             current, before = (stats, before) if cur else (current, stats)
-        elif cur and not no_owner:
+        elif kind == 1:
             owners[owner_id] = stats
-        elif cur:
+        else:
             sources[source] = stats.resolved
     names = _newest_names(recorded_rows(workspace=workspace, actor=actor, query=query, start=period.start_utc,
                                         end=period.end_utc), [k for k in owners if k is not None])
@@ -141,20 +158,23 @@ def _newest_names(rows: QuerySet, owner_ids: list[int]) -> dict[int, str]:
         [*params, list(owner_ids)]) if name is not None}
 
 
-def recorded_buckets(*, workspace, actor: Actor, query: ReportQuery, starts: list[datetime]) -> list[tuple]:
+def recorded_buckets(*, workspace, actor: Actor, query: ReportQuery, starts: list[datetime],
+                     business: bool = True) -> list[tuple]:
     """``[(resolved, median seconds, median business seconds)]`` per bucket: a close is in the
-    latest bucket starting at or before it (``width_bucket`` over the starts as instants)."""
+    latest bucket starting at or before it (``width_bucket`` over the starts as instants).
+    ``business=False`` as in ``recorded_summary``."""
     period = query.period
     rows = recorded_rows(workspace=workspace, actor=actor, query=query, start=period.start_utc, end=period.end_utc)
     inner, params = _sql(rows, "closed_at", "seconds", "business_seconds")
+    median = "floor(percentile_cont(0.5) WITHIN GROUP (ORDER BY f.{}))::bigint"
     result = _fetch(
-        "SELECT greatest(width_bucket(f.closed_at, %s::timestamptz[]), 1), count(*), "
-        "floor(percentile_cont(0.5) WITHIN GROUP (ORDER BY f.seconds))::bigint, "
-        "floor(percentile_cont(0.5) WITHIN GROUP (ORDER BY f.business_seconds))::bigint "
+        "SELECT greatest(width_bucket(f.closed_at, %s::timestamptz[]), 1), count(*), min(f.seconds), "
+        f"{median.format('seconds')}, {median.format('business_seconds') if business else 'NULL'} "
         f"FROM ({inner}) AS f(closed_at, seconds, business_seconds) GROUP BY 1",
         [[s.astimezone(UTC) for s in starts], *params])
+    if not business and any(lowest is not None and lowest < 0 for _, _, lowest, _, _ in result):
+        return recorded_buckets(workspace=workspace, actor=actor, query=query, starts=starts, business=True)
     buckets = [(0, None, None)] * len(starts)
-    for index, n, median, business in result:
-        buckets[index - 1] = (n, median, business)
+    for index, n, _, calendar, hours in result:
+        buckets[index - 1] = (n, calendar, hours if business else calendar)
     return buckets
-

@@ -374,7 +374,7 @@ def resolution_summary(*, workspace, actor: Actor, query: ReportQuery) -> Resolu
         metrics = [Metric(k, labels[k], UNITS.get(k, "seconds"), STATE_NO_DATA, None, None) for k in METRICS]
         return ResolutionSummary(period, STATE_NO_DATA, previous, enabled, metrics, [], [])
     if recorded_facts_apply(workspace=workspace, hours=hours):
-        recorded = recorded_summary(workspace=workspace, actor=actor, query=query)
+        recorded = recorded_summary(workspace=workspace, actor=actor, query=query, business=enabled)
         numbers, before = _recorded_numbers(recorded.current), _recorded_numbers(recorded.previous)
         shares = _shares_of(recorded.sources)
         agents = _agents_sorted([_agent_row(owner_id, name, _recorded_numbers(stats))
@@ -419,7 +419,8 @@ def resolution_timeseries(*, workspace, actor: Actor, query: ReportQuery) -> Res
     hours = business_hours_get(workspace=workspace)
     if recorded_facts_apply(workspace=workspace, hours=hours):
         buckets = [ResolutionBucket(start, n, median, business) for start, (n, median, business) in zip(
-            starts, recorded_buckets(workspace=workspace, actor=actor, query=query, starts=starts), strict=True)]
+            starts, recorded_buckets(workspace=workspace, actor=actor, query=query, starts=starts,
+                             business=hours.effective_schedule is not None), strict=True)]
         return ResolutionTimeseries(query.period, state_of(sum(b.resolved for b in buckets)), interval, buckets)
     facts = resolutions_of(workspace=workspace, actor=actor, query=query, hours=hours)
     # The bucket of an instant is the latest one starting at or before it (exact across DST:
@@ -541,7 +542,7 @@ def resolution_headlines(*, workspace, actor: Actor, period: ReportPeriod) -> li
         numbers = resolution_numbers([])
     elif recorded_facts_apply(workspace=workspace, hours=hours):
         numbers = _recorded_numbers(recorded_summary(workspace=workspace, actor=actor, query=query,
-                                                     by_group=False).current)
+                                                     by_group=False, business=False).current)
     else:
         numbers = resolution_numbers(resolutions_of(workspace=workspace, actor=actor, query=query))
     return [{"label": str(METRICS["resolved"]), "value": numbers.resolved},

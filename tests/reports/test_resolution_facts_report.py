@@ -12,7 +12,7 @@ from accounts.context import Actor
 from accounts.models import Membership
 from business_hours.selectors import business_hours_get
 from business_hours.services import business_hours_set
-from contacts.models import ConversationResolution, ConversationSource
+from contacts.models import ConversationEvent, ConversationResolution, ConversationSource
 from contacts.resolutions import resolution_business_recompute
 from contacts.services import conversation_close, conversation_open
 from reports.framework.query import report_query_parse
@@ -23,7 +23,7 @@ from reports.resolutions import (
     resolution_summary,
     resolution_timeseries,
 )
-from tests.factories import ContactFactory
+from tests.factories import ContactFactory, ConversationFactory
 from tests.reports.test_resolutions import NOW, dataset  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.postgres
@@ -113,3 +113,28 @@ def test_a_contacts_reopening_after_the_period_shows_in_its_numbers(settings, wo
     assert after["reopened"] == before["reopened"] + 1 and after["resolved"] == before["resolved"]
     settings.REPORTS_RESOLUTIONS_FROM_FACTS = False
     assert after == {m.key: m.value for m in resolution_summary(workspace=workspace, actor=actor, query=query).metrics}
+
+
+def test_a_negative_time_keeps_business_hours_off_exact(settings, workspace):
+    """Business hours off: business time = calendar time floored at 0. A hand-made opening after
+    its close (a negative calendar time) makes the two differ; the recorded path then aggregates
+    both columns and still equals the per-close path."""
+    rows = []
+    for i, (opened, closed) in enumerate(((15, 17), (16, 15), (15, 20))):
+        contact = ContactFactory(workspace=workspace)
+        conv = ConversationFactory(contact=contact, opened_at=datetime(2026, 11, 20, 14, tzinfo=UTC))
+        ConversationEvent.objects.create(workspace=workspace, kind="opened", source="api", conversation_id=conv.pk,
+                                         contact_id=contact.pk, created_at=datetime(2026, 11, 20, opened, tzinfo=UTC))
+        conversation_close(conversation=conv, source=ConversationSource.BOT,
+                           at=datetime(2026, 11, 20, closed, i, tzinfo=UTC))
+        rows.append(ConversationResolution.objects.get(conversation_id=conv.pk))
+    assert [(r.seconds, r.business_seconds) for r in rows] == [(7200, 7200), (-3540, 0), (18120, 18120)]
+    query = report_query_parse(filters=FILTERS, workspace=workspace, data={"start": "2026-11-20", "end": "2026-11-20"})
+    actor = Actor(workspace=workspace, role=Membership.Role.OWNER)
+    assert recorded_facts_apply(workspace=workspace, hours=business_hours_get(workspace=workspace))
+    recorded = _figures(workspace, actor, query)
+    settings.REPORTS_RESOLUTIONS_FROM_FACTS = False
+    assert recorded == _figures(workspace, actor, query)
+    values = {m.key: m.value for m in recorded[0].metrics}
+    assert (values["median"], values["business_median"]) == (7200, 7200)
+    assert (values["average"], values["business_average"]) == (7260, 8440)
