@@ -1,7 +1,7 @@
 """The send step of a broadcast: posting written messages to their channel, and the channel's
 rate limit.
 
-``messages_post`` is the one place a broadcast hands messages to a channel. A channel with an
+``messages_post_start`` / ``messages_post`` are the one place a broadcast hands messages to a channel. A channel with an
 outbound endpoint (``BROADCAST_OUTBOUND_URL``, ``{channel_id}`` filled in) gets one JSON POST
 per message, with the message id as ``Idempotency-Key``: a message posted again after a worker
 died (see ``services.broadcast_run``) is the same message to the channel, which drops the copy.
@@ -90,25 +90,51 @@ def _post_one(endpoint: str, message: OutgoingMessage) -> PostResult:
 
 
 _executor: ThreadPoolExecutor | None = None
+_executor_size = 0
+
+
+def _pool(size: int) -> ThreadPoolExecutor:
+    """The process's posting threads (made again if the concurrency setting changed)."""
+    global _executor, _executor_size
+    if _executor is None or _executor_size != size:
+        if _executor is not None:
+            _executor.shutdown(wait=False)
+        _executor, _executor_size = ThreadPoolExecutor(max_workers=size, thread_name_prefix="broadcast-post"), size
+    return _executor
+
+
+class Posting:
+    """A batch's messages on their way to the channel (``messages_post_start``): the posts run
+    in the pool's threads while the caller goes on (the job claims its next batch meanwhile)."""
+
+    def __init__(self, futures: dict | None = None, done: dict[int, PostResult] | None = None):
+        self._futures = futures or {}
+        self._done = done or {}
+
+    def results(self, *, waiting=None, every: float = 1.0) -> dict[int, PostResult]:
+        """``{message id: result}`` once every post answered; ``waiting()`` is called every
+        ``every`` seconds meanwhile (the run's heartbeat)."""
+        pending = set(self._futures)
+        while pending:
+            _done, pending = wait(pending, timeout=every)
+            if pending and waiting is not None:
+                waiting()
+        return {**self._done, **{message_id: future.result() for future, message_id in self._futures.items()}}
+
+
+def messages_post_start(messages: list[OutgoingMessage]) -> Posting:
+    """Start posting the messages to their channel: concurrent posts
+    (``BROADCAST_POST_CONCURRENCY``), each thread on its kept-alive connection."""
+    endpoint = settings.BROADCAST_OUTBOUND_URL
+    if not endpoint:
+        return Posting(done={m.message_id: PostResult(True) for m in messages})
+    executor = _pool(settings.BROADCAST_POST_CONCURRENCY)
+    return Posting(futures={executor.submit(_post_one, endpoint, m): m.message_id for m in messages})
 
 
 def messages_post(messages: list[OutgoingMessage], *, waiting=None, every: float = 1.0) -> dict[int, PostResult]:
-    """Post the messages to their channel; ``{message id: result}``. Concurrent posts
-    (``BROADCAST_POST_CONCURRENCY``), each thread on its kept-alive connection. While they are in
-    flight, ``waiting()`` is called every ``every`` seconds (the run's heartbeat)."""
-    endpoint = settings.BROADCAST_OUTBOUND_URL
-    if not endpoint:
-        return {m.message_id: PostResult(True) for m in messages}
-    global _executor
-    if _executor is None:
-        _executor = ThreadPoolExecutor(max_workers=settings.BROADCAST_POST_CONCURRENCY, thread_name_prefix="broadcast-post")
-    futures = {_executor.submit(_post_one, endpoint, m): m.message_id for m in messages}
-    pending = set(futures)
-    while pending:
-        _done, pending = wait(pending, timeout=every)
-        if pending and waiting is not None:
-            waiting()
-    return {message_id: future.result() for future, message_id in futures.items()}
+    """Post the messages and wait for the channel's answers: ``{message id: result}``."""
+    return messages_post_start(messages).results(waiting=waiting, every=every)
 
 
 def channel_rate_wait(*, channel_id: int, count: int, limit: int | None = None) -> float:

@@ -9,7 +9,8 @@ The sending job (``broadcast_run``, run by the Celery task ``broadcasts.broadcas
    who never wrote through the channel or opted out are written ``skipped`` with the reason;
 3. posts again the rows a dead run left ``sending`` (their message is written; the channel
    drops a copy by its idempotency key, the message id);
-4. then, batch after batch within the channel's rate limit: claims ``queued`` rows
+4. then, batch after batch within the channel's rate limit (each batch claimed while the one
+   before is being posted): claims ``queued`` rows
    (``FOR UPDATE SKIP LOCKED``) and writes their outgoing messages through
    ``contacts.services.message_send`` (sender kind ``broadcast``) in ONE transaction, so a
    row is ``sending`` exactly when its message exists; posts them (``sending.messages_post``);
@@ -25,6 +26,7 @@ import logging
 import time
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -55,9 +57,10 @@ from .segments import (
 )
 from .sending import (
     OutgoingMessage,
+    Posting,
     PostResult,
     channel_rate_wait,
-    messages_post,
+    messages_post_start,
 )
 from .variables import message_render, message_text_clean
 
@@ -321,9 +324,21 @@ class _Lease:
         return True
 
 
-def _outgoing(broadcast: Broadcast, recipient: BroadcastRecipient, contact: Contact, text: str) -> OutgoingMessage:
+def _outgoing(broadcast: Broadcast, recipient, contact: Contact, text: str) -> OutgoingMessage:
     return OutgoingMessage(message_id=recipient.message_id, channel_id=broadcast.channel_id, contact_id=contact.pk,
                            phone=contact.phone, email=contact.email, text=text)
+
+
+@dataclass
+class _Claimed:
+    """A claimed recipient row and what the claim made of it (plain values: a batch is 500)."""
+
+    pk: int
+    contact_id: int
+    status: str = RecipientStatus.QUEUED
+    reason: str = ""
+    message_id: int | None = None
+    failed_at: datetime | None = None
 
 
 def _claim(broadcast: Broadcast, size: int) -> tuple[list[OutgoingMessage], int]:
@@ -331,10 +346,12 @@ def _claim(broadcast: Broadcast, size: int) -> tuple[list[OutgoingMessage], int]
     Returns the messages to post and how many rows were claimed."""
     now = timezone.now()
     with transaction.atomic():
-        rows = list(
+        rows = [
+            _Claimed(pk=pk, contact_id=contact_id) for pk, contact_id in
             BroadcastRecipient.objects.select_for_update(skip_locked=True)
-            .filter(broadcast_id=broadcast.pk, status=RecipientStatus.QUEUED).order_by("id")[:size]
-        )
+            .filter(broadcast_id=broadcast.pk, status=RecipientStatus.QUEUED).order_by("id")
+            .values_list("pk", "contact_id")[:size]
+        ]
         if not rows:
             return [], 0
         contact_ids = [r.contact_id for r in rows]
@@ -368,23 +385,23 @@ def _claim(broadcast: Broadcast, size: int) -> tuple[list[OutgoingMessage], int]
     return outgoing, len(rows)
 
 
-def _claimed_record(rows: list[BroadcastRecipient]) -> None:
-    """Write the claimed rows' new state: one UPDATE for the rows now ``sending`` (each with its
-    message id, a CASE over the ids: Django's bulk_update builds one expression per row, far
+def _claimed_record(rows: list[_Claimed]) -> None:
+    """Write the claimed rows' new state: one ``UPDATE … FROM (VALUES (id, message id), …)`` for
+    the rows now ``sending`` (Django's bulk_update builds a CASE of one branch per row, far
     slower for a batch), one per other outcome."""
     sending = [r for r in rows if r.status == RecipientStatus.SENDING]
     if sending:
         table = BroadcastRecipient._meta.db_table
-        cases = " ".join(["WHEN %s THEN %s"] * len(sending))
-        params: list = []
+        values = ", ".join(["(%s, %s)"] * len(sending))
+        params: list = [RecipientStatus.SENDING]
         for row in sending:
             params += [row.pk, row.message_id]
-        ids = ", ".join(["%s"] * len(sending))
         with connection.cursor() as cursor:
+            # VALUES' columns are column1, column2 in PostgreSQL and SQLite alike.
             cursor.execute(
-                f"UPDATE {table} SET status = %s, attempts = attempts + 1, message_id = CASE id {cases} END "
-                f"WHERE id IN ({ids})",
-                [RecipientStatus.SENDING, *params, *[row.pk for row in sending]],
+                f"UPDATE {table} SET status = %s, attempts = {table}.attempts + 1, message_id = v.column2 "
+                f"FROM (VALUES {values}) AS v WHERE {table}.id = v.column1",
+                params,
             )
     others: dict[tuple, list[int]] = defaultdict(list)
     for row in rows:
@@ -416,10 +433,14 @@ def _orphans(broadcast: Broadcast, size: int, after_id: int) -> tuple[list[Outgo
 
 
 def _post_and_record(outgoing: list[OutgoingMessage], lease: "_Lease") -> None:
-    if not outgoing:
-        return
-    results = messages_post(outgoing, waiting=lease.beat, every=lease.interval)
-    recipient_results_record(results)
+    if outgoing:
+        _record(messages_post_start(outgoing), lease)
+
+
+def _record(posting: Posting | None, lease: "_Lease") -> None:
+    """Wait for a batch's posts (keeping the lease fresh) and record the channel's answers."""
+    if posting is not None:
+        recipient_results_record(posting.results(waiting=lease.beat, every=lease.interval))
 
 
 def recipient_results_record(results: dict[int, PostResult]) -> None:
@@ -463,17 +484,21 @@ def broadcast_run(*, broadcast_id: int, batch_size: int | None = None) -> bool:
         _post_and_record(outgoing, lease)
         if not lease.beat(force=True):
             return False
+    # The batches overlap: batch N+1 is claimed (its messages written) while batch N's posts are
+    # in flight; then N's answers are recorded and N+1's posts start. Every batch claimed is
+    # posted and recorded, even when the lease is lost meanwhile (its rows are "sending").
+    posting: Posting | None = None
     while True:
         channel_rate_wait(channel_id=broadcast.channel_id, count=size)
-        if not lease.beat():
-            return False
-        outgoing, claimed = _claim(broadcast, size)
+        claimed = 0
+        if lease.beat():
+            outgoing, claimed = _claim(broadcast, size)
+        _record(posting, lease)
+        posting = messages_post_start(outgoing) if claimed and outgoing else None
         if not claimed:
             break
-        lease.beat()
-        _post_and_record(outgoing, lease)
-        if not lease.beat(force=True):
-            return False
+    if not lease.beat(force=True):
+        return False
     Broadcast.objects.filter(pk=broadcast_id, runner=runner, status=BroadcastStatus.SENDING).update(
         status=BroadcastStatus.SENT, finished_at=timezone.now(), runner="")
     return True

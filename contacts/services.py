@@ -427,7 +427,8 @@ def message_send_many(
         return {}
     now = at or timezone.now()
     source = OPENING_SOURCE_OF_SENDER[sender_kind]
-    contacts = list(Contact.objects.select_for_update(of=("self",)).select_related("assignee", "workspace")
+    # The workspace is read once (its timezone, below), not joined into every contact's row.
+    contacts = list(Contact.objects.select_for_update(of=("self",)).select_related("assignee")
                     .filter(pk__in=contact_ids).order_by("pk"))
     if not contacts:
         return {}

@@ -308,10 +308,10 @@ LOGGING = {
 # Transmisiones (broadcasts/): recipients claimed per batch, each channel's budget (messages per
 # second, shared by every worker through the cache), the outbound endpoint ("{channel_id}" is
 # filled in; empty: the CRM's inbox is the channel), and when a silent run is taken over.
-BROADCAST_BATCH_SIZE = int(os.environ.get("BROADCAST_BATCH_SIZE", "500"))
+BROADCAST_BATCH_SIZE = int(os.environ.get("BROADCAST_BATCH_SIZE", "1000"))
 BROADCAST_CHANNEL_RATE = int(os.environ.get("BROADCAST_CHANNEL_RATE", "1000"))
 BROADCAST_OUTBOUND_URL = os.environ.get("BROADCAST_OUTBOUND_URL", "")
-BROADCAST_POST_CONCURRENCY = int(os.environ.get("BROADCAST_POST_CONCURRENCY", "8"))
+BROADCAST_POST_CONCURRENCY = int(os.environ.get("BROADCAST_POST_CONCURRENCY", "32"))
 BROADCAST_POST_TIMEOUT = float(os.environ.get("BROADCAST_POST_TIMEOUT", "10"))
 BROADCAST_STALE_SECONDS = int(os.environ.get("BROADCAST_STALE_SECONDS", "120"))
 # A contact's message within this many hours of a broadcast sent to them through that channel is its reply.

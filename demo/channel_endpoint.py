@@ -14,6 +14,11 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # a backlog for the sender's concurrent connections (the default is 5)
+    daemon_threads = True
+
+
 @dataclass(frozen=True)
 class Post:
     idempotency_key: str
@@ -64,8 +69,7 @@ class LoopbackChannel:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        self.server = _Server(("127.0.0.1", 0), Handler)
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.url = self.base + "/channels/{channel_id}/messages"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True, name="loopback-channel")

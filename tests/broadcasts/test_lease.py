@@ -34,6 +34,7 @@ def slow_channel(settings):
         settings.BROADCAST_OUTBOUND_URL = endpoint.url
         settings.BROADCAST_STALE_SECONDS = 1
         settings.BROADCAST_BATCH_SIZE = CONTACTS
+        settings.BROADCAST_POST_CONCURRENCY = 8
         yield endpoint
 
 
