@@ -1,5 +1,8 @@
-"""The Contactos rollup: ``ContactDailyCount`` (new and first seen per local day) and
-``ContactActiveDay`` (each contact's active days), docs/performance.md "Contactos".
+"""The contacts app's rollups written by the database: Contactos' ``ContactDailyCount`` (new and
+first seen per local day) and ``ContactActiveDay`` (each contact's active days), and Tabla de
+Clasificación's ``AgentDailyCount`` (each member's messages sent and closes per local day,
+trigger ``contacts_agent_daily_count`` on messages and conversation events, insert and delete);
+docs/performance.md "Contactos" and "Tabla de Clasificación".
 
 Both are written at the source by PostgreSQL triggers, in the statement that writes the contact
 or the message, so no write path (the services, Data Import, a broadcast's batch, a bulk load)
@@ -21,10 +24,11 @@ the raw contacts and messages.
 
 from django.db import connection
 
-from .models import ContactActiveDay, ContactDailyCount
+from .models import AgentDailyCount, ContactActiveDay, ContactDailyCount
 
 _COUNTS = ContactDailyCount._meta.db_table
 _ACTIVE = ContactActiveDay._meta.db_table
+_AGENTS = AgentDailyCount._meta.db_table
 # contacts/rollups.py's lock class (0x4356): these tables are rebuilt with the conversation rollup.
 _LOCK_CLASS = 0x4356
 
@@ -163,6 +167,83 @@ DROP TYPE IF EXISTS contacts_contact_delta;
 """
 
 
+AGENT_TRIGGERS_SQL = f"""
+CREATE TYPE contacts_agent_delta AS (workspace_id bigint, user_id bigint, day date, messages_sent bigint, closed bigint);
+
+CREATE FUNCTION contacts_agent_daily_count() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    delta contacts_agent_delta[];
+    sign bigint := CASE WHEN TG_OP = 'INSERT' THEN 1 ELSE -1 END;
+BEGIN
+    IF TG_TABLE_NAME = 'contacts_message' AND TG_OP = 'INSERT' THEN
+        SELECT array_agg(ROW(r.workspace_id, r.author_id, (r.created_at AT TIME ZONE w.timezone)::date, sign, 0)
+                         ::contacts_agent_delta) INTO delta
+          FROM new_rows r JOIN accounts_workspace w ON w.id = r.workspace_id
+         WHERE r.author_id IS NOT NULL AND r.direction = 'out' AND r.sender_kind = 'user';
+    ELSIF TG_TABLE_NAME = 'contacts_message' THEN
+        SELECT array_agg(ROW(r.workspace_id, r.author_id, (r.created_at AT TIME ZONE w.timezone)::date, sign, 0)
+                         ::contacts_agent_delta) INTO delta
+          FROM old_rows r JOIN accounts_workspace w ON w.id = r.workspace_id
+         WHERE r.author_id IS NOT NULL AND r.direction = 'out' AND r.sender_kind = 'user';
+    ELSIF TG_OP = 'INSERT' THEN
+        SELECT array_agg(ROW(r.workspace_id, r.user_id, (r.created_at AT TIME ZONE w.timezone)::date, 0, sign)
+                         ::contacts_agent_delta) INTO delta
+          FROM new_rows r JOIN accounts_workspace w ON w.id = r.workspace_id
+         WHERE r.user_id IS NOT NULL AND r.kind = 'closed' AND r.source = 'user';
+    ELSE
+        SELECT array_agg(ROW(r.workspace_id, r.user_id, (r.created_at AT TIME ZONE w.timezone)::date, 0, sign)
+                         ::contacts_agent_delta) INTO delta
+          FROM old_rows r JOIN accounts_workspace w ON w.id = r.workspace_id
+         WHERE r.user_id IS NOT NULL AND r.kind = 'closed' AND r.source = 'user';
+    END IF;
+    IF delta IS NULL THEN
+        RETURN NULL;
+    END IF;
+    PERFORM pg_advisory_xact_lock_shared({_LOCK_CLASS}, x.ws::int)
+       FROM (SELECT DISTINCT workspace_id AS ws FROM unnest(delta) ORDER BY 1) x;
+    -- As contacts_contact_daily_count: update the rows that exist, insert only missing ones.
+    WITH net AS (
+        SELECT d.workspace_id, d.user_id, d.day, sum(d.messages_sent) AS messages_sent, sum(d.closed) AS closed
+          FROM unnest(delta) d GROUP BY 1, 2, 3
+    ), updated AS (
+        UPDATE {_AGENTS} t SET messages_sent = t.messages_sent + net.messages_sent, closed = t.closed + net.closed
+          FROM net
+         WHERE t.workspace_id = net.workspace_id AND t.user_id = net.user_id AND t.day = net.day
+        RETURNING t.workspace_id, t.user_id, t.day
+    )
+    INSERT INTO {_AGENTS} (workspace_id, user_id, day, messages_sent, closed)
+    SELECT net.workspace_id, net.user_id, net.day, net.messages_sent, net.closed
+      FROM net
+     WHERE net.messages_sent >= 0 AND net.closed >= 0
+       AND NOT EXISTS (SELECT 1 FROM updated u WHERE u.workspace_id = net.workspace_id AND u.user_id = net.user_id
+                                                 AND u.day = net.day)
+     ORDER BY 1, 2, 3
+    ON CONFLICT (workspace_id, user_id, day) DO UPDATE
+       SET messages_sent = {_AGENTS}.messages_sent + excluded.messages_sent,
+           closed = {_AGENTS}.closed + excluded.closed;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER contacts_agent_daily_count_message_insert AFTER INSERT ON contacts_message
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION contacts_agent_daily_count();
+CREATE TRIGGER contacts_agent_daily_count_message_delete AFTER DELETE ON contacts_message
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION contacts_agent_daily_count();
+CREATE TRIGGER contacts_agent_daily_count_event_insert AFTER INSERT ON contacts_conversationevent
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION contacts_agent_daily_count();
+CREATE TRIGGER contacts_agent_daily_count_event_delete AFTER DELETE ON contacts_conversationevent
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION contacts_agent_daily_count();
+"""
+
+DROP_AGENT_TRIGGERS_SQL = """
+DROP TRIGGER IF EXISTS contacts_agent_daily_count_message_insert ON contacts_message;
+DROP TRIGGER IF EXISTS contacts_agent_daily_count_message_delete ON contacts_message;
+DROP TRIGGER IF EXISTS contacts_agent_daily_count_event_insert ON contacts_conversationevent;
+DROP TRIGGER IF EXISTS contacts_agent_daily_count_event_delete ON contacts_conversationevent;
+DROP FUNCTION IF EXISTS contacts_agent_daily_count();
+DROP TYPE IF EXISTS contacts_agent_delta;
+"""
+
+
 def activity_rebuild(*, workspace) -> None:
     """Recount a workspace's Contactos rollup from its contacts and messages, in its current
     timezone. Called by ``contacts.rollups.rollup_rebuild`` inside its transaction, under the
@@ -173,6 +254,22 @@ def activity_rebuild(*, workspace) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {_COUNTS} WHERE workspace_id = %(ws)s", params)
         cursor.execute(f"DELETE FROM {_ACTIVE} WHERE workspace_id = %(ws)s", params)
+        cursor.execute(f"DELETE FROM {_AGENTS} WHERE workspace_id = %(ws)s", params)
+        cursor.execute(
+            f"""INSERT INTO {_AGENTS} (workspace_id, user_id, day, messages_sent, closed)
+                SELECT %(ws)s, d.user_id, d.day, sum(d.messages_sent), sum(d.closed) FROM (
+                    SELECT author_id AS user_id, (created_at AT TIME ZONE %(tz)s)::date AS day,
+                           1 AS messages_sent, 0 AS closed
+                      FROM contacts_message
+                     WHERE workspace_id = %(ws)s AND author_id IS NOT NULL AND direction = 'out'
+                       AND sender_kind = 'user'
+                    UNION ALL
+                    SELECT user_id, (created_at AT TIME ZONE %(tz)s)::date, 0, 1
+                      FROM contacts_conversationevent
+                     WHERE workspace_id = %(ws)s AND user_id IS NOT NULL AND kind = 'closed' AND source = 'user'
+                ) d GROUP BY d.user_id, d.day""",
+            params,
+        )
         cursor.execute(
             f"""INSERT INTO {_COUNTS} (workspace_id, day, origin, channel_id, new, first_seen)
                 SELECT %(ws)s, d.day, d.origin, d.channel_id, sum(d.new), sum(d.first_seen) FROM (

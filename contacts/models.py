@@ -725,3 +725,30 @@ class ResolutionFactState(models.Model):
 
     def __str__(self) -> str:
         return f"resolution facts of workspace {self.workspace_id}: {self.hours_key[:40]}"
+
+
+class AgentDailyCount(models.Model):
+    """Per member and workspace-local day: the outgoing messages they wrote (direction ``out``,
+    sender ``user``, author = them) and the ``closed`` events they made (source ``user``, user =
+    them) — Tabla de Clasificación's Mensajes enviados and Cerradas.
+
+    Written by the database in the statement that stores the message or the event (the trigger
+    ``contacts_agent_daily_count``, ``contacts/activity.py``), taken back when one is deleted;
+    days in the timezone of ``ConversationRollupState``, rebuilt with the contacts app's rollups.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+", db_index=False)
+    user_id = models.BigIntegerField()
+    day = models.DateField()
+    messages_sent = models.BigIntegerField(default=0)
+    closed = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # The UPSERT target; its index serves the reads: WHERE workspace = ? AND user_id = ANY(?)
+            # AND day BETWEEN ? AND ? (a member's days).
+            models.UniqueConstraint(fields=["workspace", "user_id", "day"], name="agent_daily_count_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} on {self.day}: {self.messages_sent} sent, {self.closed} closed"
