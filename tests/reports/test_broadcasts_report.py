@@ -398,3 +398,26 @@ def test_the_landing_page_shows_the_headline_to_admins_only(alice_client, bob_cl
     assert 'data-headline="broadcasts"' not in agent_page and "/reports/broadcasts/" not in agent_page
     assert "/reports/broadcasts/" not in bob_client.get("/reports/messages/").content.decode()
     assert bob_client.get("/reports/", {"go": "broadcasts"}).status_code == 200  # not redirected to a 403
+
+
+def test_a_fall_back_day_has_25_hour_buckets_and_each_recipient_its_own(workspace):
+    Workspace.objects.filter(pk=workspace.pk).update(timezone="America/New_York")
+    workspace.refresh_from_db()
+    channel, _ = channel_create(workspace=workspace, name="Web")
+    b = make_broadcast(workspace, channel, "Noche", datetime(2026, 11, 1, 4, tzinfo=UTC))
+    # Sun 1 Nov 2026, clocks fall back at 02:00 EDT: 01:30 EDT (05:30Z) and 01:30 EST (06:30Z);
+    # one never sent, placed by its queued_at 00:10 EDT (04:10Z); 23:30 EST (Mon 04:30Z).
+    rec(b, "sent", datetime(2026, 11, 1, 4, tzinfo=UTC), sent=datetime(2026, 11, 1, 5, 30, tzinfo=UTC))
+    rec(b, "read", datetime(2026, 11, 1, 4, tzinfo=UTC), sent=datetime(2026, 11, 1, 6, 30, tzinfo=UTC),
+        read=datetime(2026, 11, 1, 6, 31, tzinfo=UTC))
+    rec(b, "skipped", datetime(2026, 11, 1, 4, 10, tzinfo=UTC), reason="no_channel")
+    rec(b, "sent", datetime(2026, 11, 1, 4, tzinfo=UTC), sent=datetime(2026, 11, 2, 4, 30, tzinfo=UTC))
+
+    series = broadcast_report_timeseries(workspace=workspace, actor=owner(workspace),
+                                         query=q(workspace, start="2026-11-01", end="2026-11-01"))
+
+    assert len(series.buckets) == 25
+    assert [(b.start.isoformat(), b.counts["sent"], b.counts["read"], b.counts["skipped"])
+            for b in series.buckets if any(b.counts.values())] == [
+        ("2026-11-01T00:00:00-04:00", 0, 0, 1), ("2026-11-01T01:00:00-04:00", 1, 0, 0),
+        ("2026-11-01T01:00:00-05:00", 1, 1, 0), ("2026-11-01T23:00:00-05:00", 1, 0, 0)]
