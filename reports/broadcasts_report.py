@@ -45,16 +45,17 @@ SKIPPED = Q(status=RecipientStatus.SKIPPED)
 # The counts every component reports (cards, per-broadcast rows, buckets), in this order.
 COUNTS = ("recipients", "sent", "delivered", "read", "replied", "failed", "skipped", "pending")
 FUNNEL = ("recipients", "sent", "delivered", "read", "replied")
-AGGREGATES = {
-    "recipients": Count("pk", filter=~SKIPPED),
-    "sent": Count("pk", filter=SENT),
-    "delivered": Count("pk", filter=DELIVERED),
-    "read": Count("pk", filter=READ),
-    "replied": Count("pk", filter=REPLIED),
-    "failed": Count("pk", filter=FAILED),
-    "skipped": Count("pk", filter=SKIPPED),
-    "pending": Count("pk", filter=Q(status__in=PENDING)),
+CONDITIONS = {
+    "recipients": ~SKIPPED,
+    "sent": SENT,
+    "delivered": DELIVERED,
+    "read": READ,
+    "replied": REPLIED,
+    "failed": FAILED,
+    "skipped": SKIPPED,
+    "pending": Q(status__in=PENDING),
 }
+AGGREGATES = {key: Count("pk", filter=condition) for key, condition in CONDITIONS.items()}
 # Each rate's denominator (docs/reports.md "Transmisiones").
 RATE_OF = {"sent": "recipients", "failed": "recipients", "delivered": "sent", "read": "sent", "replied": "sent"}
 
@@ -176,11 +177,6 @@ class BroadcastSummary:
     broadcasts: list[BroadcastRow]
 
 
-def _totals(rows: QuerySet) -> dict[str, int]:
-    result = rows.order_by().aggregate(**AGGREGATES)
-    return {key: result[key] or 0 for key in COUNTS}
-
-
 def _rates(counts: dict[str, int]) -> dict[str, float | None]:
     return {key: percent_half_up(counts[key], counts[of]) for key, of in RATE_OF.items()}
 
@@ -198,31 +194,36 @@ def _reason_rows(rows: QuerySet) -> list[ReasonRow]:
     return out
 
 
-def _broadcast_rows(rows: QuerySet) -> list[BroadcastRow]:
-    grouped = {r["broadcast_id"]: r for r in rows.order_by().values("broadcast_id").annotate(**AGGREGATES)}
-    broadcasts = (Broadcast.objects.filter(pk__in=grouped).select_related("channel")
-                  .order_by("-created_at", "-pk"))
+def _broadcast_rows(*, workspace, actor: Actor, query: ReportQuery) -> tuple[list[BroadcastRow], dict[str, int]]:
+    """One row per broadcast with recipients in the period, and the previous period's totals: one
+    statement over both periods (adjacent), each count split by the period its row is in."""
+    period, previous = query.period, query.period.previous()
+    both = ReportPeriod(start=previous.start, end=period.end, timezone=period.timezone)
+    current = Q(at__gte=period.start_utc)
+    counts = {key: Count("pk", filter=current & condition) for key, condition in CONDITIONS.items()}
+    counts.update({f"previous_{key}": Count("pk", filter=~current & condition) for key, condition in CONDITIONS.items()})
+    grouped = {r["broadcast_id"]: r for r in recipient_set(workspace=workspace, actor=actor, query=query, period=both)
+               .order_by().values("broadcast_id").annotate(_rows=Count("pk", filter=current), **counts)}
+    before = {key: sum(r[f"previous_{key}"] for r in grouped.values()) for key in COUNTS}
+    ids = [pk for pk, r in grouped.items() if r["_rows"]]
     out = []
-    for b in broadcasts:
-        counts = {key: grouped[b.pk][key] or 0 for key in COUNTS}
-        out.append(BroadcastRow(b.pk, b.name, b.channel_id, b.channel.name, b.status, b.started_at, counts,
-                                _rates(counts)))
-    return out
+    for b in Broadcast.objects.filter(pk__in=ids).select_related("channel").order_by("-created_at", "-pk"):
+        mine = {key: grouped[b.pk][key] for key in COUNTS}
+        out.append(BroadcastRow(b.pk, b.name, b.channel_id, b.channel.name, b.status, b.started_at, mine,
+                                _rates(mine)))
+    return out, before
 
 
 def broadcast_report_summary(*, workspace, actor: Actor, query: ReportQuery) -> BroadcastSummary:
     period, previous = query.period, query.period.previous()
     empty = period_before_workspace(workspace=workspace, period=period)
-    scope = {"workspace": workspace, "actor": actor, "query": query}
     if empty:
         rows_now, reasons, per_broadcast = dict.fromkeys(COUNTS, 0), [], []
         before = dict.fromkeys(COUNTS, 0)
     else:
-        rows = recipient_set(**scope)
-        per_broadcast = _broadcast_rows(rows)
+        per_broadcast, before = _broadcast_rows(workspace=workspace, actor=actor, query=query)
         rows_now = {key: sum(r.counts[key] for r in per_broadcast) for key in COUNTS}
-        reasons = _reason_rows(rows)
-        before = _totals(recipient_set(**scope, period=previous))
+        reasons = _reason_rows(recipient_set(workspace=workspace, actor=actor, query=query))
     rates = _rates(rows_now)
     counts = [CountFigure(key, count_label(key), rows_now[key], before[key], rates.get(key), RATE_OF.get(key))
               for key in COUNTS]
