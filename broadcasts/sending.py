@@ -137,16 +137,23 @@ def messages_post(messages: list[OutgoingMessage], *, waiting=None, every: float
     return messages_post_start(messages).results(waiting=waiting, every=every)
 
 
+def channel_rate(channel_id: int) -> int:
+    """The channel's budget, messages per second: its own (``BROADCAST_CHANNEL_RATES``, by
+    channel id) or ``BROADCAST_CHANNEL_RATE``."""
+    own = settings.BROADCAST_CHANNEL_RATES.get(channel_id)
+    return own if own and own > 0 else settings.BROADCAST_CHANNEL_RATE
+
+
 def channel_rate_wait(*, channel_id: int, count: int, limit: int | None = None) -> float:
     """Take ``count`` sends from the channel's budget of this second; sleeps into the next
     second(s) while it is spent. Returns the seconds waited.
 
-    The budget (``BROADCAST_CHANNEL_RATE``, messages per second) is per channel and shared by
+    The budget (``channel_rate``, messages per second) is per channel and shared by
     every worker and broadcast through the cache (Redis in production): a fixed one-second window
     counter per channel. If the cache is unreachable each worker keeps its own pace (the cache
     degrades to misses, see crm/cache.py), never failing the send.
     """
-    limit = limit or settings.BROADCAST_CHANNEL_RATE
+    limit = limit or channel_rate(channel_id)
     waited = 0.0
     while True:
         now = time.time()

@@ -59,6 +59,7 @@ from .sending import (
     OutgoingMessage,
     Posting,
     PostResult,
+    channel_rate,
     channel_rate_wait,
     messages_post_start,
 )
@@ -472,7 +473,8 @@ def broadcast_run(*, broadcast_id: int, batch_size: int | None = None) -> bool:
         return False
     lease = _Lease(broadcast_id, runner)
     broadcast = Broadcast.objects.select_related("segment", "workspace").get(pk=broadcast_id)
-    size = batch_size or settings.BROADCAST_BATCH_SIZE
+    # A batch is at most one second of the channel's budget, so a slow channel's rate holds.
+    size = min(batch_size or settings.BROADCAST_BATCH_SIZE, channel_rate(broadcast.channel_id))
     _recipients_write(broadcast, lease)
     after = 0
     while True:

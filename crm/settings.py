@@ -310,6 +310,11 @@ LOGGING = {
 # filled in; empty: the CRM's inbox is the channel), and when a silent run is taken over.
 BROADCAST_BATCH_SIZE = int(os.environ.get("BROADCAST_BATCH_SIZE", "1000"))
 BROADCAST_CHANNEL_RATE = int(os.environ.get("BROADCAST_CHANNEL_RATE", "1000"))
+# A channel's own rate, messages per second, by channel id ("12=50,14=200"); others: BROADCAST_CHANNEL_RATE.
+BROADCAST_CHANNEL_RATES = {
+    int(key): int(value) for key, _, value in
+    (item.strip().partition("=") for item in os.environ.get("BROADCAST_CHANNEL_RATES", "").split(",") if item.strip())
+}
 BROADCAST_OUTBOUND_URL = os.environ.get("BROADCAST_OUTBOUND_URL", "")
 BROADCAST_POST_CONCURRENCY = int(os.environ.get("BROADCAST_POST_CONCURRENCY", "32"))
 BROADCAST_POST_TIMEOUT = float(os.environ.get("BROADCAST_POST_TIMEOUT", "10"))

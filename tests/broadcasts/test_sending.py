@@ -186,3 +186,32 @@ def test_deleting_the_workspace_deletes_its_broadcasts(workspace, channel, alice
     workspace_delete(workspace=workspace)
     assert not Broadcast.objects.filter(pk=broadcast.pk).exists()
     assert not BroadcastRecipient.objects.exists()
+
+
+def test_a_channel_with_its_own_rate_sends_within_it(workspace, channel, alice, audience, settings):
+    from broadcasts.sending import channel_rate
+
+    # given: this channel takes 2 messages a second; the others the default
+    settings.BROADCAST_CHANNEL_RATES = {channel.pk: 2}
+    assert channel_rate(channel.pk) == 2
+    assert channel_rate(channel.pk + 1000) == settings.BROADCAST_CHANNEL_RATE
+    # when a broadcast goes to its 3 reachable contacts
+    broadcast = _broadcast(workspace, channel, alice)
+    # then: batches of at most its rate (2, then 1), each after its own second's budget
+    sent = BroadcastRecipient.objects.filter(broadcast=broadcast, status="sent")
+    broadcast.refresh_from_db()
+    assert sent.count() == 3, (broadcast.status, list(BroadcastRecipient.objects.values_list("status", "reason")))
+    assert sorted(sent.values("sent_at").annotate(n=Count("pk")).values_list("n", flat=True)) == [1, 2]
+    first, last = sorted(set(sent.values_list("sent_at", flat=True)))
+    assert (last - first).total_seconds() > 0
+
+
+def test_the_rate_limit_waits_for_the_next_second_once_the_budget_is_spent(channel, settings):
+    from broadcasts.sending import channel_rate_wait
+
+    settings.BROADCAST_CHANNEL_RATES = {channel.pk: 3}
+    waits = [channel_rate_wait(channel_id=channel.pk, count=2) for _ in range(3)]
+    # 2 of 3 in one second, then 2 more do not fit: the second call or the third waits
+    assert waits[0] == 0 or waits[1] == 0
+    assert sum(w > 0 for w in waits) >= 1
+    assert channel_rate_wait(channel_id=channel.pk + 1000, count=2) == 0  # another channel's budget
