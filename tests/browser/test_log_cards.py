@@ -9,7 +9,8 @@ from tests.browser import reports
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 # The reports whose last component is a paged log (``table.log-table`` in #log-body).
-REPORTS = ["assignments", "conversations", "responses", "resolutions", "messages", "contacts", "leaderboard", "users"]
+REPORTS = ["assignments", "conversations", "responses", "resolutions", "messages", "contacts", "leaderboard", "users",
+           "broadcasts"]
 
 LOG = """() => {
   const table = document.querySelector('#log-body table.log-table');
