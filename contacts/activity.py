@@ -32,6 +32,38 @@ _AGENTS = AgentDailyCount._meta.db_table
 # contacts/rollups.py's lock class (0x4356): these tables are rebuilt with the conversation rollup.
 _LOCK_CLASS = 0x4356
 
+
+def _apply_delta(table: str, keys: tuple[str, ...], counts: tuple[str, ...]) -> str:
+    """The PL/pgSQL that adds the trigger's ``delta`` (an array of rows: ``keys`` then ``counts``)
+    to ``table`` under the rollup's shared lock.
+
+    The net change per row: rows that exist are updated; only missing rows are inserted (in key
+    order, so concurrent writers lock them in the same order), never with a negative count, so a
+    workspace being deleted (its rows may be gone already) gets none back."""
+    key_list, count_list = ", ".join(keys), ", ".join(counts)
+    match = " AND ".join(f"{{a}}.{k} = net.{k}" for k in keys)
+    return f"""
+    PERFORM pg_advisory_xact_lock_shared({_LOCK_CLASS}, x.ws::int)
+       FROM (SELECT DISTINCT workspace_id AS ws FROM unnest(delta) ORDER BY 1) x;
+    WITH net AS (
+        SELECT {key_list}, {", ".join(f"sum(d.{c}) AS {c}" for c in counts)}
+          FROM unnest(delta) d GROUP BY {", ".join(str(i + 1) for i in range(len(keys)))}
+        HAVING {" OR ".join(f"sum(d.{c}) <> 0" for c in counts)}
+    ), updated AS (
+        UPDATE {table} t SET {", ".join(f"{c} = t.{c} + net.{c}" for c in counts)}
+          FROM net WHERE {match.format(a="t")}
+        RETURNING {", ".join(f"t.{k}" for k in keys)}
+    )
+    INSERT INTO {table} ({key_list}, {count_list})
+    SELECT {", ".join(f"net.{k}" for k in (*keys, *counts))}
+      FROM net
+     WHERE {" AND ".join(f"net.{c} >= 0" for c in counts)}
+       AND NOT EXISTS (SELECT 1 FROM updated u WHERE {match.format(a="u")})
+     ORDER BY {", ".join(str(i + 1) for i in range(len(keys)))}
+    ON CONFLICT ({key_list})
+    DO UPDATE SET {", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in counts)};"""
+
+
 TRIGGERS_SQL = f"""
 CREATE FUNCTION contacts_message_active_day() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -120,30 +152,7 @@ BEGIN
     IF delta IS NULL THEN
         RETURN NULL;
     END IF;
-    PERFORM pg_advisory_xact_lock_shared({_LOCK_CLASS}, x.ws::int)
-       FROM (SELECT DISTINCT workspace_id AS ws FROM unnest(delta) ORDER BY 1) x;
-    -- The net change per row: rows that exist are updated; only missing rows are inserted (in
-    -- key order, so concurrent writers lock them in the same order), never with a negative
-    -- count, so a workspace being deleted (its count rows may be gone already) gets none back.
-    WITH net AS (
-        SELECT workspace_id, day, origin, channel_id, sum(new) AS new, sum(first_seen) AS first_seen
-          FROM unnest(delta) GROUP BY 1, 2, 3, 4 HAVING sum(new) <> 0 OR sum(first_seen) <> 0
-    ), updated AS (
-        UPDATE {_COUNTS} t SET new = t.new + net.new, first_seen = t.first_seen + net.first_seen
-          FROM net
-         WHERE t.workspace_id = net.workspace_id AND t.day = net.day AND t.origin = net.origin
-           AND t.channel_id = net.channel_id
-        RETURNING t.workspace_id, t.day, t.origin, t.channel_id
-    )
-    INSERT INTO {_COUNTS} (workspace_id, day, origin, channel_id, new, first_seen)
-    SELECT net.workspace_id, net.day, net.origin, net.channel_id, net.new, net.first_seen
-      FROM net
-     WHERE net.new >= 0 AND net.first_seen >= 0
-       AND NOT EXISTS (SELECT 1 FROM updated u WHERE u.workspace_id = net.workspace_id AND u.day = net.day
-                                                 AND u.origin = net.origin AND u.channel_id = net.channel_id)
-     ORDER BY 1, 2, 3, 4
-    ON CONFLICT (workspace_id, day, origin, channel_id)
-    DO UPDATE SET new = {_COUNTS}.new + excluded.new, first_seen = {_COUNTS}.first_seen + excluded.first_seen;
+{_apply_delta(_COUNTS, ("workspace_id", "day", "origin", "channel_id"), ("new", "first_seen"))}
     RETURN NULL;
 END $$;
 
@@ -199,28 +208,7 @@ BEGIN
     IF delta IS NULL THEN
         RETURN NULL;
     END IF;
-    PERFORM pg_advisory_xact_lock_shared({_LOCK_CLASS}, x.ws::int)
-       FROM (SELECT DISTINCT workspace_id AS ws FROM unnest(delta) ORDER BY 1) x;
-    -- As contacts_contact_daily_count: update the rows that exist, insert only missing ones.
-    WITH net AS (
-        SELECT d.workspace_id, d.user_id, d.day, sum(d.messages_sent) AS messages_sent, sum(d.closed) AS closed
-          FROM unnest(delta) d GROUP BY 1, 2, 3
-    ), updated AS (
-        UPDATE {_AGENTS} t SET messages_sent = t.messages_sent + net.messages_sent, closed = t.closed + net.closed
-          FROM net
-         WHERE t.workspace_id = net.workspace_id AND t.user_id = net.user_id AND t.day = net.day
-        RETURNING t.workspace_id, t.user_id, t.day
-    )
-    INSERT INTO {_AGENTS} (workspace_id, user_id, day, messages_sent, closed)
-    SELECT net.workspace_id, net.user_id, net.day, net.messages_sent, net.closed
-      FROM net
-     WHERE net.messages_sent >= 0 AND net.closed >= 0
-       AND NOT EXISTS (SELECT 1 FROM updated u WHERE u.workspace_id = net.workspace_id AND u.user_id = net.user_id
-                                                 AND u.day = net.day)
-     ORDER BY 1, 2, 3
-    ON CONFLICT (workspace_id, user_id, day) DO UPDATE
-       SET messages_sent = {_AGENTS}.messages_sent + excluded.messages_sent,
-           closed = {_AGENTS}.closed + excluded.closed;
+{_apply_delta(_AGENTS, ("workspace_id", "user_id", "day"), ("messages_sent", "closed"))}
     RETURN NULL;
 END $$;
 
