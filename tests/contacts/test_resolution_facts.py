@@ -203,3 +203,42 @@ def test_the_migration_backfills_every_close_by_the_definition(migrator):
         e.pk: (90, 90, 1, False, 7),
     }
     assert dict(State.objects.values_list("workspace_id", "hours_key")) == {ws.pk: "off", other.pk: "off"}
+
+
+def test_a_schedule_change_recomputes_on_commit_and_the_command_rebuilds(workspace, django_capture_on_commit_callbacks):
+    from django.core.management import call_command
+
+    conv, _ = conversation_open(contact=ContactFactory(workspace=workspace), at=datetime(2026, 11, 6, 23, tzinfo=UTC))
+    conversation_close(conversation=conv, source=ConversationSource.API, at=datetime(2026, 11, 9, 16, tzinfo=UTC))
+    assert fact(conv).business_seconds == fact(conv).seconds  # off: calendar time
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        business_hours_set(workspace=workspace, enabled=True, schedule=WEEKDAYS_9_TO_6)
+    assert len(callbacks) == 1  # the recompute task, run by the (eager) worker after the commit
+    settings = business_hours_get(workspace=workspace)
+    assert resolution_facts_current(workspace=workspace, settings=settings) and fact(conv).business_seconds == 2 * HOUR
+
+    ConversationResolution.objects.filter(conversation_id=conv.pk).update(business_seconds=1, reopened=True)
+    call_command("rebuild_resolution_facts", "--all", str(workspace.pk), stdout=open("/dev/null", "w"))
+    assert (fact(conv).business_seconds, fact(conv).reopened) == (2 * HOUR, False)
+
+
+def test_the_beat_task_recomputes_after_a_timezone_change(workspace, other_workspace):
+    from accounts.models import Workspace
+    from contacts.resolutions import resolution_stale_workspace_ids
+    from contacts.tasks import resolution_facts_reconcile_task
+
+    business_hours_set(workspace=workspace, enabled=True, schedule=WEEKDAYS_9_TO_6)
+    conv, _ = conversation_open(contact=ContactFactory(workspace=workspace), at=datetime(2026, 11, 9, 14, tzinfo=UTC))
+    conversation_close(conversation=conv, source=ConversationSource.API, at=datetime(2026, 11, 9, 17, tzinfo=UTC))
+    assert fact(conv).business_seconds == 2 * HOUR  # 09:00–11:00 in Mexico City (opens 08:00)
+    resolution_facts_reconcile_task()
+    assert workspace.pk not in resolution_stale_workspace_ids()
+
+    Workspace.objects.filter(pk=workspace.pk).update(timezone="Europe/Madrid")  # 15:00–18:00 there
+    workspace.refresh_from_db()
+    assert not resolution_facts_current(workspace=workspace, settings=business_hours_get(workspace=workspace))
+    assert workspace.pk in resolution_stale_workspace_ids()
+    assert resolution_facts_reconcile_task() >= 1
+    assert resolution_facts_current(workspace=workspace, settings=business_hours_get(workspace=workspace))
+    assert fact(conv).business_seconds == 3 * HOUR
