@@ -23,7 +23,7 @@ install: $(VENV)/.installed ## Create .venv and install the app with its dev too
 
 run: install ## Migrate, load the demo workspace if the database is empty, serve on http://127.0.0.1:8000
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo --if-empty
+	$(PY) manage.py seed_demo --if-empty --url http://$(HOST):$(PORT)
 	@echo ""
 	@echo "  CRM running at http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
 	@echo "  Log in as owner: ana@demo.example / demo1234   (agent: luis@demo.example / demo1234)"

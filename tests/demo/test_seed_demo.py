@@ -1,3 +1,5 @@
+import io
+
 from django.core.management import call_command
 from django.db import models
 from django.db.models import Max, Min
@@ -76,3 +78,9 @@ def test_seed_demo_gives_outgoing_channel_messages_delivery_statuses(db):
     # every change is an event, at or after its message
     assert MessageStatusEvent.objects.filter(message__in=outgoing, status="queued").count() == outgoing.count()
     assert not MessageStatusEvent.objects.filter(created_at__lt=models.F("message__created_at")).exists()
+
+
+def test_seed_demo_prints_the_address_it_is_served_at(db):
+    out = io.StringIO()
+    call_command("seed_demo", "--if-empty", "--url", "http://127.0.0.1:8765", stdout=out)
+    assert "Log in at http://127.0.0.1:8765/accounts/login/ as ana@demo.example / demo1234" in out.getvalue()

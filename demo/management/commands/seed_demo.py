@@ -115,6 +115,8 @@ class Command(BaseCommand):
         parser.add_argument("--contacts", type=int, default=300)
         parser.add_argument("--events", type=int, default=2400)
         parser.add_argument("--seed", type=int, default=7)
+        parser.add_argument("--url", default="http://127.0.0.1:8000",
+                            help="where the app is served, for the login line (make run passes its HOST and PORT)")
 
     def handle(self, *args, **opts):
         if opts["if_empty"] and Workspace.objects.exists():
@@ -123,7 +125,7 @@ class Command(BaseCommand):
             self.stdout.write("The demo workspace already exists.")
         else:
             self._seed(opts)
-        self.stdout.write(f"Log in at http://127.0.0.1:8000/accounts/login/ as {OWNER_EMAIL} / {PASSWORD} "
+        self.stdout.write(f"Log in at {opts['url'].rstrip('/')}/accounts/login/ as {OWNER_EMAIL} / {PASSWORD} "
                           f"(owner) or luis@demo.example / {PASSWORD} (agent).")
 
     @transaction.atomic
