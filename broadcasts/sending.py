@@ -6,6 +6,8 @@ outbound endpoint (``BROADCAST_OUTBOUND_URL``, ``{channel_id}`` filled in) gets 
 per message, with the message id as ``Idempotency-Key``: a message posted again after a worker
 died (see ``services.broadcast_run``) is the same message to the channel, which drops the copy.
 Without an endpoint the CRM is the channel (its inbox): the message is sent once written.
+A channel with its own outbound URL gets the broadcast's messages the way it gets every other
+outgoing message, through ``integrations.delivery.channel_message_post`` (``ChannelOutboundPosting``).
 """
 
 import http.client
@@ -122,9 +124,63 @@ class Posting:
         return {**self._done, **{message_id: future.result() for future, message_id in self._futures.items()}}
 
 
-def messages_post_start(messages: list[OutgoingMessage]) -> Posting:
-    """Start posting the messages to their channel: concurrent posts
-    (``BROADCAST_POST_CONCURRENCY``), each thread on its kept-alive connection."""
+class ChannelOutboundPosting(Posting):
+    """A channel with its own outbound URL: each message goes through
+    ``integrations.delivery.channel_message_post``, the path of every other outgoing message of
+    the channel (its signature, its address check, the message's delivery status and events),
+    one after another in the job's thread when the answers are asked for. Not the pool's
+    threads: that function writes the message's status per message, and each posting thread
+    would hold a database connection of its own. A message it finds sent already (posted by a
+    run that died before recording it) is not posted again."""
+
+    def __init__(self, channel, messages: list[OutgoingMessage]):
+        super().__init__()
+        self._channel, self._messages = channel, messages
+
+    def results(self, *, waiting=None, every: float = 1.0) -> dict[int, PostResult]:
+        from contacts.models import Message
+        from integrations.delivery import (
+            OUTCOME_FAILED,
+            OUTCOME_RETRY,
+            channel_connections_close,
+            channel_message_post,
+        )
+
+        stored = Message.objects.select_related("conversation__contact", "author").in_bulk(
+            [m.message_id for m in self._messages])
+        results: dict[int, PostResult] = {}
+        beat = time.monotonic()
+        try:
+            for outgoing in self._messages:
+                message = stored.get(outgoing.message_id)
+                if message is None:
+                    results[outgoing.message_id] = PostResult(False, RecipientReason.CHANNEL_REJECTED,
+                                                              "the message was deleted")
+                    continue
+                answer = channel_message_post(self._channel, message)
+                if answer.outcome == OUTCOME_RETRY:
+                    results[message.pk] = PostResult(False, RecipientReason.CHANNEL_UNREACHABLE, answer.error[:300])
+                elif answer.outcome == OUTCOME_FAILED:
+                    results[message.pk] = PostResult(False, RecipientReason.CHANNEL_REJECTED, answer.error[:300])
+                elif answer.status == "failed":  # refused for good before (a 4xx): not posted again
+                    results[message.pk] = PostResult(False, RecipientReason.CHANNEL_REJECTED,
+                                                     (message.delivery_error or "failed")[:300])
+                else:  # sent now, or already sent / delivered / read
+                    results[message.pk] = PostResult(True)
+                if waiting is not None and time.monotonic() - beat >= every:
+                    waiting()
+                    beat = time.monotonic()
+        finally:
+            channel_connections_close()
+        return results
+
+
+def messages_post_start(messages: list[OutgoingMessage], *, channel=None) -> Posting:
+    """Start posting the messages to their channel: through the channel's own outbound URL when
+    it has one (``ChannelOutboundPosting``), else to ``BROADCAST_OUTBOUND_URL`` in concurrent
+    posts (``BROADCAST_POST_CONCURRENCY``), each thread on its kept-alive connection."""
+    if channel is not None and channel.outbound_url:
+        return ChannelOutboundPosting(channel, messages)
     endpoint = settings.BROADCAST_OUTBOUND_URL
     if not endpoint:
         return Posting(done={m.message_id: PostResult(True) for m in messages})

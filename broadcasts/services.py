@@ -433,9 +433,9 @@ def _orphans(broadcast: Broadcast, size: int, after_id: int) -> tuple[list[Outgo
     return outgoing, rows[-1].pk
 
 
-def _post_and_record(outgoing: list[OutgoingMessage], lease: "_Lease") -> None:
+def _post_and_record(outgoing: list[OutgoingMessage], lease: "_Lease", channel: Channel) -> None:
     if outgoing:
-        _record(messages_post_start(outgoing), lease)
+        _record(messages_post_start(outgoing, channel=channel), lease)
 
 
 def _record(posting: Posting | None, lease: "_Lease") -> None:
@@ -472,7 +472,7 @@ def broadcast_run(*, broadcast_id: int, batch_size: int | None = None) -> bool:
     if not _lease_take(broadcast_id, runner):
         return False
     lease = _Lease(broadcast_id, runner)
-    broadcast = Broadcast.objects.select_related("segment", "workspace").get(pk=broadcast_id)
+    broadcast = Broadcast.objects.select_related("segment", "workspace", "channel").get(pk=broadcast_id)
     # A batch is at most one second of the channel's budget, so a slow channel's rate holds.
     size = min(batch_size or settings.BROADCAST_BATCH_SIZE, channel_rate(broadcast.channel_id))
     _recipients_write(broadcast, lease)
@@ -483,7 +483,7 @@ def broadcast_run(*, broadcast_id: int, batch_size: int | None = None) -> bool:
             break
         after = after_next
         channel_rate_wait(channel_id=broadcast.channel_id, count=max(len(outgoing), 1))
-        _post_and_record(outgoing, lease)
+        _post_and_record(outgoing, lease, broadcast.channel)
         if not lease.beat(force=True):
             return False
     # The batches overlap: batch N+1 is claimed (its messages written) while batch N's posts are
@@ -496,7 +496,7 @@ def broadcast_run(*, broadcast_id: int, batch_size: int | None = None) -> bool:
         if lease.beat():
             outgoing, claimed = _claim(broadcast, size)
         _record(posting, lease)
-        posting = messages_post_start(outgoing) if claimed and outgoing else None
+        posting = messages_post_start(outgoing, channel=broadcast.channel) if claimed and outgoing else None
         if not claimed:
             break
     if not lease.beat(force=True):

@@ -215,3 +215,28 @@ def test_the_rate_limit_waits_for_the_next_second_once_the_budget_is_spent(chann
     assert waits[0] == 0 or waits[1] == 0
     assert sum(w > 0 for w in waits) >= 1
     assert channel_rate_wait(channel_id=channel.pk + 1000, count=2) == 0  # another channel's budget
+
+
+def test_a_channel_with_its_own_outbound_url_gets_them_through_its_delivery(workspace, channel, alice, audience,
+                                                                           settings):
+    from demo.channel_endpoint import LoopbackChannel
+    from integrations.services import channel_outbound_set
+
+    settings.CHANNEL_OUTBOUND_ALLOW_PRIVATE = True  # the endpoint is on 127.0.0.1
+    settings.BROADCAST_OUTBOUND_URL = "http://127.0.0.1:9/never/{channel_id}"  # not used for this channel
+    with LoopbackChannel() as endpoint:
+        channel_outbound_set(channel=channel, outbound_url=endpoint.url.format(channel_id=channel.pk))
+        broadcast = _broadcast(workspace, channel, alice)
+        messages = list(Message.objects.filter(sender_kind="broadcast"))
+        # posted once each, signed as every outgoing message of the channel, with its id
+        assert sorted(p.message_id for p in endpoint.posts) == sorted(m.pk for m in messages)
+        assert all(p.idempotency_key == f"message-{p.message_id}" for p in endpoint.posts)
+        assert {m.delivery_status for m in messages} == {"sent"}
+        rows = BroadcastRecipient.objects.filter(broadcast=broadcast).exclude(status="skipped")
+        assert set(rows.values_list("status", flat=True)) == {"sent"}
+        # a resumed run finds them sent and posts nothing again
+        rows.update(status="sending")
+        Broadcast.objects.filter(pk=broadcast.pk).update(status="queued")
+        assert broadcast_run(broadcast_id=broadcast.pk) is True
+        assert len(endpoint.posts) == 3
+        assert set(rows.values_list("status", flat=True)) == {"sent"}

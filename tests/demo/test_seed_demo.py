@@ -84,3 +84,19 @@ def test_seed_demo_prints_the_address_it_is_served_at(db):
     out = io.StringIO()
     call_command("seed_demo", "--if-empty", "--url", "http://127.0.0.1:8765", stdout=out)
     assert "Log in at http://127.0.0.1:8765/accounts/login/ as ana@demo.example / demo1234" in out.getvalue()
+
+
+def test_seed_demo_has_broadcasts_with_every_recipient_outcome(db, django_capture_on_commit_callbacks):
+    from broadcasts.models import Broadcast, BroadcastOptOut, BroadcastRecipient
+
+    with django_capture_on_commit_callbacks(execute=True):  # the channels' statuses apply at the commit
+        call_command("seed_demo", "--contacts", "40", "--events", "300")
+    broadcasts = Broadcast.objects.all()
+    assert sorted(broadcasts.values_list("status", flat=True)) == ["scheduled", "sent", "sent", "sent"]
+    statuses = set(BroadcastRecipient.objects.values_list("status", flat=True))
+    assert {"delivered", "read", "replied", "failed", "skipped"} <= statuses
+    assert not BroadcastRecipient.objects.filter(status__in=["queued", "sending"]).exists()
+    assert BroadcastRecipient.objects.filter(status="failed", reason="delivery_failed").exclude(detail="").exists()
+    counts = (Broadcast.objects.count(), BroadcastRecipient.objects.count(), BroadcastOptOut.objects.count())
+    call_command("seed_demo", "--contacts", "40", "--events", "300")  # idempotent
+    assert (Broadcast.objects.count(), BroadcastRecipient.objects.count(), BroadcastOptOut.objects.count()) == counts

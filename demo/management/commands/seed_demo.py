@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 from faker import Faker
 
@@ -23,6 +24,8 @@ from accounts.models import Membership, Workspace
 from accounts.services import member_add, workspace_create
 from assignments.models import AssignmentSource
 from assignments.services import contact_assign
+from broadcasts.models import BroadcastRecipient
+from broadcasts.services import broadcast_create, broadcast_run, segment_create
 from contacts.models import Contact, ContactOrigin, ConversationSource, Message, SenderKind
 from contacts.services import (
     contact_create,
@@ -194,6 +197,7 @@ class Command(BaseCommand):
         self._status_history(workspace, list(users.values()), start, now, rng, tz)
         # its own random stream, so the rest of the demo stays what it was
         self._deliveries(workspace, now, random.Random(opts["seed"] + 1))
+        self._broadcasts(workspace, users[OWNER_EMAIL], channels, random.Random(opts["seed"] + 2))
         self._live_entry_points(workspace, users, rng)
         self.stdout.write(self.style.SUCCESS(f"Demo workspace {workspace.pk} created: {len(contacts)} contacts."))
 
@@ -279,6 +283,60 @@ class Command(BaseCommand):
                 if rng.random() < 0.6:
                     at += timedelta(minutes=rng.uniform(1, 180))
                     message_status_record(message=message, status="read", at=min(at, now))
+
+    @staticmethod
+    def _broadcasts(workspace, owner, channels, rng):
+        """Transmisiones: two segments and three broadcasts sent through the real job (the CRM's
+        inbox is the channel: no outbound post), whose recipients then get the channels'
+        statuses (delivered, read, a few failed) and some replies (one a BAJA, which opts the
+        contact out), and one broadcast scheduled for next week. Its own random stream."""
+        web = segment_create(workspace=workspace, name="Clientes del chat web",
+                             filters={"channel": channels["web"]}, created_by=owner)
+        app = segment_create(workspace=workspace, name="Usuarios de la app", filters={"channel": channels["app"]},
+                             created_by=owner)
+        everyone = segment_create(workspace=workspace, name="Todos los contactos", filters={}, created_by=owner)
+        sent = [
+            ("Promoción de temporada", channels["web"], web,
+             "Hola {{contact.first_name}}, esta semana tienes 20% de descuento en toda la tienda.",
+             {"contact.first_name": "cliente"}),
+            ("Nueva versión de la app", channels["app"], app,
+             "{{contact.first_name}}, ya puedes pagar tus pedidos desde la app. ¡Pruébalo!",
+             {"contact.first_name": "Hola"}),
+            ("Encuesta de satisfacción", channels["web"], everyone,
+             "Hola {{contact.name}}, ¿cómo calificarías tu última compra del 1 al 5?", {"contact.name": "cliente"}),
+        ]
+        replies = ["Me interesa", "¿Hasta cuándo es válido?", "5", "Gracias", "BAJA"]
+        with override_settings(BROADCAST_OUTBOUND_URL=""):  # the inbox is the channel
+            for name, channel_id, segment, text, fallbacks in sent:
+                broadcast = broadcast_create(workspace=workspace, name=name, channel_id=channel_id,
+                                             segment_id=segment.pk, text=text, fallbacks=fallbacks, created_by=owner)
+                broadcast_run(broadcast_id=broadcast.pk)  # its enqueued job then finds it sent
+                recipients = (BroadcastRecipient.objects.filter(broadcast=broadcast, status="sent")
+                              .order_by("pk"))
+                messages = {m.pk: m for m in Message.objects.filter(
+                    pk__in=recipients.values("message_id")).select_related("conversation")}
+                for index, recipient in enumerate(recipients):
+                    message = messages[recipient.message_id]
+                    if message.conversation.channel_id is None:
+                        continue  # it went into the contact's open conversation of no channel: the inbox's
+                    message_delivery_queue(message=message, channel_id=message.conversation.channel_id,
+                                           at=message.created_at)
+                    if index < 2 or rng.random() < 0.06:
+                        message_status_record(message=message, status="failed", reason=rng.choice(DELIVERY_FAILURES))
+                        continue
+                    message_status_record(message=message, status="sent", external_id=f"demo-bc-{message.pk}")
+                    if rng.random() < 0.85:
+                        message_status_record(message=message, status="delivered")
+                        if rng.random() < 0.6:
+                            message_status_record(message=message, status="read")
+                            if rng.random() < 0.3:
+                                message_create(conversation=message.conversation, direction="in",
+                                               text=rng.choice(replies), sender_kind="contact")
+        broadcast_create(workspace=workspace, name="Aviso de horario navideño", channel_id=channels["web"],
+                         segment_id=web.pk, created_by=owner,
+                         text="Hola {{contact.first_name}}, en diciembre abrimos de 9 a 22 h todos los días.",
+                         fallbacks={"contact.first_name": "cliente"},
+                         send_at=(timezone.now() + timedelta(days=7)).replace(second=0, microsecond=0).isoformat())
 
     def _channels(self, workspace, owner, *, created_at):
         """The demo's two custom channels (the web chat and the shop app), there before the history."""
