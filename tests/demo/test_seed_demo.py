@@ -82,7 +82,8 @@ def test_seed_demo_gives_outgoing_channel_messages_delivery_statuses(db):
 
 def test_seed_demo_prints_the_address_it_is_served_at(db):
     out = io.StringIO()
-    call_command("seed_demo", "--if-empty", "--url", "http://127.0.0.1:8765", stdout=out)
+    call_command("seed_demo", "--contacts", "20", "--events", "60", "--days", "7", "--url", "http://127.0.0.1:8765",
+                 stdout=out)
     assert "Log in at http://127.0.0.1:8765/accounts/login/ as ana@demo.example / demo1234" in out.getvalue()
 
 

@@ -20,7 +20,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 from faker import Faker
 
-from accounts.models import Membership, Workspace
+from accounts.models import Membership, Team, Workspace
 from accounts.services import member_add, workspace_create
 from assignments.models import AssignmentSource
 from assignments.services import contact_assign
@@ -253,6 +253,13 @@ class Command(BaseCommand):
         api_token_create(workspace=workspace, name="Demo", created_by=owner)
         workflow = workflow_create_from_template(workspace=workspace, key="sales_auto_assign", created_by=owner)
         workflow_enabled_set(workflow=workflow, enabled=True)
+        # The sales team is on shift when the demo is loaded, whatever the hour: the workflow
+        # assigns online members only (the beat's idle sweep takes them offline later).
+        from presence.services import agent_status_set
+
+        sales = Team.objects.filter(workspace=workspace, name__iexact="Ventas").first()
+        for person in (sales.members.order_by("pk") if sales else []):
+            agent_status_set(workspace=workspace, user=person, status="online", source="user")
         for first, last, phone in [("Rosa", "Morales", "+5215511110001"), ("Iván", "Cortés", "+5215511110002"),
                                    ("Paula", "Reyes", "+5215511110003")]:
             channel_inbound_receive(channel=channel, text=rng.choice(INBOUND), phone=phone, first_name=first,
