@@ -33,7 +33,7 @@ run: install ## Migrate, load the demo workspace if the database is empty, serve
 TEST_WORKERS ?= 2
 
 test: install ## Run the whole suite (PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set, else SQLite)
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --durations=30
 
 lint: install ## Ruff
 	$(BIN)/ruff check .
