@@ -318,9 +318,10 @@ class AssignedToClose:
     at: datetime  # the last assignment
     closed_at: datetime
     seconds: int  # calendar seconds to the close
+    business: int  # the same interval's business seconds (= seconds with Fuera de Horario off)
 
 
-def assignment_to_close_times(*, workspace, actor: Actor, params: ReportParams) -> list[AssignedToClose]:
+def assignment_to_close_times(*, workspace, actor: Actor, params: ReportParams, hours: Hours) -> list[AssignedToClose]:
     """Every conversation closed in the period whose last event assigns a person and matches the
     filters: its last assignee, that assignment's instant and the close's."""
     period = params.period
@@ -338,9 +339,12 @@ def assignment_to_close_times(*, workspace, actor: Actor, params: ReportParams) 
     unbounded = replace(params, period=ReportPeriod(MIN_DATE, MAX_DATE - timedelta(days=1), period.timezone))
     events = assignment_event_list(workspace=workspace, actor=actor, params=unbounded).filter(
         pk__in=list(closed_at), new_assignee__isnull=False)
-    return [AssignedToClose(new_id, name, at, closed_at[pk], max(0, (closed_at[pk] - at) // timedelta(seconds=1)))
-            for pk, new_id, name, at in events.order_by().values_list("pk", "new_assignee_id", "new_assignee_name",
-                                                                      "created_at")]
+    out = []
+    for pk, new_id, name, at in events.order_by().values_list("pk", "new_assignee_id", "new_assignee_name", "created_at"):
+        seconds = max(0, (closed_at[pk] - at) // timedelta(seconds=1))
+        out.append(AssignedToClose(new_id, name, at, closed_at[pk], seconds,
+                                   hours.seconds(start=at, end=closed_at[pk], calendar=seconds)))
+    return out
 
 
 def assignment_to_close_report(*, workspace, actor: Actor, params: ReportParams) -> AssignmentToCloseReport:
@@ -348,15 +352,14 @@ def assignment_to_close_report(*, workspace, actor: Actor, params: ReportParams)
     business seconds of the same interval (docs/business-hours.md); without it both are equal."""
     state = analysis_state_before_query(workspace=workspace, params=params)
     hours = hours_of(workspace)
-    times = [] if state else assignment_to_close_times(workspace=workspace, actor=actor, params=params)
-    business = {id(t): hours.seconds(start=t.at, end=t.closed_at, calendar=t.seconds) for t in times}
+    times = [] if state else assignment_to_close_times(workspace=workspace, actor=actor, params=params, hours=hours)
     per: dict[int, list[AssignedToClose]] = {}
     for item in times:
         per.setdefault(item.assignee_id, []).append(item)
 
     def numbers(items: list[AssignedToClose]) -> dict:
         calendar = [t.seconds for t in items]
-        in_hours = [business[id(t)] for t in items]
+        in_hours = [t.business for t in items]
         return {"median": median_whole(calendar), "average": average_half_up(calendar),
                 "median_business": median_whole(in_hours), "average_business": average_half_up(in_hours)}
 
