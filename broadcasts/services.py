@@ -391,7 +391,16 @@ def _claimed_record(rows: list[_Claimed]) -> None:
     the rows now ``sending`` (Django's bulk_update builds a CASE of one branch per row, far
     slower for a batch), one per other outcome."""
     sending = [r for r in rows if r.status == RecipientStatus.SENDING]
-    if sending:
+    if sending and connection.vendor == "postgresql":
+        table = BroadcastRecipient._meta.db_table
+        with connection.cursor() as cursor:
+            # The batch as two arrays: two parameters, whatever its size.
+            cursor.execute(
+                f"UPDATE {table} SET status = %s, attempts = {table}.attempts + 1, message_id = v.message_id "
+                f"FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, message_id) WHERE {table}.id = v.id",
+                [RecipientStatus.SENDING, [r.pk for r in sending], [r.message_id for r in sending]],
+            )
+    elif sending:
         table = BroadcastRecipient._meta.db_table
         values = ", ".join(["(%s, %s)"] * len(sending))
         params: list = [RecipientStatus.SENDING]

@@ -114,10 +114,16 @@ def rollup_record_opened(*, event: ConversationEvent, workspace_timezone) -> Non
 
 
 def rollup_record_opened_many(*, events: list[ConversationEvent], workspace_timezone) -> None:
-    """``rollup_record_opened`` for the opened events of one workspace written together."""
-    counts = Counter((_day(e.created_at, workspace_timezone), OPENED, e.source, "", e.channel_id or 0) for e in events)
-    if events:
-        _upsert(events[0].workspace_id, counts)
+    """``rollup_record_opened`` for the opened events of one workspace written together: the day
+    rows and the open-now count, one upsert per opening source × channel (one for a broadcast's
+    batch)."""
+    by_open_key: dict[OpenKey, list] = {}
+    for e in events:
+        by_open_key.setdefault((e.source, e.channel_id or 0), []).append(e)
+    for open_key, group in sorted(by_open_key.items()):
+        counts = Counter((_day(e.created_at, workspace_timezone), OPENED, e.source, "", e.channel_id or 0)
+                         for e in group)
+        _upsert(group[0].workspace_id, counts, (open_key, len(group)))
 
 
 def rollup_record_closed(*, event: ConversationEvent, workspace_timezone) -> None:

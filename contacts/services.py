@@ -22,8 +22,9 @@ seeding) calls these; nothing else writes those fields or ``ConversationEvent`` 
 """
 
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -434,6 +435,16 @@ def message_send_many(
         return {}
     if len({c.workspace_id for c in contacts}) > 1:
         raise ConversationError("message_send_many sends within one workspace", field="sends")
+    if connection.vendor == "postgresql":
+        return _message_send_many_sql(contacts=contacts, text_for=text_for, sender_kind=sender_kind, source=source,
+                                      now=now, channel_id=channel_id)
+    return _message_send_many_orm(contacts=contacts, text_for=text_for, sender_kind=sender_kind, source=source,
+                                  now=now, channel_id=channel_id)
+
+
+def _message_send_many_orm(*, contacts, text_for, sender_kind, source, now, channel_id) -> dict[int, Message]:
+    """``message_send_many``'s writes through the ORM (SQLite, and the reference the SQL path is
+    tested against)."""
     conversations = {c.contact_id: c for c in Conversation.objects.select_for_update()
                      .filter(contact_id__in=[c.pk for c in contacts], status=Conversation.Status.OPEN).order_by("pk")}
     missing = [c for c in contacts if c.pk not in conversations]
@@ -466,6 +477,97 @@ def message_send_many(
     # Last, so the rollup's row locks are held for the COMMIT only (contacts/rollups.py).
     rollup_record_opened_many(events=events, workspace_timezone=contacts[0].workspace.tzinfo)
     return {message.conversation.contact_id: message for message in messages}
+
+
+_CONVERSATION = Conversation._meta.db_table
+_EVENT = ConversationEvent._meta.db_table
+_MESSAGE = Message._meta.db_table
+
+# message_send_many's writes in one statement (PostgreSQL): the batch travels as arrays (one
+# parameter per column, not one per value), the conversations of contacts without an open one
+# are opened with their OPENED events, the open ones get last_message_at, and the messages are
+# stored; the statement-level triggers (contacts/activity.py) fire once per table as for the ORM's
+# inserts. Returns (message id, contact id) per message.
+_SEND_MANY_SQL = f"""
+WITH input AS (
+    SELECT * FROM unnest(%(contacts)s::bigint[], %(conversations)s::bigint[], %(texts)s::text[],
+                         %(names)s::text[], %(assignees)s::bigint[], %(assignee_names)s::text[])
+        AS t(contact_id, conversation_id, text, contact_name, assignee_id, assignee_name)
+), opened AS (
+    INSERT INTO {_CONVERSATION} (workspace_id, contact_id, status, opened_at, last_message_at, closing_note,
+                                 bot_paused, channel_id, opened_source, closed_source)
+    SELECT %(workspace)s, contact_id, 'open', %(now)s, %(now)s, '', false, %(channel)s, %(source)s, ''
+    FROM input WHERE conversation_id IS NULL ORDER BY contact_id
+    RETURNING id, contact_id
+), events AS (
+    INSERT INTO {_EVENT} (workspace_id, created_at, kind, source, conversation_id, contact_id, contact_name,
+                          user_id, user_name, assignee_id, assignee_name, channel_id, note, seconds_since_open)
+    SELECT %(workspace)s, %(now)s, %(opened)s, %(source)s, o.id, o.contact_id, i.contact_name, NULL, '',
+           i.assignee_id, i.assignee_name, %(channel)s, '', NULL
+    FROM opened o JOIN input i USING (contact_id) ORDER BY o.id
+), touched AS (
+    UPDATE {_CONVERSATION} SET last_message_at = %(now)s
+    WHERE id IN (SELECT conversation_id FROM input WHERE conversation_id IS NOT NULL)
+), conversations AS (
+    SELECT id, contact_id FROM opened
+    UNION ALL SELECT conversation_id, contact_id FROM input WHERE conversation_id IS NOT NULL
+), written AS (
+    INSERT INTO {_MESSAGE} (workspace_id, conversation_id, direction, sender_kind, author_id, text, created_at,
+                            response_seconds, delivery_status, delivery_error, delivery_updated_at,
+                            delivery_channel_id, external_id)
+    SELECT %(workspace)s, c.id, %(out)s, %(sender_kind)s, NULL, i.text, %(now)s, NULL, '', '', NULL, NULL, ''
+    FROM input i JOIN conversations c USING (contact_id) ORDER BY i.contact_id
+    RETURNING id, conversation_id
+)
+SELECT w.id, w.conversation_id, c.contact_id FROM written w JOIN conversations c ON c.id = w.conversation_id
+"""
+
+
+class _Opened(NamedTuple):
+    """What the rollup reads of an OPENED event (``rollup_record_opened_many``)."""
+
+    workspace_id: int
+    created_at: datetime
+    source: str
+    channel_id: int | None
+
+
+def _message_send_many_sql(*, contacts, text_for, sender_kind, source, now, channel_id) -> dict[int, Message]:
+    """``message_send_many``'s writes on PostgreSQL: the same rows as ``_message_send_many_orm``
+    in one ``INSERT … SELECT … FROM unnest(…)`` statement instead of Django's bulk_create (which
+    builds a model instance and a placeholder per value, and binds them one by one)."""
+    workspace_id = contacts[0].workspace_id
+    open_now = {contact_id: (pk, opened_at) for contact_id, pk, opened_at in
+                Conversation.objects.select_for_update()
+                .filter(contact_id__in=[c.pk for c in contacts], status=Conversation.Status.OPEN)
+                .order_by("pk").values_list("contact_id", "pk", "opened_at")}
+    for _pk, opened_at in open_now.values():
+        if now < opened_at:
+            raise ConversationError("a message cannot be recorded before its conversation opened", field="at")
+    texts = [text_for(contact) for contact in contacts]
+    with connection.cursor() as cursor:
+        cursor.execute(_SEND_MANY_SQL, {
+            "contacts": [c.pk for c in contacts],
+            "conversations": [open_now[c.pk][0] if c.pk in open_now else None for c in contacts],
+            "texts": texts,
+            "names": [c.name or f"#{c.pk}" for c in contacts],
+            "assignees": [c.assignee_id for c in contacts],
+            "assignee_names": [c.assignee.display_name if c.assignee is not None else "" for c in contacts],
+            "workspace": workspace_id, "now": now, "channel": channel_id, "source": source,
+            "opened": ConversationEvent.Kind.OPENED, "out": Message.Direction.OUT, "sender_kind": sender_kind,
+        })
+        rows = cursor.fetchall()
+    text_of = {contact.pk: text for contact, text in zip(contacts, texts, strict=True)}
+    opened = len(contacts) - len(open_now)
+    # Last, so the rollup's row locks are held for the COMMIT only (contacts/rollups.py).
+    rollup_record_opened_many(events=[_Opened(workspace_id, now, source, channel_id)] * opened,
+                              workspace_timezone=contacts[0].workspace.tzinfo)
+    return {
+        contact_id: Message(pk=pk, workspace_id=workspace_id, conversation_id=conversation_id,
+                            direction=Message.Direction.OUT, sender_kind=sender_kind, text=text_of[contact_id],
+                            created_at=now)
+        for pk, conversation_id, contact_id in rows
+    }
 
 
 # --- Contact records (Developer API, inbound channel). Never the assignee: see contact_assign. ---
