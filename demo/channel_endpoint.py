@@ -41,13 +41,22 @@ class LoopbackChannel:
             protocol_version = "HTTP/1.1"  # keep-alive: one connection per sending thread
 
             def do_POST(self):  # noqa: N802 (http.server's name)
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                length = int(self.headers.get("Content-Length", 0))
+                body = self.rfile.read(length)
+                if len(body) < length:
+                    # The sender died mid-request (a killed worker): a channel receives no
+                    # message from a cut request, and nobody is left to answer.
+                    self.close_connection = True
+                    return
                 try:
-                    data = json.loads(body or b"{}")
+                    data = json.loads(body)
                 except ValueError:
-                    data = {}
-                contact = data.get("contact") if isinstance(data, dict) else None
-                message_id = data.get("message_id") if isinstance(data, dict) else None
+                    data = None
+                if not isinstance(data, dict):
+                    # Not a message (e.g. headers cut short by a killed sender): refused, not received.
+                    self._answer(400, {"error": "the body is not a JSON object"})
+                    return
+                contact, message_id = data.get("contact"), data.get("message_id")
                 key = self.headers.get("Idempotency-Key") or (
                     f"message-{self.headers['X-Message-Id']}" if self.headers.get("X-Message-Id") else "")
                 post = Post(idempotency_key=key, message_id=message_id if isinstance(message_id, int) else None,
@@ -56,9 +65,12 @@ class LoopbackChannel:
                     endpoint.posts.append(post)
                 if endpoint.delay:
                     time.sleep(endpoint.delay)
-                answer = json.dumps({"id": f"loop-{len(endpoint.posts)}"}).encode()
+                self._answer(200, {"id": f"loop-{len(endpoint.posts)}"})
+
+            def _answer(self, status: int, data: dict) -> None:
+                answer = json.dumps(data).encode()
                 try:
-                    self.send_response(200)
+                    self.send_response(status)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(answer)))
                     self.end_headers()

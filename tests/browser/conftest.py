@@ -7,9 +7,6 @@ import threading
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
-
-from accounts.models import Workspace
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -82,9 +79,3 @@ def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
 
-
-@pytest.fixture
-def demo(db):
-    """The demo workspace of `make run`, smaller: what the report browser tests read."""
-    call_command("seed_demo", "--contacts", "40", "--events", "300", "--days", "30", "--seed", "5")
-    return Workspace.objects.get(name="Demo Tienda")

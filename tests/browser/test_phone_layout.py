@@ -36,11 +36,6 @@ def _needs_chromium():
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def filled_workspace(workspace, alice, bob):
     """Alice's workspace with something on every page: the widest content each page can hold

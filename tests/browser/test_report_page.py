@@ -6,10 +6,8 @@ same story. Leaves a screenshot in artifacts/report.png.
 """
 
 import pytest
-from django.core.management import call_command
 from django.utils import translation
 
-from accounts.models import Workspace
 from assignments.models import AssignmentSource
 from assignments.services import contact_assign
 from contacts.models import Contact
@@ -82,9 +80,8 @@ def click_chart_element(page, canvas_id, dataset_index, index):
 
 
 @pytest.fixture
-def demo_workspace(db):
-    call_command("seed_demo", "--contacts", "40", "--events", "400", "--days", "30", "--seed", "11")
-    workspace = Workspace.objects.get(name="Demo Tienda")
+def demo_workspace(db, demo_month_busier):
+    workspace = demo_month_busier.load()
     # A contact whose name is markup: the page must show it as text, never run it.
     contact = Contact.objects.create(workspace=workspace, first_name="<img src=x onerror=window.__xss=1>",
                                      last_name="<b>Bold</b>")

@@ -5,12 +5,6 @@ from tests.factories import ContactFactory
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # The personas' passwords are never checked here (clients use force_login): skip PBKDF2's cost.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def _clear_throttle_cache():
     cache.clear()
     yield

@@ -1,3 +1,6 @@
+"""seed_demo: the 90-day demo workspace (seeded once per test process, tests/demo_snapshot.py) and
+the command's own behaviour."""
+
 import io
 
 from django.core.management import call_command
@@ -10,8 +13,8 @@ from integrations.models import Channel
 from tests.assignments.test_services import assert_chain_holds
 
 
-def test_seed_demo_is_idempotent_and_covers_every_source(db):
-    call_command("seed_demo", "--contacts", "40", "--events", "300")
+def test_seed_demo_is_idempotent_and_covers_every_source(db, demo_quarter):
+    demo_quarter.load()
     count = AssignmentEvent.objects.count()
     lifecycle = ConversationEvent.objects.count()
     call_command("seed_demo", "--contacts", "40", "--events", "300")
@@ -28,8 +31,8 @@ def test_seed_demo_is_idempotent_and_covers_every_source(db):
 
 
 
-def test_seed_demo_records_the_conversation_lifecycle_through_every_path(db):
-    call_command("seed_demo", "--contacts", "40", "--events", "300")
+def test_seed_demo_records_the_conversation_lifecycle_through_every_path(db, demo_quarter):
+    demo_quarter.load()
     events = ConversationEvent.objects.all()
 
     def sources(kind):
@@ -64,10 +67,10 @@ def test_seed_demo_records_the_conversation_lifecycle_through_every_path(db):
         assert story == ["opened", "first_response", "closed"]
 
 
-def test_seed_demo_gives_outgoing_channel_messages_delivery_statuses(db):
+def test_seed_demo_gives_outgoing_channel_messages_delivery_statuses(db, demo_quarter):
     from contacts.models import MessageStatusEvent
 
-    call_command("seed_demo", "--contacts", "40", "--events", "300")
+    demo_quarter.load()
 
     outgoing = Message.objects.filter(direction="out", conversation__channel_id__isnull=False)
     assert outgoing.exists() and not outgoing.filter(delivery_status="").exists()
@@ -87,11 +90,10 @@ def test_seed_demo_prints_the_address_it_is_served_at(db):
     assert "Log in at http://127.0.0.1:8765/accounts/login/ as ana@demo.example / demo1234" in out.getvalue()
 
 
-def test_seed_demo_has_broadcasts_with_every_recipient_outcome(db, django_capture_on_commit_callbacks):
+def test_seed_demo_has_broadcasts_with_every_recipient_outcome(db, demo_quarter):
     from broadcasts.models import Broadcast, BroadcastOptOut, BroadcastRecipient
 
-    with django_capture_on_commit_callbacks(execute=True):  # the channels' statuses apply at the commit
-        call_command("seed_demo", "--contacts", "40", "--events", "300")
+    demo_quarter.load()  # seeded and committed: the channels' statuses applied at the commit
     broadcasts = Broadcast.objects.all()
     assert sorted(broadcasts.values_list("status", flat=True)) == ["scheduled", "sent", "sent", "sent"]
     statuses = set(BroadcastRecipient.objects.values_list("status", flat=True))

@@ -86,8 +86,3 @@ def _own_temp_dir(settings, tmp_path):
     folder.mkdir()
     settings.FILE_UPLOAD_TEMP_DIR = str(folder)
 
-
-@pytest.fixture(autouse=True)
-def _fast_password_hasher(settings):
-    """The personas' passwords are hashed with PBKDF2 by default (slow); logins are forced here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

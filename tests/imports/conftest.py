@@ -26,12 +26,6 @@ def parse_error_rows(payload: bytes, delimiter: str = ",") -> list[list[str]]:
     return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # The personas are created with passwords; the real hasher costs ~0.4 s per user.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def upload(django_capture_on_commit_callbacks):
     """POST a CSV to the API and run the queued task (on commit, eagerly) before returning."""

@@ -69,8 +69,3 @@ def bob_csrf_client(bob):
     client.force_login(bob)
     return client
 
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """The personas get real passwords; a fast hasher keeps these tests quick."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -15,12 +15,6 @@ from tests.factories import ContactFactory, ConversationFactory, build_event  # 
 LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """The personas' passwords are hashed on creation; PBKDF2 would dominate these tests' time."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def workspace(workspace):
     """Alice's workspace (America/Mexico_City), created in 2020 so no range is before its data."""

@@ -25,11 +25,6 @@ from workflows.services import workflow_create
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def _clear_cache():
     """Throttle and login-failure counters live in the cache: every test starts from zero."""
     cache.clear()

@@ -4,12 +4,6 @@ from accounts.models import Membership, Team
 from tests.factories import member
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """The personas' passwords are hashed on creation; a cheap hasher keeps these tests fast."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def sales_agents(workspace):
     """Three agents of Alice's workspace, in id order."""
