@@ -9,8 +9,9 @@ class ContactAdmin(admin.ModelAdmin):
     search_fields = ["first_name", "last_name", "email", "phone"]
     raw_id_fields = ["workspace", "assignee"]
     # The assignee changes only through the assignment service, and how a contact was created
-    # and first seen are recorded by contacts.services, so they are read-only here.
-    readonly_fields = ["assignee", "origin", "created_channel_id", "created_by", "first_seen_at"]
+    # and first seen are recorded by contacts.services, and custom field values are validated by
+    # contacts.custom_fields, so they are read-only here.
+    readonly_fields = ["assignee", "origin", "created_channel_id", "created_by", "first_seen_at", "custom_fields"]
 
     def has_add_permission(self, request):
         return False  # contacts are created through contacts.services.contact_create (with their origin)

@@ -19,6 +19,7 @@ from crm.api import ApiError
 from crm.pagination import page_serializer, paginate
 
 from . import services
+from .custom_fields import CustomFieldError, custom_values_clean
 from .models import Contact, ContactOrigin, SenderKind
 from .selectors import ContactIdentifierError, contact_email_taken, contact_get, contact_search
 from .serializers import (
@@ -128,6 +129,17 @@ def contact_assign_respond(
     return Response(body, status=status.HTTP_200_OK)
 
 
+def _custom_fields(data: dict, *, workspace: Workspace, current: dict | None) -> None:
+    """``data["custom_fields"]`` (the given keys) applied to the contact's current values, as a 400
+    naming ``custom_fields.<key>`` when it does not fit the workspace's definitions."""
+    if "custom_fields" not in data:
+        return
+    try:
+        data["custom_fields"] = custom_values_clean(workspace=workspace, values=data["custom_fields"], current=current)
+    except CustomFieldError as exc:
+        raise ApiError(exc.message, {exc.field: [exc.message]}) from None
+
+
 def _validated(serializer_class, data, *, partial=False, instance=None):
     serializer = serializer_class(instance=instance, data=data, partial=partial)
     serializer.is_valid(raise_exception=True)
@@ -167,7 +179,8 @@ class ContactListApi(APIView):
         summary="Create a contact",
         description=(
             "`first_name` is required. `email` must be unique in the workspace; `phone` is in E.164 "
-            "(`+` and 7–15 digits). The assignee is set only through the assignee endpoint."
+            "(`+` and 7–15 digits); `custom_fields` is key → text with the workspace's custom field keys. "
+            "The assignee is set only through the assignee endpoint."
         ),
         request=ContactInputSerializer,
         responses={201: ContactSerializer, **ERROR_RESPONSES},
@@ -175,6 +188,7 @@ class ContactListApi(APIView):
     def post(self, request):
         actor = request_actor(request)
         data = _validated(ContactInputSerializer, request_object(request))
+        _custom_fields(data, workspace=actor.workspace, current=None)
         if data.get("email") and contact_email_taken(workspace=actor.workspace, email=data["email"]):
             raise ApiError(
                 _("A contact with this email already exists."),
@@ -201,7 +215,10 @@ class ContactDetailApi(APIView):
 
     @extend_schema(
         summary="Update a contact",
-        description="Changes the given fields. `tags` replaces the list. The assignee cannot be changed here.",
+        description=(
+            "Changes the given fields. `tags` replaces the list. `custom_fields` sets the given keys "
+            "(an empty text or null removes a value) and keeps the others. The assignee cannot be changed here."
+        ),
         parameters=[IDENTIFIER_PARAMETER],
         request=ContactInputSerializer(partial=True),
         responses={200: ContactSerializer, **ERROR_RESPONSES, **NOT_FOUND},
@@ -216,6 +233,7 @@ class ContactDetailApi(APIView):
                 {"assignee": [_("Not editable here; use the assignee endpoint.")]},
             )
         data = _validated(ContactInputSerializer, body, partial=True)
+        _custom_fields(data, workspace=actor.workspace, current=contact.custom_fields)
         if data.get("email") and contact_email_taken(
             workspace=actor.workspace, email=data["email"], exclude_id=contact.pk
         ):

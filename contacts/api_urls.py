@@ -1,8 +1,10 @@
 from django.urls import path
 
-from . import api
+from . import api, fields_api
 
 urlpatterns = [
+    path("contact-fields", fields_api.CustomFieldListApi.as_view(), name="api-contact-fields"),
+    path("contact-fields/<int:field_id>", fields_api.CustomFieldDetailApi.as_view(), name="api-contact-field"),
     path("contacts", api.ContactListApi.as_view(), name="api-contacts"),
     path("contacts/<str:identifier>", api.ContactDetailApi.as_view(), name="api-contact"),
     path("contacts/<str:identifier>/tags", api.ContactTagsApi.as_view(), name="api-contact-tags"),

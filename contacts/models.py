@@ -98,6 +98,10 @@ class Contact(models.Model):
     # First seen: the timestamp of the contact's earliest incoming message, kept by
     # contacts.services.message_create in the message's transaction. Null: never wrote in.
     first_seen_at = models.DateTimeField(_("first seen"), null=True, blank=True)
+    # The workspace's custom fields (CustomField): {key: text}, written only through
+    # contacts.custom_fields (validated against the definitions; values trimmed, never empty).
+    # The database default is for rows inserted outside the service (bulk loads): no values.
+    custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True, db_default={})
 
     class Meta:
         verbose_name = _("contact")
@@ -131,6 +135,27 @@ class Contact(models.Model):
     @property
     def name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+
+class CustomField(models.Model):
+    """A contact field a workspace defines (Configuraciones → Campos personalizados, and the API):
+    ``key`` (a slug, fixed once created: contacts' values, segments and message variables name
+    it) and ``label``. The values live on each contact (``Contact.custom_fields``)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="custom_fields")
+    key = models.CharField(_("key"), max_length=50)
+    label = models.CharField(_("label"), max_length=100)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("custom field")
+        verbose_name_plural = _("custom fields")
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "key"], name="custom_field_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
 
 
 class Conversation(models.Model):

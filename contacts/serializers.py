@@ -16,7 +16,7 @@ class UserRefSerializer(serializers.Serializer):
 
 
 class ContactSerializer(serializers.Serializer):
-    """``{"id","first_name","last_name","name","email","phone","tags","assignee"|null,"created_at"}``."""
+    """``{"id","first_name","last_name","name","email","phone","tags","custom_fields","assignee"|null,"created_at"}``."""
 
     id = serializers.IntegerField()
     first_name = serializers.CharField()
@@ -25,6 +25,8 @@ class ContactSerializer(serializers.Serializer):
     email = serializers.CharField()
     phone = serializers.CharField()
     tags = serializers.ListField(child=serializers.CharField())
+    custom_fields = serializers.DictField(
+        child=serializers.CharField(), help_text="The contact's custom field values, key → text.")
     assignee = UserRefSerializer(allow_null=True)
     created_at = serializers.DateTimeField()
 
@@ -62,6 +64,12 @@ class ContactInputSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True, validators=[_validate_phone])
     tags = TagListField(required=False, max_length=MAX_TAGS)
+    # Judged against the workspace's definitions by contacts.custom_fields.custom_values_clean.
+    custom_fields = serializers.JSONField(
+        required=False,
+        help_text="Key → text (or null): sets those custom field values; an empty text or null removes one. "
+                  "Keys must be the workspace's custom fields (GET /api/v1/contact-fields).",
+    )
 
     def validate_first_name(self, value):
         value = value.strip()

@@ -572,7 +572,7 @@ def _message_send_many_sql(*, contacts, text_for, sender_kind, source, now, chan
 
 # --- Contact records (Developer API, inbound channel). Never the assignee: see contact_assign. ---
 
-CONTACT_EDITABLE_FIELDS = ("first_name", "last_name", "email", "phone", "tags")
+CONTACT_EDITABLE_FIELDS = ("first_name", "last_name", "email", "phone", "tags", "custom_fields")
 
 
 _ORIGINS = frozenset(ContactOrigin.values) - {ContactOrigin.UNKNOWN}
@@ -581,14 +581,14 @@ _ORIGINS = frozenset(ContactOrigin.values) - {ContactOrigin.UNKNOWN}
 @transaction.atomic
 def contact_create(*, workspace, origin: str, first_name: str, last_name: str = "", email: str = "",
                    phone: str = "", tags: list[str] | None = None, channel_id: int | None = None,
-                   created_by=None, at: datetime | None = None) -> Contact:
+                   created_by=None, at: datetime | None = None, custom_fields: dict | None = None) -> Contact:
     """Create a contact and record how it came in, in the same row and transaction.
 
     ``origin``: ``channel`` (an inbound message through the channel ``channel_id``), ``import``
     (a Data Import row), ``api`` (the Developer API with a token), ``user`` (a person in the app,
     ``created_by``). ``unknown`` is only the default of contacts created before this was
     recorded. ``at`` back-dates the creation (seeding). Callers validate formats (email, E.164
-    phone) and duplicate emails.
+    phone), duplicate emails and the custom fields (``contacts.custom_fields.custom_values_clean``).
     """
     if origin not in _ORIGINS:
         raise ConversationError(f"unknown contact origin {origin!r}", field="origin")
@@ -604,6 +604,7 @@ def contact_create(*, workspace, origin: str, first_name: str, last_name: str = 
         email=(email or "").strip(),
         phone=(phone or "").strip(),
         tags=list(tags or []),
+        custom_fields=dict(custom_fields or {}),
         origin=origin,
         created_channel_id=channel_id,
         created_by=created_by if origin == ContactOrigin.USER else None,
@@ -613,7 +614,8 @@ def contact_create(*, workspace, origin: str, first_name: str, last_name: str = 
 
 @transaction.atomic
 def contact_update(*, contact: Contact, **fields) -> Contact:
-    """Change the contact's editable fields (name, email, phone, tags); the assignee is not one."""
+    """Change the contact's editable fields (name, email, phone, tags, custom fields — the whole
+    ``{key: text}``, validated by the caller with ``custom_values_clean``); the assignee is not one."""
     unknown = set(fields) - set(CONTACT_EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"not editable: {', '.join(sorted(unknown))}")

@@ -31,7 +31,8 @@ def test_search_returns_the_contact_shape(token_client, contacts, bob):
     body = token_client.get(URL, {"search": "Beto"}).json()
     assert body["count"] == 1 and body["page"] == 1 and body["next"] is None
     row = body["results"][0]
-    assert set(row) == {"id", "first_name", "last_name", "name", "email", "phone", "tags", "assignee", "created_at"}
+    assert set(row) == {"id", "first_name", "last_name", "name", "email", "phone", "tags", "custom_fields", "assignee",
+                        "created_at"}
     assert row["name"] == "Beto Ruiz"
     assert row["assignee"] == {"id": bob.pk, "name": "Bob", "email": "bob@acme.example"}
 

@@ -16,6 +16,7 @@ from accounts.models import Membership
 from assignments.models import AssignmentSource
 from assignments.services import contact_assign
 from broadcasts.services import broadcast_create, segment_create
+from contacts.custom_fields import custom_field_create
 from contacts.services import conversation_open, message_create
 from exports.services import export_request
 from imports.services import contact_import_create
@@ -64,6 +65,7 @@ class Objects:
             "key": "sales_auto_assign",
             "segment_id": self.extra["segment"].pk,
             "broadcast_id": self.extra["broadcast"].pk,
+            "field_id": self.extra["custom_field"].pk,
         }
 
 
@@ -98,11 +100,12 @@ def seed_workspace(workspace, owner, *, name_prefix="") -> Objects:
     segment = segment_create(workspace=workspace, name="Todos", filters={}, created_by=owner)
     broadcast = broadcast_create(workspace=workspace, name="Promo", channel_id=channel.pk, segment_id=segment.pk,
                                  text="Hola {{contact.first_name}}", created_by=owner)
+    custom_field = custom_field_create(workspace=workspace, key="plan", label="Plan")
     return Objects(
         workspace=workspace, owner=owner, token=api_token(workspace), contact=contacts[0],
         conversation=conversation, workflow=workflow, export=export, contact_import=contact_import,
         channel=channel, channel_secret=channel_secret, bot=bot, bot_secret=bot_secret, api_token=token_row,
-        extra={"contacts": contacts, "segment": segment, "broadcast": broadcast},
+        extra={"contacts": contacts, "segment": segment, "broadcast": broadcast, "custom_field": custom_field},
     )
 
 

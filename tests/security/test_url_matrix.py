@@ -130,6 +130,16 @@ MATRIX: dict[str, list[Case]] = {
         Case("DELETE", API_OBJECT, data={"tags": ["vip"]}),
     ],
     "api-contact-assignee": [Case("POST", API_OBJECT, data={"assignee": None})],
+    # Custom contact fields: every member reads the definitions, owners and managers change them.
+    "api-contact-fields": [
+        Case("GET", API),
+        Case("POST", with_status(API_ADMIN, 201), data={"key": "nivel", "label": "Nivel"}),
+    ],
+    "api-contact-field": [
+        Case("GET", API_OBJECT),
+        Case("PATCH", API_ADMIN_OBJECT, data={"label": "Plan contratado"}),
+        Case("DELETE", with_status(API_ADMIN_OBJECT, 204)),
+    ],
     "api-contact-messages": [Case("POST", with_status(API_OBJECT, 201), data={"text": "Hola"})],
     # --- reports ---
     "reports:index": [Case("GET", PAGE)],
