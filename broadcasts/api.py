@@ -151,7 +151,8 @@ class BroadcastInputSerializer(serializers.Serializer):
     channel = serializers.IntegerField(help_text="The channel's id (Configuraciones → Integraciones).")
     segment = serializers.IntegerField(help_text="The segment's id.")
     text = serializers.CharField(
-        help_text=f"At most {MAX_TEXT} characters. Variables: {', '.join('{{' + v + '}}' for v in VARIABLES)}."
+        help_text=f"At most {MAX_TEXT} characters. Variables: {', '.join('{{' + v + '}}' for v in VARIABLES)}, "
+                  "and {{contact.custom.<key>}} for each of the workspace's custom contact fields."
     )
     fallbacks = serializers.DictField(
         child=serializers.CharField(), required=False,

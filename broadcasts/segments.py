@@ -1,7 +1,10 @@
 """Segment filters: their validation (one canonical form) and the contacts they select.
 
-The filters are the Contactos list's (search, assignee) plus tags, the channel a contact wrote
-through and the creation dates. Every filter narrows (AND); ``tags`` needs every listed tag.
+The filters are the Contactos list's (search, assignee, custom field) plus tags, the channel a
+contact wrote through and the creation dates. Every filter narrows (AND); ``tags`` needs every
+listed tag. ``custom_field`` is ``{"key", "value"}``: the contact's value of that custom field
+equals it, trimmed and case-insensitive (``Oro`` = `` oro ``; a contact without a value never
+matches; contacts.custom_fields).
 """
 
 from datetime import date, datetime, time, timedelta
@@ -12,11 +15,12 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Workspace
 from accounts.selectors import member_user_get
-from contacts.models import Contact, Conversation
+from contacts.custom_fields import MAX_VALUE, contacts_with_value
+from contacts.models import Contact, Conversation, CustomField
 from contacts.selectors import contact_search
 from integrations.models import Channel
 
-FILTER_KEYS = ("search", "tags", "assignee", "channel", "created_from", "created_to")
+FILTER_KEYS = ("search", "tags", "assignee", "channel", "created_from", "created_to", "custom_field")
 MAX_TAGS = 20
 
 
@@ -98,7 +102,26 @@ def segment_filters_clean(*, workspace: Workspace, filters) -> dict:
             clean[key] = _date(filters[key], f"filters.{key}")
     if "created_from" in clean and "created_to" in clean and clean["created_from"] > clean["created_to"]:
         raise BroadcastInputError(_("created_from is after created_to."), field="filters.created_to")
+    custom = filters.get("custom_field")
+    if custom not in (None, "", {}):
+        clean["custom_field"] = custom_field_filter_clean(workspace=workspace, value=custom)
     return clean
+
+
+def custom_field_filter_clean(*, workspace: Workspace, value) -> dict:
+    """``{"key": <a custom field of the workspace>, "value": <text>}``, the value trimmed."""
+    if not isinstance(value, dict) or set(value) - {"key", "value"}:
+        raise BroadcastInputError(_("custom_field is an object with key and value."), field="filters.custom_field")
+    key = value.get("key")
+    if not isinstance(key, str) or not CustomField.objects.filter(workspace=workspace, key=key.strip()).exists():
+        raise BroadcastInputError(_("This workspace has no custom field with that key."),
+                                  field="filters.custom_field.key")
+    text = value.get("value")
+    if not isinstance(text, str) or not text.replace("\x00", "").strip() or len(text.strip()) > MAX_VALUE:
+        raise BroadcastInputError(
+            _("The value is a text of 1 to %(n)s characters.") % {"n": MAX_VALUE}, field="filters.custom_field.value"
+        )
+    return {"key": key.strip(), "value": text.replace("\x00", "").strip()}
 
 
 def _has_tag(qs: QuerySet[Contact], tag: str) -> QuerySet[Contact]:
@@ -123,6 +146,8 @@ def segment_contacts(*, workspace: Workspace, filters: dict) -> QuerySet[Contact
         qs = qs.filter(assignee_id=assignee)
     if "channel" in filters:
         qs = qs.filter(contact_has_channel(filters["channel"]))
+    if "custom_field" in filters:
+        qs = contacts_with_value(qs, key=filters["custom_field"]["key"], value=filters["custom_field"]["value"])
     tz = workspace.tzinfo
     # Calendar days of the workspace: [start of created_from, start of the day after created_to).
     if "created_from" in filters:

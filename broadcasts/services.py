@@ -63,7 +63,7 @@ from .sending import (
     channel_rate_wait,
     messages_post_start,
 )
-from .variables import message_render, message_text_clean
+from .variables import message_render, message_text_clean, workspace_variables
 
 logger = logging.getLogger(__name__)
 
@@ -152,7 +152,7 @@ def broadcast_create(
     segment = Segment.objects.filter(workspace=workspace, pk=_int(segment_id)).first() if _int(segment_id) else None
     if segment is None:
         raise BroadcastInputError(_("This workspace has no segment with that id."), field="segment")
-    text, fallbacks = message_text_clean(text=text, fallbacks=fallbacks)
+    text, fallbacks = message_text_clean(text=text, fallbacks=fallbacks, variables=workspace_variables(workspace))
     scheduled_at = send_at_clean(workspace=workspace, value=send_at)
     if not segment_contacts(workspace=workspace, filters=segment.filters).exists():
         raise BroadcastInputError(_("The segment has no contacts."), field="segment")

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts.decorators import workspace_member_required
 from accounts.selectors import member_list
+from contacts.custom_fields import custom_field_labels
 from integrations.models import Channel
 
 from .models import BroadcastStatus, RecipientStatus
@@ -32,7 +33,7 @@ from .services import (
     segment_create,
     segment_delete,
 )
-from .variables import MAX_TEXT, VARIABLES
+from .variables import MAX_TEXT, workspace_variables
 
 PER_PAGE = 50
 
@@ -57,7 +58,7 @@ def _form_context(request, values: dict, error: BroadcastInputError | None = Non
         "channels": Channel.objects.filter(workspace=request.workspace).order_by("name", "pk"),
         "segments": segment_list(workspace=request.workspace),
         "variables": [{"name": name, "label": label, "fallback": values.get(f"fallback:{name}", "")}
-                      for name, (label, _read) in VARIABLES.items()],
+                      for name, (label, _read) in workspace_variables(request.workspace).items()],
         "values": values,
         "error": error,
         "max_text": MAX_TEXT,
@@ -72,7 +73,7 @@ def broadcast_create_page(request):
         return render(request, "broadcasts/create.html", _form_context(request, values))
     values = {key: request.POST.get(key, "") for key in ("name", "channel", "segment", "text", "when", "send_at")}
     fallbacks = {}
-    for name in VARIABLES:
+    for name in workspace_variables(request.workspace):
         value = request.POST.get(f"fallback:{name}", "")
         values[f"fallback:{name}"] = value
         if value.strip():
@@ -151,7 +152,8 @@ def broadcast_cancel_view(request, broadcast_id):
 @workspace_member_required(admin=True)
 def segment_list_page(request):
     """The segments, and the form that saves one (the Contactos list posts its filter here)."""
-    values = {"name": "", "search": "", "tags": "", "assignee": "", "channel": "", "created_from": "", "created_to": ""}
+    values = {"name": "", "search": "", "tags": "", "assignee": "", "channel": "", "created_from": "", "created_to": "",
+              "custom_field_key": "", "custom_field_value": ""}
     error = None
     if request.method == "POST":
         values = {key: request.POST.get(key, "").strip() for key in values}
@@ -161,6 +163,8 @@ def segment_list_page(request):
         tags = [t.strip() for t in values["tags"].split(",") if t.strip()]
         if tags:
             filters["tags"] = tags
+        if values["custom_field_key"] or values["custom_field_value"]:
+            filters["custom_field"] = {"key": values["custom_field_key"], "value": values["custom_field_value"]}
         try:
             segment = segment_create(workspace=request.workspace, name=values["name"], filters=filters,
                                      created_by=request.user)
@@ -177,6 +181,7 @@ def segment_list_page(request):
         "segments": segments, "values": values, "error": error,
         "members": member_list(workspace=request.workspace),
         "channels": Channel.objects.filter(workspace=request.workspace).order_by("name", "pk"),
+        "custom_fields": custom_field_labels(workspace=request.workspace),
     }, status=400 if error else 200)
 
 

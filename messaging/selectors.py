@@ -11,6 +11,7 @@ from django.apps import apps
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from accounts.models import User, Workspace
+from contacts.custom_fields import contacts_with_value
 from contacts.models import Contact, Conversation, Message
 from contacts.selectors import contact_search, contact_visibility
 
@@ -141,11 +142,13 @@ def bot_configured(*, workspace: Workspace) -> bool:
 
 
 def contact_list(
-    *, workspace: Workspace, user: User | None, is_admin: bool, search: str = "", assignee: str | User | None = None
+    *, workspace: Workspace, user: User | None, is_admin: bool, search: str = "", assignee: str | User | None = None,
+    custom_field: tuple[str, str] | None = None,
 ) -> QuerySet[Contact]:
     """The Contactos list: the Developer API's contact search (name, email, phone or exact id) of
     the contacts the member sees, narrowed by ``assignee``: ``"none"`` (unassigned), a member, or
-    None (all they see).
+    None (all they see); and by ``custom_field`` ``(key, value)``: the value equals it, as a
+    segment's ``custom_field`` filter compares (``contacts.custom_fields.contacts_with_value``).
     """
     # PostgreSQL text cannot hold NUL characters; they can only come from a mangled query string.
     qs = contact_search(
@@ -155,6 +158,8 @@ def contact_list(
         qs = qs.filter(assignee__isnull=True)
     elif isinstance(assignee, User):
         qs = qs.filter(assignee=assignee)
+    if custom_field is not None:
+        qs = contacts_with_value(qs, key=custom_field[0], value=custom_field[1])
     return qs
 
 

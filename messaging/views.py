@@ -22,6 +22,7 @@ from accounts.decorators import workspace_member_required
 from accounts.selectors import member_list, member_user_get
 from assignments.rules import assignment_refusal
 from assignments.services import AssignmentError, AssignmentRefused
+from contacts.custom_fields import MAX_VALUE, custom_field_labels
 from contacts.models import Conversation
 
 from . import selectors, services
@@ -264,9 +265,16 @@ def contact_list(request):
             assignee_param = ""
     else:
         assignee_param = ""
+    # A custom field equals a value: a field of the workspace and a value, else no filter.
+    fields = custom_field_labels(workspace=request.workspace)
+    field_key = request.GET.get("field", "")
+    field_value = request.GET.get("value", "").replace("\x00", "").strip()[:MAX_VALUE]
+    if field_key not in fields or not field_value:
+        field_key = field_value = ""
     is_admin = request.membership.is_admin
     rows = selectors.contact_list(
-        workspace=request.workspace, user=request.user, is_admin=is_admin, search=search, assignee=assignee
+        workspace=request.workspace, user=request.user, is_admin=is_admin, search=search, assignee=assignee,
+        custom_field=(field_key, field_value) if field_key else None,
     )
     page = Paginator(rows, CONTACTS_PER_PAGE).get_page(request.GET.get("page"))
     contacts = list(page.object_list)
@@ -274,7 +282,8 @@ def contact_list(request):
     for contact in contacts:
         # A listed contact is visible, and so are its conversations (one rule for both).
         contact.open_conversation_id = open_ids.get(contact.pk)
-    filters = {key: value for key, value in (("q", search), ("assignee", assignee_param)) if value}
+    filters = {key: value for key, value in (("q", search), ("assignee", assignee_param), ("field", field_key),
+                                             ("value", field_value)) if value}
     return render(
         request,
         "messaging/contacts.html",
@@ -283,6 +292,9 @@ def contact_list(request):
             "page_obj": page,
             "search": search,
             "assignee_param": assignee_param,
+            "custom_fields": fields,
+            "field_key": field_key,
+            "field_value": field_value,
             # An agent who sees only their own and unassigned contacts gets no other members' filter.
             "members": member_list(workspace=request.workspace)
             if is_admin or selectors.agents_see_all_contacts(workspace=request.workspace) else [],
