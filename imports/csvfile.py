@@ -58,6 +58,14 @@ HEADER_SYNONYMS = {
     ],
 }
 _SYNONYM_INDEX = {header_alias: name for name, aliases in HEADER_SYNONYMS.items() for header_alias in aliases}
+# A column mapped to one of the workspace's custom contact fields: "custom.<key>".
+CUSTOM_PREFIX = "custom."
+
+
+def field_labels(custom_fields: dict[str, str] | None = None) -> dict:
+    """The fields a column can go to: the contact's own and the workspace's custom fields
+    (``{key: label}``) as ``custom.<key>``."""
+    return {**FIELD_LABELS, **{f"{CUSTOM_PREFIX}{key}": label for key, label in (custom_fields or {}).items()}}
 
 _MAGIC_BINARY = [
     (b"PK\x03\x04", gettext_lazy("This is an Excel workbook or a ZIP file, not a CSV. In Excel use “Save as” → “CSV”.")),
@@ -100,13 +108,16 @@ def header_key(name: str) -> str:
     return "first_name" if text == "firstname" else text
 
 
-def guess_mapping(headers: list[str]) -> list[str]:
-    """The contact field of each column ("" = ignored); each field goes to its first column."""
+def guess_mapping(headers: list[str], custom_keys=()) -> list[str]:
+    """The contact field of each column ("" = ignored); each field goes to its first column. A
+    header that is a custom field's key (compared as ``header_key`` compares: case, accents,
+    spaces and ``_`` aside) goes to that field, unless it names a contact field of its own."""
+    custom = {header_key(key): f"{CUSTOM_PREFIX}{key}" for key in custom_keys}
     mapping: list[str] = []
     taken: set[str] = set()
     for header in headers:
         key = header_key(header)
-        name = _SYNONYM_INDEX.get(key) or _SYNONYM_INDEX.get(key.replace("_", ""), "")
+        name = _SYNONYM_INDEX.get(key) or _SYNONYM_INDEX.get(key.replace("_", ""), "") or custom.get(key, "")
         if name in taken:
             name = ""
         if name:
@@ -115,15 +126,16 @@ def guess_mapping(headers: list[str]) -> list[str]:
     return mapping
 
 
-def mapping_apply(headers: list[str], mapping: list[str], overrides: dict[str, str]) -> list[str]:
-    """The guessed mapping with some columns set by header name (``{"Móvil": "phone"}``; ""
-    ignores a column). A field given to a column is taken from any guessed one. Raises
-    CsvFileError for a header the file does not have or an unknown field."""
+def mapping_apply(headers: list[str], mapping: list[str], overrides: dict[str, str], custom_keys=()) -> list[str]:
+    """The guessed mapping with some columns set by header name (``{"Móvil": "phone"}``,
+    ``{"Plan": "custom.plan"}``; "" ignores a column). A field given to a column is taken from any
+    guessed one. Raises CsvFileError for a header the file does not have or an unknown field."""
+    known = set(CONTACT_FIELDS) | {f"{CUSTOM_PREFIX}{key}" for key in custom_keys}
     result = list(mapping)
     chosen: set[int] = set()
     for header, name in overrides.items():
         name = name or ""
-        if name and name not in CONTACT_FIELDS:
+        if name and name not in known:
             raise MappingError(_("Unknown contact field: %(field)s.") % {"field": name})
         matches = [index for index, value in enumerate(headers) if value == header]
         if not matches:
@@ -136,16 +148,17 @@ def mapping_apply(headers: list[str], mapping: list[str], overrides: dict[str, s
     return result
 
 
-def mapping_problem(mapping: list[str]) -> str | None:
-    """Why a mapping cannot be used, or None."""
+def mapping_problem(mapping: list[str], custom_fields: dict[str, str] | None = None) -> str | None:
+    """Why a mapping cannot be used, or None. ``custom_fields``: the workspace's ``{key: label}``."""
+    labels = field_labels(custom_fields)
     used = [name for name in mapping if name]
-    unknown = [name for name in used if name not in CONTACT_FIELDS]
+    unknown = [name for name in used if name not in labels]
     if unknown:
         return _("Unknown contact field: %(field)s.") % {"field": unknown[0]}
     duplicated = sorted({name for name in used if used.count(name) > 1})
     if duplicated:
         return _("Each contact field can come from one column only (%(field)s is chosen twice).") % {
-            "field": FIELD_LABELS[duplicated[0]]
+            "field": labels[duplicated[0]]
         }
     if not {"first_name", "email", "phone"} & set(used):
         return _(

@@ -37,6 +37,7 @@ from accounts.models import User, Workspace
 from accounts.selectors import member_user_get
 from assignments.models import AssignmentSource
 from assignments.services import AssignmentError, contact_assign
+from contacts.custom_fields import CustomFieldError, custom_field_labels, custom_values_clean
 from contacts.models import Contact, ContactOrigin
 from contacts.selectors import contact_find, phone_is_e164
 from contacts.services import contact_create, contact_update
@@ -44,8 +45,10 @@ from crm.api import ServiceUnavailable
 
 from .csvfile import (
     CONTACT_FIELDS,
+    CUSTOM_PREFIX,
     CsvFileError,
     RecordReader,
+    guess_mapping,
     inspect_csv,
     mapping_apply,
     mapping_problem,
@@ -153,10 +156,13 @@ def contact_import_create(
     if mode not in ImportMode.values:
         raise CsvFileError(_("Unknown import mode."))
     inspection = inspect_csv(_binary(uploaded_file), max_rows=max_rows())
+    custom = custom_field_labels(workspace=workspace)
+    if custom:  # headers that are the workspace's custom field keys
+        inspection.mapping = guess_mapping(inspection.headers, custom)
     if mapping_overrides:
-        inspection.mapping = mapping_apply(inspection.headers, inspection.mapping, mapping_overrides)
+        inspection.mapping = mapping_apply(inspection.headers, inspection.mapping, mapping_overrides, custom)
     if start:
-        problem = mapping_problem(inspection.mapping)
+        problem = mapping_problem(inspection.mapping, custom)
         if problem:
             raise CsvFileError(problem)
     file_name = os.path.basename((uploaded_file.name or "").replace("\\", "/"))[:255] or "import.csv"
@@ -194,7 +200,7 @@ def contact_import_start(*, contact_import: ContactImport, mapping: list[str], m
     mapping = [name or "" for name in mapping]
     if len(mapping) != len(locked.headers):
         raise ImportStateError(_("The column mapping does not match the file's columns."))
-    problem = mapping_problem(mapping)
+    problem = mapping_problem(mapping, custom_field_labels(workspace=locked.workspace))
     if problem:
         raise ImportStateError(problem)
     locked.mapping = mapping
@@ -216,6 +222,7 @@ class CleanRow:
     phone: str = ""
     tags: list[str] = field(default_factory=list)
     assignee: User | None = None
+    custom_fields: dict[str, str] = field(default_factory=dict)
 
 
 def phone_normalize(value: str) -> str | None:
@@ -232,13 +239,15 @@ def _shown(value: str) -> str:
 
 
 class _Members:
-    """Workspace members by the assignee cell (id or email), looked up once per distinct value."""
+    """Workspace members by the assignee cell (id or email), looked up once per distinct value;
+    and the workspace's custom field keys, read once per run."""
 
     LIMIT = 10_000
 
     def __init__(self, workspace: Workspace):
         self.workspace = workspace
         self.cache: dict[str, User | None] = {}
+        self.custom_keys = set(custom_field_labels(workspace=workspace))
 
     def get(self, ref: str) -> User | None:
         key = ref.strip().lower()
@@ -284,6 +293,15 @@ def _row_clean(values: dict[str, str], members: _Members) -> tuple[CleanRow, lis
                 problems.append(_("A tag is longer than %(max)s characters.") % {"max": MAX_TAG_LENGTH})
                 break
             row.tags.append(tag)
+    for name, value in values.items():
+        # An empty cell leaves the contact's value as it is (as for the other fields).
+        if name.startswith(CUSTOM_PREFIX) and value:
+            key = name[len(CUSTOM_PREFIX):]
+            try:
+                row.custom_fields.update(custom_values_clean(workspace=members.workspace, values={key: value},
+                                                            keys=members.custom_keys))
+            except CustomFieldError as exc:
+                problems.append(f"{key}: {exc.message}")
     assignee = values.get("assignee", "")
     if assignee:
         row.assignee = members.get(assignee)
@@ -307,6 +325,7 @@ def _contact_write(*, workspace: Workspace, contact: Contact | None, row: CleanR
             email=row.email,
             phone=row.phone,
             tags=row.tags,
+            custom_fields=row.custom_fields,
         )
     changes: dict = {}
     for name in ("first_name", "last_name", "email", "phone"):
@@ -321,6 +340,9 @@ def _contact_write(*, workspace: Workspace, contact: Contact | None, row: CleanR
     merged = current_tags + [tag for tag in row.tags if tag not in current_tags]
     if merged != current_tags:
         changes["tags"] = merged
+    current_custom = contact.custom_fields if isinstance(contact.custom_fields, dict) else {}
+    if row.custom_fields and {**current_custom, **row.custom_fields} != current_custom:
+        changes["custom_fields"] = {**current_custom, **row.custom_fields}
     if changes:
         contact = contact_update(contact=contact, **changes)
     return contact
@@ -368,7 +390,7 @@ class _Superseded(Exception):
 def _row_values(record: list[str], mapping: list[str]) -> dict[str, str]:
     values = {}
     for index, name in enumerate(mapping):
-        if name in CONTACT_FIELDS and index < len(record):
+        if (name in CONTACT_FIELDS or name.startswith(CUSTOM_PREFIX)) and index < len(record):
             values[name] = record[index].strip()
     return values
 

@@ -9,8 +9,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from accounts.decorators import workspace_member_required
+from contacts.custom_fields import custom_field_labels
 
-from .csvfile import CONTACT_FIELDS, FIELD_LABELS, CsvFileError
+from .csvfile import CsvFileError, field_labels
 from .models import ContactImport, ImportMode
 from .selectors import contact_import_get, contact_import_list
 from .services import (
@@ -44,7 +45,8 @@ class MappingForm(forms.Form):
     def __init__(self, *args, contact_import: ContactImport, **kwargs):
         super().__init__(*args, **kwargs)
         self.contact_import = contact_import
-        choices = [("", _("— Do not import —"))] + [(name, FIELD_LABELS[name]) for name in CONTACT_FIELDS]
+        labels = field_labels(custom_field_labels(workspace=contact_import.workspace))
+        choices = [("", _("— Do not import —"))] + list(labels.items())
         for index, header in enumerate(contact_import.headers):
             initial = contact_import.mapping[index] if index < len(contact_import.mapping) else ""
             self.fields[f"column_{index}"] = forms.ChoiceField(
