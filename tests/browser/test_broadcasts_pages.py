@@ -98,3 +98,32 @@ def test_pages_fit_a_phone_in_english(crowd, channel, workspace, alice, chromium
         _fits(page, f"{name}-en-390", artifacts_dir)
     assert not problems
     context.close()
+
+
+@pytest.mark.parametrize(("viewport", "size"), [(DESKTOP, "1366"), (PHONE, "390")])
+def test_contacts_filter_by_a_custom_field_and_save_it_as_a_segment(crowd, workspace, chromium, live_server,
+                                                                      artifacts_dir, viewport, size):
+    from broadcasts.models import Segment
+    from contacts.custom_fields import custom_field_create
+    from contacts.models import Contact
+
+    custom_field_create(workspace=workspace, key="plan", label="Plan")
+    Contact.objects.filter(pk=crowd[0].pk).update(custom_fields={"plan": "Oro"})
+    Contact.objects.filter(pk=crowd[1].pk).update(custom_fields={"plan": "Plata"})
+    context, page, problems = _login(chromium, live_server, viewport)
+    page.goto(f"{live_server.url}/contacts/")
+    page.select_option("#contact-field", "plan")
+    page.fill("#contact-field-value", " oro ")
+    page.click(".contacts-filter button[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator(".contacts-table tbody tr").count() == 1 and "Ana" in page.inner_text(".contacts-table tbody")
+    _fits(page, f"contacts-custom-field-es-{size}", artifacts_dir)
+    page.fill("#segment-name", f"Plan oro {size}")
+    page.click("#save-segment button[type=submit]")
+    page.wait_for_selector(f"text=Segmento «Plan oro {size}» guardado.")
+    assert Segment.objects.get(name=f"Plan oro {size}").filters == {"custom_field": {"key": "plan", "value": "oro"}}
+    page.goto(f"{live_server.url}/broadcasts/segments/")
+    assert "plan = oro" in page.inner_text(f"text=Plan oro {size} >> xpath=ancestor::tr")
+    _fits(page, f"segments-custom-field-es-{size}", artifacts_dir)
+    assert not problems
+    context.close()
