@@ -4,6 +4,7 @@ A Bearer token acts as an unrestricted manager with no user (source ``api``); a 
 its user (source ``user``, the user as "Asignado por"). Agents may use every endpoint here.
 """
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -233,15 +234,20 @@ class ContactDetailApi(APIView):
                 {"assignee": [_("Not editable here; use the assignee endpoint.")]},
             )
         data = _validated(ContactInputSerializer, body, partial=True)
-        _custom_fields(data, workspace=actor.workspace, current=contact.custom_fields)
-        if data.get("email") and contact_email_taken(
-            workspace=actor.workspace, email=data["email"], exclude_id=contact.pk
-        ):
-            raise ApiError(
-                _("A contact with this email already exists."),
-                {"email": [_("A contact with this email already exists.")]},
-            )
-        contact = services.contact_update(contact=contact, **data)
+        with transaction.atomic():
+            if "custom_fields" in data:
+                # The given keys merge into the values as they are under the row lock, so two
+                # PATCHes of different keys at once both land.
+                current = Contact.objects.select_for_update().values_list("custom_fields", flat=True).get(pk=contact.pk)
+                _custom_fields(data, workspace=actor.workspace, current=current)
+            if data.get("email") and contact_email_taken(
+                workspace=actor.workspace, email=data["email"], exclude_id=contact.pk
+            ):
+                raise ApiError(
+                    _("A contact with this email already exists."),
+                    {"email": [_("A contact with this email already exists.")]},
+                )
+            contact = services.contact_update(contact=contact, **data)
         contact = Contact.objects.select_related("assignee").get(pk=contact.pk)
         return Response(ContactSerializer(contact).data)
 

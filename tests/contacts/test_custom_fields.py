@@ -151,3 +151,26 @@ def test_errors_speak_the_workspace_language_spanish_first(alice_client, plan):
     response = alice_client.post("/api/v1/contacts", {"first_name": "Eva", "custom_fields": {"nivel": "1"}}, format="json")
     assert response.json()["errors"]["custom_fields.nivel"] == [
         "Campo personalizado desconocido: nivel. Defínalo primero (campos personalizados de contactos)."]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_patches_of_different_keys_both_land(workspace, alice):
+    from rest_framework.test import APIClient
+
+    from tests.contacts.test_conversation_lifecycle_postgres import run_at_once
+
+    keys = [f"campo_{i}" for i in range(6)]
+    for key in keys:
+        custom_field_create(workspace=workspace, key=key, label=key)
+    contact = ContactFactory(workspace=workspace)
+
+    def patch(index):
+        client = APIClient()
+        client.force_login(alice)
+        response = client.patch(f"/api/v1/contacts/id:{contact.pk}", {"custom_fields": {keys[index]: str(index)}},
+                                format="json")
+        assert response.status_code == 200, response.content
+
+    run_at_once(patch, len(keys))
+    assert Contact.objects.get(pk=contact.pk).custom_fields == {key: str(i) for i, key in enumerate(keys)}
