@@ -4,22 +4,19 @@ Also: a manager, a restricted manager, API clients, and Celery running tasks eag
 test starts a real worker.
 """
 
+import io
 import os
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
-from django.test.utils import override_settings
 from rest_framework.test import APIClient
 
-from accounts.models import Membership
+from accounts.models import Membership, Workspace
 from crm.celery import app as celery_app
 from tests.celery_worker import Worker, end_worker_sessions
-from tests.demo_snapshot import DemoSnapshot
 from tests.factories import WorkspaceFactory, api_token, member
-
-# Passwords are hashed whenever a persona is created; PBKDF2's cost (~0.25 s each) would dominate
-# the suite. The tests of login itself work the same with this hasher.
-FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+from tests.snapshots import FAST_HASHERS, session_snapshot
 
 pytest_plugins: list[str] = []
 
@@ -168,34 +165,25 @@ def is_postgres():
     return connection.vendor == "postgresql"
 
 
-def demo_snapshot(key: str, *seed_args: str):
-    """A session fixture: ``seed_demo *seed_args`` run once per test process and kept aside
-    (tests/demo_snapshot.py); ``.load()`` gives a test that workspace."""
+def _demo(*seed_args: str):
+    """``seed_demo *seed_args``, built once per test process (tests/snapshots.py); ``.load()``
+    gives the demo workspace's id."""
 
-    @pytest.fixture(scope="session")
-    def snapshot(django_db_setup, django_db_blocker):
-        taken = DemoSnapshot(key, *seed_args)
-        eager = celery_app.conf.task_always_eager
-        celery_app.conf.task_always_eager = True
-        try:
-            with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
-                taken.take()
-        finally:
-            celery_app.conf.task_always_eager = eager
-        yield taken
-        with django_db_blocker.unblock():
-            taken.drop()
+    def build() -> int:
+        call_command("seed_demo", *seed_args, stdout=io.StringIO())
+        return Workspace.objects.get(name="Demo Tienda").pk
 
-    return snapshot
+    return build
 
 
 # The demo workspace of `make run`, smaller: what the report browser tests and the demo tests read.
-demo_month = demo_snapshot("month", "--contacts", "40", "--events", "300", "--days", "30", "--seed", "5")
-demo_month_busier = demo_snapshot("busier", "--contacts", "40", "--events", "400", "--days", "30", "--seed", "11")
-demo_quarter = demo_snapshot("quarter", "--contacts", "40", "--events", "300")
+demo_month = session_snapshot("month", _demo("--contacts", "40", "--events", "300", "--days", "30", "--seed", "5"))
+demo_month_busier = session_snapshot("busier", _demo("--contacts", "40", "--events", "400", "--days", "30",
+                                                     "--seed", "11"))
+demo_quarter = session_snapshot("quarter", _demo("--contacts", "40", "--events", "300"))
 
 
 @pytest.fixture
 def demo(db, demo_month):
     """The demo workspace (seed_demo over 30 days: 40 contacts, 300 steps), fresh for each test."""
-    return demo_month.load()
+    return Workspace.objects.get(pk=demo_month.load())

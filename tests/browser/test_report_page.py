@@ -8,6 +8,7 @@ same story. Leaves a screenshot in artifacts/report.png.
 import pytest
 from django.utils import translation
 
+from accounts.models import Workspace
 from assignments.models import AssignmentSource
 from assignments.services import contact_assign
 from contacts.models import Contact
@@ -81,7 +82,7 @@ def click_chart_element(page, canvas_id, dataset_index, index):
 
 @pytest.fixture
 def demo_workspace(db, demo_month_busier):
-    workspace = demo_month_busier.load()
+    workspace = Workspace.objects.get(pk=demo_month_busier.load())
     # A contact whose name is markup: the page must show it as text, never run it.
     contact = Contact.objects.create(workspace=workspace, first_name="<img src=x onerror=window.__xss=1>",
                                      last_name="<b>Bold</b>")

@@ -1,4 +1,4 @@
-"""seed_demo: the 90-day demo workspace (seeded once per test process, tests/demo_snapshot.py) and
+"""seed_demo: the 90-day demo workspace (seeded once per test process, tests/snapshots.py) and
 the command's own behaviour."""
 
 import io

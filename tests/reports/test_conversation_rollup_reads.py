@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.context import Actor
-from accounts.models import Membership
+from accounts.models import Membership, User, Workspace
 from assignments.models import AssignmentSource
 from assignments.services import contact_assign
 from contacts.models import Conversation
@@ -31,10 +31,12 @@ from reports.conversations import (
 )
 from reports.framework.query import report_query_parse
 from tests.factories import ContactFactory, ConversationFactory, WorkspaceFactory, member
+from tests.snapshots import session_snapshot
 
 NOW = datetime(2026, 11, 25, 3, tzinfo=UTC)  # 22:00 on 24 Nov in New York
 OPENING = ["contact", "user", "workflow", "api"]
 CLOSING = ["user", "workflow", "api", "bot"]
+CHANNELS = [101, 102]
 
 
 @pytest.fixture(autouse=True)
@@ -43,39 +45,50 @@ def _frozen():
         yield
 
 
-@pytest.fixture
-def history(db):
+def _history():
     """~240 conversations over a year in America/New_York (both DST changes), written through
     ``conversation_open`` / ``conversation_close``; some opened before lifecycle recording (no
-    opened event, a recorded close), some closed at the instant they opened, ~15 % still open."""
-    workspace = WorkspaceFactory(timezone="America/New_York", created_at=datetime(2025, 1, 1, tzinfo=UTC))
-    rollup_state_start(workspace=workspace)
-    agents = [member(workspace, Membership.Role.AGENT) for _ in range(3)]
-    channels = [101, 102]
-    rng = random.Random(7)
-    at = datetime(2025, 11, 1, tzinfo=UTC)
-    while at < NOW - timedelta(days=1):
-        at += timedelta(minutes=rng.randrange(300, 3600))
-        contact = ContactFactory(workspace=workspace)
-        if rng.random() < 0.08:  # opened before lifecycle recording: a row, no opened event
-            conversation = ConversationFactory(contact=contact, opened_at=at - timedelta(days=400))
-        else:
-            source = rng.choice(OPENING)
-            conversation, _ = conversation_open(
-                contact=contact, at=at, source=source, user=agents[0] if source == "user" else None,
-                channel_id=rng.choice([*channels, None]))
-        if rng.random() < 0.7:
-            contact_assign(contact=contact, assignee=rng.choice(agents), source=AssignmentSource.API,
-                           at=at + timedelta(minutes=1))
-        if rng.random() < 0.3:  # reassigned (or unassigned) mid-conversation
-            contact_assign(contact=contact, assignee=rng.choice([*agents, None]), source=AssignmentSource.API,
-                           at=at + timedelta(minutes=2))
-        if rng.random() < 0.85:
-            closer = rng.choice(CLOSING)
-            close_at = min(at + timedelta(minutes=rng.choice([0, 30, 600, 3000, 20000])), NOW - timedelta(minutes=1))
-            conversation_close(conversation=conversation, source=closer,
-                               closed_by=agents[1] if closer == "user" else None, at=close_at)
-    return workspace, agents, channels
+    opened event, a recorded close), some closed at the instant they opened, ~15 % still open.
+    Built once per test process (tests/snapshots.py): the workspace's and agents' ids."""
+    with time_machine.travel(NOW, tick=False):
+        workspace = WorkspaceFactory(timezone="America/New_York", created_at=datetime(2025, 1, 1, tzinfo=UTC))
+        rollup_state_start(workspace=workspace)
+        agents = [member(workspace, Membership.Role.AGENT) for _ in range(3)]
+        rng = random.Random(7)
+        at = datetime(2025, 11, 1, tzinfo=UTC)
+        while at < NOW - timedelta(days=1):
+            at += timedelta(minutes=rng.randrange(300, 3600))
+            contact = ContactFactory(workspace=workspace)
+            if rng.random() < 0.08:  # opened before lifecycle recording: a row, no opened event
+                conversation = ConversationFactory(contact=contact, opened_at=at - timedelta(days=400))
+            else:
+                source = rng.choice(OPENING)
+                conversation, _ = conversation_open(
+                    contact=contact, at=at, source=source, user=agents[0] if source == "user" else None,
+                    channel_id=rng.choice([*CHANNELS, None]))
+            if rng.random() < 0.7:
+                contact_assign(contact=contact, assignee=rng.choice(agents), source=AssignmentSource.API,
+                               at=at + timedelta(minutes=1))
+            if rng.random() < 0.3:  # reassigned (or unassigned) mid-conversation
+                contact_assign(contact=contact, assignee=rng.choice([*agents, None]), source=AssignmentSource.API,
+                               at=at + timedelta(minutes=2))
+            if rng.random() < 0.85:
+                closer = rng.choice(CLOSING)
+                close_at = min(at + timedelta(minutes=rng.choice([0, 30, 600, 3000, 20000])),
+                               NOW - timedelta(minutes=1))
+                conversation_close(conversation=conversation, source=closer,
+                                   closed_by=agents[1] if closer == "user" else None, at=close_at)
+        return workspace.pk, [agent.pk for agent in agents]
+
+
+history_rows = session_snapshot("conversation_history", _history)
+
+
+@pytest.fixture
+def history(db, history_rows):
+    workspace_id, agent_ids = history_rows.load()
+    agents = sorted(User.objects.filter(pk__in=agent_ids), key=lambda user: agent_ids.index(user.pk))
+    return Workspace.objects.get(pk=workspace_id), agents, CHANNELS
 
 
 def _both_ways(settings, workspace, actor, query):
@@ -214,7 +227,7 @@ def _owner_per_row(workspace, events, *, actor, query):
 @given(owners=st.lists(st.sampled_from(["0", "1", "2", "none"]), max_size=3, unique=True),
        team=st.booleans(), viewer=st.sampled_from(["owner", "agent0", "agent1"]),
        start=st.integers(0, 300), days=st.integers(0, 200))
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                    HealthCheck.too_slow])
 def test_owner_sets_equal_the_owner_computed_per_row(history, owners, team, viewer, start, days):
     from accounts.models import Team

@@ -1,27 +1,36 @@
-"""The demo workspace, seeded once per test process and copied back for each test that reads it.
+"""Data built once per test process through the real write paths, and copied back for each test.
 
 ``seed_demo`` goes through every write path of the CRM (tens of thousands of statements for a
-month of demo traffic), so the report browser tests and the demo tests would spend most of the
-suite seeding the same workspace again. Instead a session fixture runs the real ``seed_demo``
-once, copies every table of the CRM's apps into snapshot tables beside them, and empties the
-originals again; each test then copies the rows back (a few ``INSERT … SELECT``), inside its own
-transaction or, for live-server tests, committed and flushed afterwards as usual.
+month of demo traffic), and the rollup agreement tests build a year of conversations the same
+way, so the tests that read them would spend most of the suite building the same rows again.
+Instead a session fixture (``session_snapshot``) builds them once, copies every table of the
+CRM's apps into snapshot tables beside them, and empties the originals again; each test then
+copies the rows back (a few ``INSERT … SELECT``), inside its own transaction or, for live-server
+tests, committed and flushed afterwards as usual.
 
 The copy is the seeded state exactly: the rows, their ids (sequences are moved past them) and the
 rollup rows the PostgreSQL triggers wrote while seeding. The triggers are disabled while the rows
 are copied back, or they would count them a second time. If the database is not empty when the
 snapshot would be taken (another session fixture wrote rows), no snapshot is taken and each test
-seeds for itself.
+builds for itself.
 """
 
 from __future__ import annotations
 
-import io
+from collections.abc import Callable
+from typing import Any
 
+import pytest
 from django.apps import apps
-from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection, transaction
+from django.test.utils import override_settings
+
+from crm.celery import app as celery_app
+
+# Passwords are hashed whenever a persona is created; PBKDF2's cost (~0.25 s each) would dominate
+# the suite. The tests of login itself work the same with this hasher (tests/conftest.py).
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # The CRM's own apps, and the admin's log (it refers to users); Django's content types and
 # permissions are left alone: the migrations' signals recreate them after every flush.
@@ -40,31 +49,27 @@ def _crm_models():
     return models
 
 
-class DemoSnapshot:
-    """The rows of ``seed_demo *seed_args``, held in tables named ``zz_snapshot_<key>_<n>``."""
+class TableSnapshot:
+    """The rows ``build()`` writes, held in tables named ``zz_snapshot_<key>_<n>``; ``build``
+    returns what a test needs to find them again (ids: they are kept)."""
 
-    def __init__(self, key: str, *seed_args: str):
+    def __init__(self, key: str, build: Callable[[], Any]):
         self.key = key
-        self.seed_args = seed_args
+        self.build = build
+        self.value: Any = None
         self.tables: dict[str, str] = {}  # original table → snapshot table
         self.models = []
         self.taken = False
 
-    def seed(self) -> None:
-        call_command("seed_demo", *self.seed_args, stdout=io.StringIO())
-
-    def load(self):
-        """The demo workspace, seeded: copied back, or seeded now if no snapshot was taken."""
-        from accounts.models import Workspace
-
-        if self.taken:
-            self.restore()
-        else:
-            self.seed()
-        return Workspace.objects.get(name="Demo Tienda")
+    def load(self) -> Any:
+        """The built rows, copied back (or built now if no snapshot was taken); ``build``'s value."""
+        if not self.taken:
+            return self.build()
+        self.restore()
+        return self.value
 
     def take(self) -> bool:
-        """Seed, copy the tables that got rows, empty them again. False (nothing done) if the
+        """Build, copy the tables that got rows, empty them again. False (nothing done) if the
         tables were not empty to begin with."""
         models = _crm_models()
         tables = [m._meta.db_table for m in models]
@@ -73,7 +78,7 @@ class DemoSnapshot:
                 cursor.execute(f"SELECT 1 FROM {connection.ops.quote_name(table)} LIMIT 1")
                 if cursor.fetchone():
                     return False
-        self.seed()
+        self.value = self.build()
         quote = connection.ops.quote_name
         with transaction.atomic(), connection.cursor() as cursor:
             for index, model in enumerate(models):
@@ -127,3 +132,24 @@ class DemoSnapshot:
             [list(self.tables)],
         )
         return [row[0] for row in cursor.fetchall()]
+
+
+def session_snapshot(key: str, build: Callable[[], Any]):
+    """A session fixture: ``build`` run once per test process, outside any test's transaction
+    (tasks in-process, the fast hasher), as a ``TableSnapshot``; ``.load()`` in a test's fixture."""
+
+    @pytest.fixture(scope="session")
+    def snapshot(django_db_setup, django_db_blocker):
+        taken = TableSnapshot(key, build)
+        eager = celery_app.conf.task_always_eager
+        celery_app.conf.task_always_eager = True
+        try:
+            with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+                taken.take()
+        finally:
+            celery_app.conf.task_always_eager = eager
+        yield taken
+        with django_db_blocker.unblock():
+            taken.drop()
+
+    return snapshot
