@@ -30,7 +30,9 @@ run: install ## Migrate, load the demo workspace if the database is empty, serve
 	@echo ""
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
-TEST_WORKERS ?= 2
+# Three processes on two cores: the third runs while the others wait on PostgreSQL, a browser
+# or a Celery worker.
+TEST_WORKERS ?= 3
 
 test: install ## Run the whole suite (PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set, else SQLite)
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --durations=30
