@@ -165,6 +165,76 @@ class AssignmentDailyCount(models.Model):
         return f"{self.day} {self.source} {self.dimension}={self.key}: {self.count}"
 
 
+class AssignmentFact(models.TextChoices):
+    """Which conversation fact an ``AssignmentFactDaily`` row counts (docs/reports.md)."""
+
+    FIRST = "first", "first assignment"  # seconds: the wait (first_assignment_seconds)
+    REASSIGNED = "reassigned", "reassignment"  # the conversation's second assignment; seconds 0
+
+
+class AssignmentFactDaily(models.Model):
+    """The first assignments' waits and the reassignments per workspace-local day, source and
+    one dimension (those of ``AssignmentDailyCount``), as an exact distribution: one row per
+    distinct whole-second wait, with how many first assignments waited it.
+
+    Maintained by ``contact_assign`` in the same transaction as the event that records the fact
+    (``first_assignment_seconds`` set, or ``conversation_assignment`` = 2) and rebuilt with the
+    day rollup (``rollup_rebuild``), under the same ``AssignmentRollupState``: the reports read it
+    only when that state is ready in the workspace's timezone. Medians and percentiles are found
+    by rank in the distribution, so they equal those of the raw events. See docs/performance.md.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    fact = models.CharField(max_length=10, choices=AssignmentFact.choices)
+    day = models.DateField()
+    source = models.CharField(max_length=20, choices=AssignmentSource.choices)
+    dimension = models.CharField(max_length=4, choices=RollupDimension.choices)
+    key = models.BigIntegerField(default=0)
+    seconds = models.BigIntegerField(default=0)
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # The UPSERT target; its index serves the reads (one dimension and key, a day range).
+            models.UniqueConstraint(
+                fields=["workspace", "fact", "dimension", "key", "day", "source", "seconds"],
+                name="assign_fact_daily_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.fact} {self.source} {self.dimension}={self.key} {self.seconds}s: {self.count}"
+
+
+class ConversationAssignments(models.Model):
+    """A conversation's assignments to a person so far, kept by ``contact_assign`` with each of
+    them: how many (the last event's ``conversation_assignment``), when the second one was (it
+    was reassigned then) and the last one. Keyed by the conversation's plain id, as the events
+    refer to it, so it outlives a deleted conversation as the events do.
+
+    Conversaciones con más asignaciones reads its first rows off ``conv_assign_rank_idx`` instead
+    of ranking every reassigned conversation's events (docs/performance.md).
+    """
+
+    conversation_id = models.BigIntegerField(primary_key=True)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    assignments = models.PositiveIntegerField()
+    reassigned_at = models.DateTimeField(null=True, blank=True)
+    last_assigned_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            # The table's order (most assignments, latest last assignment, id), reassigned only;
+            # reassigned_at last so the period is checked in the index.
+            models.Index(models.F("workspace"), models.F("assignments").desc(), models.F("last_assigned_at").desc(),
+                         models.F("conversation_id").desc(), models.F("reassigned_at"),
+                         name="conv_assign_rank_idx", condition=models.Q(reassigned_at__isnull=False)),
+        ]
+
+    def __str__(self) -> str:
+        return f"conversation {self.conversation_id}: {self.assignments} assignments"
+
+
 class AssignmentRollupState(models.Model):
     """The timezone a workspace's rollup was built in; reports use the rollup only when it matches."""
 

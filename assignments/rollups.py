@@ -18,12 +18,16 @@ from accounts.models import Workspace
 from .models import (
     AssignmentDailyCount,
     AssignmentEvent,
+    AssignmentFact,
+    AssignmentFactDaily,
     AssignmentRollupState,
     AssignmentSource,
+    ConversationAssignments,
     RollupDimension,
 )
 
 _TABLE = AssignmentDailyCount._meta.db_table
+_FACTS = AssignmentFactDaily._meta.db_table
 # The advisory lock namespace of the rollup (two-int form: class, workspace id).
 _LOCK_CLASS = 0x4153
 
@@ -72,14 +76,78 @@ def _upsert(workspace_id: int, counts: Counter, *, shared_lock: bool = False) ->
         cursor.execute(sql, params)
 
 
+def fact_of(*, position: int | None, first_wait: int | None) -> tuple[str, int] | None:
+    """The conversation fact an event records, as ``(fact, seconds)``: a first assignment with
+    its wait, a reassignment (the second assignment to a person), or None."""
+    if first_wait is not None:
+        return AssignmentFact.FIRST.value, first_wait
+    if position == 2:
+        return AssignmentFact.REASSIGNED.value, 0
+    return None
+
+
+def _upsert_facts(workspace_id: int, counts: Counter) -> None:
+    """Add ``counts`` ({(fact, dimension, key, day, source, seconds): n}) to the fact rollup."""
+    if not counts:
+        return
+    items = sorted(counts.items())
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(items))
+    params: list = []
+    for (fact, dimension, key, day, source, seconds), count in items:
+        params += [workspace_id, fact, dimension, key, day, source, seconds, count]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_FACTS} (workspace_id, fact, dimension, key, day, source, seconds, count) VALUES {values} "
+            f"ON CONFLICT (workspace_id, fact, dimension, key, day, source, seconds) "
+            f"DO UPDATE SET count = {_FACTS}.count + excluded.count",
+            params,
+        )
+
+
 def rollup_record_event(*, event: AssignmentEvent, workspace_timezone) -> None:
-    """Count one new event; called by ``contact_assign`` inside its transaction."""
+    """Count one new event, and the conversation fact it records; called by ``contact_assign``
+    inside its transaction."""
     day = timezone.localtime(event.created_at, workspace_timezone).date()
-    counts = Counter(
-        _rows_for(day=day, source=event.source, new_id=event.new_assignee_id,
-                  previous_id=event.previous_assignee_id, assigned_by_id=event.assigned_by_id)
-    )
-    _upsert(event.workspace_id, counts, shared_lock=True)
+    rows = _rows_for(day=day, source=event.source, new_id=event.new_assignee_id,
+                     previous_id=event.previous_assignee_id, assigned_by_id=event.assigned_by_id)
+    _upsert(event.workspace_id, Counter(rows), shared_lock=True)
+    fact = fact_of(position=event.conversation_assignment, first_wait=event.first_assignment_seconds)
+    if fact is not None:
+        _upsert_facts(event.workspace_id, Counter((fact[0], *row, fact[1]) for row in rows))
+
+
+def conversation_assignments_record(*, event: AssignmentEvent) -> None:
+    """Keep the conversation's ``ConversationAssignments`` row in step with an assignment to a
+    person (``conversation_assignment`` set); called by ``contact_assign`` under the contact's
+    row lock, which serializes a conversation's events."""
+    if event.conversation_assignment is None:
+        return
+    reassigned_at = event.created_at if event.conversation_assignment == 2 else None
+    tally = ConversationAssignments.objects.filter(conversation_id=event.conversation_id).first()
+    if tally is None:
+        ConversationAssignments.objects.create(
+            conversation_id=event.conversation_id, workspace_id=event.workspace_id,
+            assignments=event.conversation_assignment, reassigned_at=reassigned_at,
+            last_assigned_at=event.created_at)
+        return
+    ConversationAssignments.objects.filter(conversation_id=event.conversation_id).update(
+        assignments=max(tally.assignments, event.conversation_assignment),
+        reassigned_at=tally.reassigned_at or reassigned_at,
+        last_assigned_at=max(tally.last_assigned_at, event.created_at))
+
+
+def conversation_assignments_fill_sql(*, workspace: bool) -> str:
+    """``ConversationAssignments`` computed from the events' recorded positions (into an empty
+    table, or a workspace's part of it): the data migration and the benchmark's bulk load."""
+    where = "AND workspace_id = %s" if workspace else ""
+    return f"""
+        INSERT INTO {ConversationAssignments._meta.db_table}
+            (conversation_id, workspace_id, assignments, reassigned_at, last_assigned_at)
+        SELECT conversation_id, workspace_id, max(conversation_assignment),
+               min(CASE WHEN conversation_assignment = 2 THEN created_at END), max(created_at)
+        FROM {AssignmentEvent._meta.db_table}
+        WHERE conversation_assignment IS NOT NULL {where}
+        GROUP BY conversation_id, workspace_id"""
 
 
 @transaction.atomic
@@ -94,6 +162,7 @@ def rollup_rebuild(*, workspace: Workspace, batch_size: int = 50_000) -> int:
         workspace=workspace, defaults={"timezone": workspace.timezone, "ready": False}
     )
     AssignmentDailyCount.objects.filter(workspace=workspace).delete()
+    AssignmentFactDaily.objects.filter(workspace=workspace).delete()
     if connection.vendor == "postgresql":
         total = _rebuild_sql(workspace)
     else:
@@ -126,6 +195,27 @@ def _rebuild_sql(workspace: Workspace) -> int:
             f"INSERT INTO {_TABLE} (workspace_id, dimension, key, day, source, count) {select}",
             {"ws": workspace.pk, "tz": workspace.timezone},
         )
+        # The facts: the first assignments (with their waits) and the reassignments, from the
+        # partial indexes assign_ws_first_time_idx / assign_ws_reassign_time_idx.
+        cursor.execute(
+            f"""
+            INSERT INTO {_FACTS} (workspace_id, fact, dimension, key, day, source, seconds, count)
+            SELECT %(ws)s, e.fact, d.dimension, d.key, e.day, e.source, e.seconds, count(*)
+            FROM (
+                SELECT CASE WHEN e.first_assignment_seconds IS NOT NULL THEN 'first' ELSE 'reassigned' END AS fact,
+                       coalesce(e.first_assignment_seconds, 0) AS seconds, {day} AS day, e.source,
+                       e.new_assignee_id, e.previous_assignee_id, e.assigned_by_id
+                FROM {events} e
+                WHERE e.workspace_id = %(ws)s AND (e.first_assignment_seconds IS NOT NULL OR e.conversation_assignment = 2)
+            ) e
+            CROSS JOIN LATERAL (VALUES ('all', 0::bigint), ('new', coalesce(e.new_assignee_id, 0)),
+                                       ('prev', coalesce(e.previous_assignee_id, 0)),
+                                       ('by', CASE WHEN e.source = 'user' THEN e.assigned_by_id END)) AS d (dimension, key)
+            WHERE d.key IS NOT NULL
+            GROUP BY e.fact, d.dimension, d.key, e.day, e.source, e.seconds
+            """,
+            {"ws": workspace.pk, "tz": workspace.timezone},
+        )
         cursor.execute(f"SELECT count(*) FROM {events} WHERE workspace_id = %s", [workspace.pk])
         return cursor.fetchone()[0]
 
@@ -133,18 +223,32 @@ def _rebuild_sql(workspace: Workspace) -> int:
 def _rebuild_python(workspace: Workspace, *, batch_size: int) -> int:
     tz = workspace.tzinfo
     counts: Counter = Counter()
+    facts: Counter = Counter()
     total = 0
     rows = AssignmentEvent.objects.filter(workspace=workspace).values_list(
-        "created_at", "source", "new_assignee_id", "previous_assignee_id", "assigned_by_id"
+        "created_at", "source", "new_assignee_id", "previous_assignee_id", "assigned_by_id",
+        "conversation_assignment", "first_assignment_seconds",
     )
-    for created_at, source, new_id, previous_id, by_id in rows.iterator(chunk_size=batch_size):
+    for created_at, source, new_id, previous_id, by_id, position, wait in rows.iterator(chunk_size=batch_size):
         total += 1
         day = timezone.localtime(created_at, tz).date()
-        counts.update(_rows_for(day=day, source=source, new_id=new_id, previous_id=previous_id, assigned_by_id=by_id))
+        keys = _rows_for(day=day, source=source, new_id=new_id, previous_id=previous_id, assigned_by_id=by_id)
+        counts.update(keys)
+        fact = fact_of(position=position, first_wait=wait)
+        if fact is not None:
+            facts.update((fact[0], *key, fact[1]) for key in keys)
     AssignmentDailyCount.objects.bulk_create(
         [
             AssignmentDailyCount(workspace=workspace, dimension=d, key=k, day=day, source=s, count=c)
             for (d, k, day, s), c in counts.items()
+        ],
+        batch_size=5000,
+    )
+    AssignmentFactDaily.objects.bulk_create(
+        [
+            AssignmentFactDaily(workspace=workspace, fact=f, dimension=d, key=k, day=day, source=s, seconds=sec,
+                                count=c)
+            for (f, d, k, day, s, sec), c in facts.items()
         ],
         batch_size=5000,
     )
@@ -175,4 +279,12 @@ def rollup_snapshot(*, workspace: Workspace) -> dict:
     return {
         (r.dimension, r.key, r.day, r.source): r.count
         for r in AssignmentDailyCount.objects.filter(workspace=workspace)
+    }
+
+
+def fact_snapshot(*, workspace: Workspace) -> dict:
+    """Every fact row of a workspace as ``{(fact, dimension, key, day, source, seconds): count}``."""
+    return {
+        (r.fact, r.dimension, r.key, r.day, r.source, r.seconds): r.count
+        for r in AssignmentFactDaily.objects.filter(workspace=workspace)
     }

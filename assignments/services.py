@@ -24,8 +24,14 @@ from accounts.context import Actor
 from accounts.models import Membership, User
 from contacts.models import Contact, Conversation
 
-from .models import AssignmentDailyCount, AssignmentEvent, AssignmentSource
-from .rollups import _LOCK_CLASS, rollup_record_event
+from .models import (
+    AssignmentDailyCount,
+    AssignmentEvent,
+    AssignmentFactDaily,
+    AssignmentSource,
+    ConversationAssignments,
+)
+from .rollups import _LOCK_CLASS, conversation_assignments_record, rollup_record_event
 from .rules import assignment_refusal
 
 
@@ -74,8 +80,9 @@ def _assign_sql() -> tuple[str, str]:
     2. With a fresh snapshot — so it sees whatever the writer we may have waited for
        committed — read the current assignee and its name, the workspace timezone and the
        open conversation, check both users' membership and, only when the assignee changes
-       and both are members, insert the event, move the contact and add the event to the
-       rollup under the writers' shared lock (as ``rollup_record_event`` does). It returns
+       and both are members, insert the event, move the contact, add the event (and the
+       conversation fact it records) to the rollups under the writers' shared lock (as
+       ``rollup_record_event`` does) and keep the conversation's ``ConversationAssignments``. It returns
        the checks, the current assignee and the new event (NULLs when nothing was written).
 
     The event's position among its conversation's assignments to a person and, on the
@@ -95,6 +102,7 @@ def _assign_sql() -> tuple[str, str]:
     users, members = User._meta.db_table, Membership._meta.db_table
     workspaces = Contact._meta.get_field("workspace").related_model._meta.db_table
     events, rollup = AssignmentEvent._meta.db_table, AssignmentDailyCount._meta.db_table
+    facts, tallies = AssignmentFactDaily._meta.db_table, ConversationAssignments._meta.db_table
     event_columns = ", ".join(f.column for f in AssignmentEvent._meta.concrete_fields)
     inserted = ", ".join(f.column for f in AssignmentEvent._meta.concrete_fields if not f.primary_key)
     whitespace = "U&'" + "".join(f"\\{ord(c):04X}" for c in _PYTHON_WHITESPACE) + "'"
@@ -153,6 +161,32 @@ counted AS (
     ORDER BY d.dimension, d.key
     ON CONFLICT (workspace_id, dimension, key, day, source)
     DO UPDATE SET count = {rollup}.count + excluded.count
+),
+-- the conversation fact of the event (rollups.fact_of), in the same rows' dimensions
+facts AS (
+    INSERT INTO {facts} (workspace_id, fact, dimension, key, day, source, seconds, count)
+    SELECT event.workspace_id, CASE WHEN event.first_assignment_seconds IS NOT NULL THEN 'first' ELSE 'reassigned' END,
+           d.dimension, d.key, (event.created_at AT TIME ZONE current.timezone)::date, event.source,
+           coalesce(event.first_assignment_seconds, 0), 1
+    FROM event CROSS JOIN current CROSS JOIN shared
+    CROSS JOIN LATERAL (VALUES ('all', 0::bigint), ('new', coalesce(event.new_assignee_id, 0)),
+                               ('prev', coalesce(event.previous_assignee_id, 0)),
+                               ('by', event.assigned_by_id)) AS d (dimension, key)
+    WHERE d.key IS NOT NULL AND (event.first_assignment_seconds IS NOT NULL OR event.conversation_assignment = 2)
+    ORDER BY d.dimension, d.key
+    ON CONFLICT (workspace_id, fact, dimension, key, day, source, seconds)
+    DO UPDATE SET count = {facts}.count + excluded.count
+),
+-- the conversation's assignments so far (rollups.conversation_assignments_record)
+tallied AS (
+    INSERT INTO {tallies} (conversation_id, workspace_id, assignments, reassigned_at, last_assigned_at)
+    SELECT conversation_id, workspace_id, conversation_assignment,
+           CASE WHEN conversation_assignment = 2 THEN created_at END, created_at
+    FROM event WHERE conversation_assignment IS NOT NULL
+    ON CONFLICT (conversation_id) DO UPDATE SET
+        assignments = greatest({tallies}.assignments, excluded.assignments),
+        reassigned_at = coalesce({tallies}.reassigned_at, excluded.reassigned_at),
+        last_assigned_at = greatest({tallies}.last_assigned_at, excluded.last_assigned_at)
 )
 SELECT current.assignee_ok, current.by_ok, current.assignee_id, event.*
 FROM current LEFT JOIN event ON true"""
@@ -350,6 +384,7 @@ def _contact_assign_orm(
         first_assignment_seconds=first_wait,
     )
     Contact.objects.filter(pk=locked.pk).update(assignee_id=new_id, updated_at=now)
+    conversation_assignments_record(event=event)
     # Last, so the rollup rows (shared by concurrent writers) stay locked as briefly as possible.
     rollup_record_event(event=event, workspace_timezone=locked.workspace.tzinfo)
     contact.assignee = assignee

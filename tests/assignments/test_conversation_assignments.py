@@ -94,3 +94,28 @@ def test_backfill_recomputes_exactly_what_the_write_path_records(workspace, alic
 
     assert list(AssignmentEvent.objects.order_by("id").values_list(
         "id", "conversation_assignment", "first_assignment_seconds")) == recorded
+
+
+def test_facts_backfill_recomputes_what_the_write_path_keeps(workspace, alice, bob):
+    from assignments.models import ConversationAssignments
+    from assignments.rollups import fact_snapshot, rollup_is_ready, rollup_rebuild
+
+    conversation, returning, _ = _story(workspace, alice, bob, contact_assign)
+    tallies = {t.conversation_id: (t.assignments, t.reassigned_at, t.last_assigned_at)
+               for t in ConversationAssignments.objects.all()}
+    events = {e.conversation_id: e for e in AssignmentEvent.objects.filter(conversation_assignment=2)}
+    assert tallies[conversation.pk] == (3, events[conversation.pk].created_at, tallies[conversation.pk][2])
+    assert tallies[returning.pk][:2] == (1, None)
+    facts = fact_snapshot(workspace=workspace)
+    assert sorted({(fact, seconds > 0) for fact, dimension, *_, seconds in facts if dimension == "all"}) == [
+        ("first", True), ("reassigned", False)]
+
+    fill = importlib.import_module("assignments.migrations.0006_assignment_facts_backfill").backfill
+    ConversationAssignments.objects.all().delete()
+    fill(django_apps, SimpleNamespace(connection=connection))
+
+    assert {t.conversation_id: (t.assignments, t.reassigned_at, t.last_assigned_at)
+            for t in ConversationAssignments.objects.all()} == tallies
+    assert not rollup_is_ready(workspace=workspace)  # the facts are counted by the rebuild
+    rollup_rebuild(workspace=workspace)
+    assert fact_snapshot(workspace=workspace) == facts

@@ -13,8 +13,14 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Membership
 from assignments import services
-from assignments.models import AssignmentEvent, AssignmentSource
-from assignments.rollups import _LOCK_CLASS, rollup_rebuild, rollup_snapshot
+from assignments.models import AssignmentEvent, AssignmentSource, ConversationAssignments
+from assignments.rollups import (
+    _LOCK_CLASS,
+    conversation_assignments_fill_sql,
+    fact_snapshot,
+    rollup_rebuild,
+    rollup_snapshot,
+)
 from assignments.services import AssignmentError, contact_assign
 from contacts.models import Contact
 from contacts.services import conversation_close, conversation_open
@@ -98,6 +104,11 @@ def _event_rows(workspace, contacts):
     return rows
 
 
+def _tallies(workspace):
+    return list(ConversationAssignments.objects.filter(workspace=workspace).order_by("conversation_id").values_list(
+        "assignments", "last_assigned_at", "reassigned_at"))
+
+
 def _rollup_without_days(workspace):
     totals = Counter()
     for (dimension, key, _day, source), count in rollup_snapshot(workspace=workspace).items():
@@ -127,11 +138,22 @@ def test_both_paths_write_the_same_events_contacts_and_rollup(people, transactio
     assert [c.assignee_id for c in Contact.objects.filter(workspace=fast).order_by("pk")] == [
         c.assignee_id for c in Contact.objects.filter(workspace=orm).order_by("pk")
     ]
-    # the rollup the fast path kept is the one a rebuild computes from its events ...
+    # the conversations' assignments each path kept are those the data migration computes
+    kept_tallies = {w: _tallies(w) for w in (fast, orm)}
+    assert kept_tallies[fast] and any(t[2] is not None for t in kept_tallies[fast])
+    ConversationAssignments.objects.all().delete()
+    with connection.cursor() as cursor:
+        cursor.execute(conversation_assignments_fill_sql(workspace=False))
+    assert {w: _tallies(w) for w in (fast, orm)} == kept_tallies
+    # the rollups each path kept (events and conversation facts) are those a rebuild computes ...
     kept = rollup_snapshot(workspace=fast)
+    kept_facts = {w: fact_snapshot(workspace=w) for w in (fast, orm)}
+    assert {fact for fact, *_ in kept_facts[fast]} == {"first", "reassigned"}
     rollup_rebuild(workspace=fast)
+    rollup_rebuild(workspace=orm)
     assert kept and rollup_snapshot(workspace=fast) == kept
-    # ... and counts what the ORM path counts
+    assert {w: fact_snapshot(workspace=w) for w in (fast, orm)} == kept_facts
+    # ... and count what the ORM path counts
     assert _rollup_without_days(fast) == _rollup_without_days(orm)
 
 
