@@ -7,18 +7,36 @@ Each analysis counts conversations through one event of theirs — the first ass
 assignment before the close — taken from the report's own filtered event set
 (``selectors.assignment_event_list``: period, filters, agent scope), so the filters mean here what
 they mean everywhere on the page. Both facts are recorded by ``contact_assign`` with the event.
-Times are whole seconds; medians, percentiles and averages are computed in Python
-(``framework/numbers.py``), so every database gives the same numbers.
+Times are whole seconds; medians, percentiles and averages follow ``framework/numbers.py``.
+
+Where the day rollups answer exactly (``rollup_reads.rollup_dimension``: the filters one
+dimension counts, the rollup ready in the workspace's timezone), the analyses read the
+pre-aggregates ``contact_assign`` keeps instead (docs/performance.md):
+
+- Tiempo hasta la primera asignación: the waits' exact distribution (``AssignmentFactDaily``),
+  whose median / p90 are found by rank in PostgreSQL — with business hours off (business time =
+  calendar time) and day, week or month buckets; otherwise each first assignment is read;
+- Conversaciones reasignadas: the card counts the reassignments of the same rollup; the table's
+  first rows, without filters, are read off ``ConversationAssignments`` in its order.
+
+``tests/reports/test_assignment_analysis.py`` pins both paths equal on random data.
 """
 
 from bisect import bisect_right
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
-from django.db.models import Max, OuterRef, QuerySet, Subquery
+from django.db import connection
+from django.db.models import Max, OuterRef, Q, QuerySet, Subquery, Sum
 
 from accounts.context import Actor
-from assignments.models import AssignmentEvent, AssignmentSource
+from assignments.models import (
+    AssignmentEvent,
+    AssignmentFact,
+    AssignmentFactDaily,
+    AssignmentSource,
+    ConversationAssignments,
+)
 from contacts.models import Conversation, ConversationEvent, ConversationEventKind
 
 from .framework.buckets import bucket_starts, default_interval
@@ -28,6 +46,7 @@ from .framework.states import STATE_NOT_APPLICABLE, state_of
 from .params import ReportParams
 from .periods import MAX_DATE, MAX_SPAN_DAYS, MIN_DATE, ReportPeriod
 from .responses import Hours, hours_of
+from .rollup_reads import ALL_EVENTS, rollup_dimension
 from .rows import source_label
 from .selectors import assignment_event_list, report_state_before_query
 
@@ -117,13 +136,102 @@ class FirstAssignmentReport:
     buckets: list[FirstAssignmentBucket]
 
 
+@dataclass(frozen=True)
+class _Figures:
+    count: int
+    total: int  # the sum of the waits
+    median: int | None
+    p90: int | None
+
+
+# Per group of the first assignments' distribution (0: all; 1: per source, by its position in
+# ``sources``; 2: per bucket, by index): count, sum, the values at the median's two middle ranks
+# (the same one for an odd count) and at the p90's nearest rank, each the first value whose
+# running count passes the 0-based rank.
+_FIGURES_SQL = """
+WITH d AS ({distribution}),
+g AS (
+    SELECT 0 AS kind, 0 AS k, d.seconds, d.n FROM d
+    UNION ALL SELECT 1, array_position(%s::text[], d.source::text), d.seconds, d.n FROM d
+    UNION ALL SELECT 2, width_bucket(d.day, %s::date[]) - 1, d.seconds, d.n FROM d
+),
+w AS (
+    SELECT kind, k, seconds, n, (sum(n) OVER (PARTITION BY kind, k))::bigint AS total,
+           (sum(n) OVER (PARTITION BY kind, k ORDER BY seconds ROWS UNBOUNDED PRECEDING))::bigint AS upto
+    FROM g
+)
+SELECT kind, k, max(total), sum(seconds * n),
+       min(seconds) FILTER (WHERE upto > (total - 1) / 2), min(seconds) FILTER (WHERE upto > total / 2),
+       min(seconds) FILTER (WHERE upto > (90 * total + 99) / 100 - 1)
+FROM w GROUP BY kind, k"""
+
+
+def _first_assignment_figures(*, workspace, params: ReportParams, dimension: Q,
+                              starts: list[datetime]) -> tuple[_Figures, dict[str, _Figures], dict[int, _Figures]]:
+    """The figures of the whole period, per source and per bucket, from the waits' distribution
+    (``AssignmentFactDaily``) in one statement: exactly those of the listed waits."""
+    period = params.period
+    rows = AssignmentFactDaily.objects.filter(dimension, workspace=workspace, fact=AssignmentFact.FIRST,
+                                              day__gte=period.start, day__lte=period.end)
+    if params.sources:
+        rows = rows.filter(source__in=params.sources)
+    distribution, params_sql = (rows.values("day", "source", "seconds").annotate(n=Sum("count"))
+                                .values_list("day", "source", "seconds", "n").query.sql_with_params())
+    sources = AssignmentSource.values
+    days = [start.date() for start in starts]
+    with connection.cursor() as cursor:
+        cursor.execute(_FIGURES_SQL.format(distribution=distribution), [*params_sql, sources, days])
+        found = cursor.fetchall()
+    whole, by_source, by_bucket = _Figures(0, 0, None, None), {}, {}
+    for kind, key, n, total, low, high, p90 in found:
+        figures = _Figures(int(n), int(total), (low + high) // 2, p90)
+        if kind == 0:
+            whole = figures
+        elif kind == 1:
+            by_source[sources[key - 1]] = figures
+        else:
+            by_bucket[max(key, 0)] = figures
+    return whole, by_source, by_bucket
+
+
+def _same(value: int | None) -> Duration:
+    return Duration(value, value)
+
+
+def _first_assignment_from_rollup(*, workspace, params: ReportParams, dimension: Q, interval: str,
+                                  starts: list[datetime]) -> FirstAssignmentReport:
+    whole, by_source, by_bucket = _first_assignment_figures(workspace=workspace, params=params, dimension=dimension,
+                                                            starts=starts)
+    sources = ordered_keys({s: f.count for s, f in by_source.items()}, AssignmentSource.values)
+    none = _Figures(0, 0, None, None)
+    return FirstAssignmentReport(
+        period=params.period, state=state_of(whole.count), business_hours=False, count=whole.count,
+        median=_same(whole.median), p90=_same(whole.p90), average=_same(_half_up(whole)),
+        by_source=[FirstAssignmentSource(s, source_label(s), by_source[s].count, _same(by_source[s].median),
+                                         _same(_half_up(by_source[s]))) for s in sources],
+        interval=interval,
+        buckets=[FirstAssignmentBucket(start, by_bucket.get(i, none).count, _same(by_bucket.get(i, none).median))
+                 for i, start in enumerate(starts)],
+    )
+
+
+def _half_up(figures: _Figures) -> int | None:
+    return (2 * figures.total + figures.count) // (2 * figures.count) if figures.count else None
+
+
 def first_assignment_report(*, workspace, actor: Actor, params: ReportParams) -> FirstAssignmentReport:
     """The card (count, median, p90, average), the by-source rows and the time series of the
-    first assignments of the period; all read the same list, so they always agree."""
+    first assignments of the period; all read the same list (or the same distribution), so they
+    always agree."""
     interval = params.interval or default_interval(params.period)
     starts = bucket_starts(params.period, interval)
     hours = hours_of(workspace)
     state = analysis_state_before_query(workspace=workspace, params=params)
+    if state is None and not hours.enabled and interval != "hour" and connection.vendor == "postgresql":
+        dimension = rollup_dimension(workspace=workspace, actor=actor, params=params)
+        if dimension is not None:
+            return _first_assignment_from_rollup(workspace=workspace, params=params, dimension=dimension,
+                                                 interval=interval, starts=starts)
     waits = [] if state else first_assignment_waits(
         first_assignment_events(workspace=workspace, actor=actor, params=params), hours)
 
@@ -238,10 +346,25 @@ def _reassigned_rows(*, workspace, params: ReportParams, conversation_ids: list[
 def _ranked_conversations(*, workspace, actor: Actor, params: ReportParams, limit: int) -> tuple[int, list[int]]:
     """The count of conversations reassigned in the period and the ids of the first ``limit``
     rows of the table (most assignments, then latest last assignment, then id, descending)."""
+    dimension = rollup_dimension(workspace=workspace, actor=actor, params=params)
     reassigned = reassignment_events(workspace=workspace, actor=actor, params=params).order_by()
-    count = reassigned.count()
+    if dimension is None:
+        count = reassigned.count()
+    else:
+        rows = AssignmentFactDaily.objects.filter(dimension, workspace=workspace, fact=AssignmentFact.REASSIGNED,
+                                                  day__gte=params.period.start, day__lte=params.period.end)
+        if params.sources:
+            rows = rows.filter(source__in=params.sources)
+        count = rows.aggregate(n=Sum("count"))["n"] or 0
     if not count:
         return 0, []
+    if dimension == ALL_EVENTS and not params.sources:
+        # Every conversation reassigned in the period: the first rows of the table's index.
+        ranked = (ConversationAssignments.objects.filter(
+            workspace=workspace, reassigned_at__gte=params.period.start_utc, reassigned_at__lt=params.period.end_utc)
+            .order_by("-assignments", "-last_assigned_at", "-conversation_id")
+            .values_list("conversation_id", flat=True)[:limit])
+        return count, list(ranked)
     # Per reassigned conversation, its number of assignments so far (its highest position) and
     # its last assignment: one aggregate over those conversations' assignments to a person
     # (assign_ws_conv_time_idx for a few conversations, one pass of the events for many).

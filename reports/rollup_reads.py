@@ -1,4 +1,8 @@
-"""Serve the report's counts from the day rollup when it answers exactly (docs/performance.md).
+"""Serve the report's counts from the day rollups when they answer exactly (docs/performance.md).
+
+``rollup_dimension`` is the one decision, for the event counts (``AssignmentDailyCount``) and the
+conversation facts (``AssignmentFactDaily``: first assignments, reassignments): the rollup rows
+holding exactly the filtered events, or ``None``.
 
 ``assignment_daily_source_counts`` returns ``{(local day, source): count}`` for the filtered
 event set — the same numbers ``assignment_event_list`` would give — or ``None`` when the rollup
@@ -24,6 +28,9 @@ from assignments.rollups import rollup_is_ready
 from .params import ReportParams
 from .periods import ReportPeriod
 
+# Every event of the workspace (no filter, not an agent).
+ALL_EVENTS = Q(dimension=RollupDimension.ALL, key=0)
+
 
 def _dimension_filter(*, actor: Actor, params: ReportParams) -> Q | None:
     """Which rollup rows hold exactly the events of these filters, or None."""
@@ -45,17 +52,26 @@ def _dimension_filter(*, actor: Actor, params: ReportParams) -> Q | None:
         return Q(dimension=RollupDimension.NEW, key__in=assignee_keys)
     if params.assigned_by_ids:
         return Q(dimension=RollupDimension.ASSIGNED_BY, key__in=list(params.assigned_by_ids))
-    return Q(dimension=RollupDimension.ALL, key=0)
+    return ALL_EVENTS
 
 
-def assignment_daily_source_counts(*, workspace, actor: Actor, params: ReportParams,
-                                   period: ReportPeriod | None = None) -> dict | None:
+def rollup_dimension(*, workspace, actor: Actor, params: ReportParams) -> Q | None:
+    """The condition on rollup rows (``dimension``, ``key``) selecting exactly the events of these
+    filters that ``actor`` may see, or None: the rollups cannot answer, read the raw events."""
     if not getattr(settings, "REPORTS_USE_ROLLUP", True):
         return None
     if actor.workspace.pk != workspace.pk:
         return None
     dimension = _dimension_filter(actor=actor, params=params)
     if dimension is None or not rollup_is_ready(workspace=workspace):
+        return None
+    return dimension
+
+
+def assignment_daily_source_counts(*, workspace, actor: Actor, params: ReportParams,
+                                   period: ReportPeriod | None = None) -> dict | None:
+    dimension = rollup_dimension(workspace=workspace, actor=actor, params=params)
+    if dimension is None:
         return None
     period = period or params.period
     rows = AssignmentDailyCount.objects.filter(dimension, workspace=workspace, day__gte=period.start,

@@ -12,12 +12,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.test import override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.context import Actor
 from accounts.models import Membership
 from assignments.models import AssignmentSource
+from assignments.rollups import rollup_rebuild
 from assignments.services import contact_assign
 from business_hours.schedule import business_seconds_between
 from business_hours.selectors import business_hours_get
@@ -30,6 +32,7 @@ from reports.assignment_analysis import (
     reassignment_report,
 )
 from reports.params import report_params_parse
+from reports.rollup_reads import ALL_EVENTS, rollup_dimension
 from tests.factories import ContactFactory
 from tests.reports.api_checks import assert_bad_request_names, assert_unauthenticated
 
@@ -248,16 +251,13 @@ def test_anonymous_is_401(client, db):
 # --- cards = table = series, on random data --------------------------------------------------
 
 steps = st.lists(st.tuples(st.integers(0, 3), st.sampled_from(["bob", "alice", "none", "close"]),
-                           st.integers(60, 40 * 3600), st.sampled_from(AssignmentSource.values)),
+                           # equal waits too: the distribution's counts above 1
+                           st.one_of(st.sampled_from([60, 120, 3600]), st.integers(60, 40 * 3600)),
+                           st.sampled_from(AssignmentSource.values)),
                  min_size=1, max_size=25)
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(steps=steps, tz=st.sampled_from(["America/Mexico_City", "America/New_York", "Asia/Kolkata"]),
-       source_filter=st.sampled_from([None, "api", "workflow"]))
-def test_cards_table_and_series_agree(workspace, alice, bob, steps, tz, source_filter):
-    workspace.timezone = tz
-    workspace.save(update_fields=["timezone"])
+def _write(workspace, alice, bob, steps):
     people = {"bob": bob, "alice": alice, "none": None}
     contacts = [ContactFactory(workspace=workspace) for _ in range(4)]
     moment = datetime(2026, 11, 10, tzinfo=UTC)
@@ -272,6 +272,70 @@ def test_cards_table_and_series_agree(workspace, alice, bob, steps, tz, source_f
             continue
         contact_assign(contact=contact, assignee=people[person], source=source, at=moment,
                        assigned_by=alice if source == "user" else None)
+
+
+def _analyses(workspace, actor, params):
+    return (first_assignment_report(workspace=workspace, actor=actor, params=params),
+            reassignment_report(workspace=workspace, actor=actor, params=params, limit=3),
+            reassignment_report(workspace=workspace, actor=actor, params=params, limit=100),
+            reassignment_csv_rows(workspace=workspace, actor=actor, params=params))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=steps, tz=st.sampled_from(["America/Mexico_City", "America/New_York", "Asia/Kolkata"]),
+       query=st.sampled_from([{}, {"source": "api,workflow"}, {"assignee": "bob"}, {"assigned_by": "alice"},
+                              {"agent": "bob"}, {"agent": "alice", "source": "user"}, {"assignee": "bob,none"}]),
+       interval=st.sampled_from([None, "day", "week", "month"]), start=st.sampled_from(["2026-11-09", "2026-11-12"]))
+def test_rollups_answer_exactly_what_the_events_answer(workspace, alice, bob, steps, tz, query, interval, start):
+    """The first assignments' distribution, the reassignment counts and ConversationAssignments
+    (kept by contact_assign) give the numbers and the rows of the raw events, per filter."""
+    workspace.timezone = tz
+    workspace.save(update_fields=["timezone"])
+    rollup_rebuild(workspace=workspace)  # counted in the new timezone, then kept by each write
+    _write(workspace, alice, bob, steps)
+
+    people = {"bob": str(bob.pk), "alice": str(alice.pk), "none": "none"}
+    data = {"start": start, "end": "2026-11-24", **({"interval": interval} if interval else {})}
+    for name in ("assignee", "assigned_by"):
+        if name in query:
+            data[name] = ",".join(people[p] for p in query[name].split(","))
+    if "source" in query:
+        data["source"] = query["source"]
+    params = p(workspace, **data)
+    agent = query.get("agent")
+    actor = (Actor(workspace=workspace, role=Membership.Role.AGENT, user={"bob": bob, "alice": alice}[agent])
+             if agent else owner(workspace))
+    assert rollup_dimension(workspace=workspace, actor=actor, params=params) is not None
+    if not query:
+        assert rollup_dimension(workspace=workspace, actor=actor, params=params) == ALL_EVENTS
+
+    fast = _analyses(workspace, actor, params)
+    with override_settings(REPORTS_USE_ROLLUP=False):
+        raw = _analyses(workspace, actor, params)
+    assert fast == raw
+
+
+def test_filters_the_rollups_cannot_serve_and_a_timezone_change_read_the_events(workspace, story, alice):
+    contact = p(workspace, conversation=str(story["a"].pk))
+    assert rollup_dimension(workspace=workspace, actor=owner(workspace), params=contact) is None
+    assert first_assignment_report(workspace=workspace, actor=owner(workspace), params=contact).count == 1
+    workspace.timezone = "Asia/Kolkata"
+    workspace.save(update_fields=["timezone"])
+    params = p(workspace)
+    assert rollup_dimension(workspace=workspace, actor=owner(workspace), params=params) is None
+    before = _analyses(workspace, owner(workspace), params)
+    rollup_rebuild(workspace=workspace)
+    assert rollup_dimension(workspace=workspace, actor=owner(workspace), params=params) == ALL_EVENTS
+    assert _analyses(workspace, owner(workspace), params) == before
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=steps, tz=st.sampled_from(["America/Mexico_City", "America/New_York", "Asia/Kolkata"]),
+       source_filter=st.sampled_from([None, "api", "workflow"]))
+def test_cards_table_and_series_agree(workspace, alice, bob, steps, tz, source_filter):
+    workspace.timezone = tz
+    workspace.save(update_fields=["timezone"])
+    _write(workspace, alice, bob, steps)
 
     params = p(workspace, start="2026-11-09", end="2026-11-24", **({"source": source_filter} if source_filter else {}))
     actor = owner(workspace)
