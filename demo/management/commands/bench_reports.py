@@ -247,6 +247,8 @@ class Command(BaseCommand):
             for index in AssignmentEvent._meta.indexes:
                 editor.add_index(AssignmentEvent, index)
             for index in ConversationEvent._meta.indexes:
+                # (still there when no conv_* conversations were loaded: --conversations 0)
+                editor.execute(f'DROP INDEX IF EXISTS "{index.name}"')
                 editor.add_index(ConversationEvent, index)
         with connection.cursor() as cursor:
             # After the indexes: an UPDATE before them would leave HOT chains that an index built
@@ -270,6 +272,8 @@ class Command(BaseCommand):
                 cursor.execute("VACUUM ANALYZE contacts_contact")
                 cursor.execute("VACUUM ANALYZE contacts_message")
                 cursor.execute("VACUUM ANALYZE contacts_conversationresolution")
+                cursor.execute("VACUUM ANALYZE assignments_assignmentfactdaily")
+                cursor.execute("VACUUM ANALYZE assignments_conversationassignments")
             cursor.execute("ANALYZE")
 
     def generate_conversations(self, other_ws, user_ids_by_ws: dict[int, list[int]]) -> None:
@@ -506,6 +510,8 @@ class Command(BaseCommand):
         with connection.cursor() as cursor:
             if not connection.in_atomic_block:  # index-only scans of rows a migration just wrote
                 cursor.execute("VACUUM ANALYZE contacts_conversationresolution")
+                cursor.execute("VACUUM ANALYZE assignments_assignmentfactdaily")
+                cursor.execute("VACUUM ANALYZE assignments_conversationassignments")
             cursor.execute("ANALYZE")
         return True
 
@@ -647,8 +653,8 @@ class Command(BaseCommand):
 
     def _conversation_facts(self, cursor, workspace_id, opened_at):
         """What ``contact_assign`` records with each event (its position among the conversation's
-        assignments to a person, the first assignment's wait), for the bulk-loaded events, by
-        the rules of the data migration (every conversation of the big workspace opened at
+        assignments to a person, the first assignment's wait) and with each conversation
+        (``ConversationAssignments``), for the bulk-loaded events, by the rules of the data migrations (every conversation of the big workspace opened at
         ``opened_at``)."""
         events = "assignments_assignmentevent"
         cursor.execute(
@@ -665,6 +671,11 @@ class Command(BaseCommand):
             """,
             {"ws": workspace_id, "opened": opened_at},
         )
+        # ... and each conversation's assignments so far, as contact_assign keeps them (the data
+        # migration's statement); AssignmentFactDaily is counted by rollup_rebuild below.
+        from assignments.rollups import conversation_assignments_fill_sql
+
+        cursor.execute(conversation_assignments_fill_sql(workspace=True), [workspace_id])
 
     # --- a–g: endpoints vs raw SQL -------------------------------------------------------------
 
