@@ -169,13 +169,18 @@ class AssignmentFact(models.TextChoices):
     """Which conversation fact an ``AssignmentFactDaily`` row counts (docs/reports.md)."""
 
     FIRST = "first", "first assignment"  # seconds: the wait (first_assignment_seconds)
+    # The same first assignments by bin of their wait: seconds is the bin's lower bound
+    # (``rollups.wait_bin``: the wait with two significant digits), total the sum of the waits.
+    FIRST_BIN = "first_bin", "first assignments per wait bin"
     REASSIGNED = "reassigned", "reassignment"  # the conversation's second assignment; seconds 0
 
 
 class AssignmentFactDaily(models.Model):
     """The first assignments' waits and the reassignments per workspace-local day, source and
-    one dimension (those of ``AssignmentDailyCount``), as an exact distribution: one row per
-    distinct whole-second wait, with how many first assignments waited it.
+    one dimension (those of ``AssignmentDailyCount``). The waits twice: as an exact distribution
+    (one row per distinct whole-second wait, with how many first assignments waited it) and per
+    bin of waits (count and sum), so a median is found by rank in the bins and then only the
+    one bin holding the rank is read exactly.
 
     Maintained by ``contact_assign`` in the same transaction as the event that records the fact
     (``first_assignment_seconds`` set, or ``conversation_assignment`` = 2) and rebuilt with the
@@ -192,6 +197,7 @@ class AssignmentFactDaily(models.Model):
     key = models.BigIntegerField(default=0)
     seconds = models.BigIntegerField(default=0)
     count = models.BigIntegerField(default=0)
+    total = models.BigIntegerField(default=0)  # the sum of the waits counted (count × seconds on a wait row)
 
     class Meta:
         constraints = [
@@ -200,6 +206,10 @@ class AssignmentFactDaily(models.Model):
                 fields=["workspace", "fact", "dimension", "key", "day", "source", "seconds"],
                 name="assign_fact_daily_unique",
             ),
+        ]
+        indexes = [
+            # The waits of one bin over a period (the median's bin of the whole period or a source).
+            models.Index(fields=["workspace", "fact", "dimension", "key", "seconds"], name="assign_fact_wait_idx"),
         ]
 
     def __str__(self) -> str:

@@ -76,30 +76,58 @@ def _upsert(workspace_id: int, counts: Counter, *, shared_lock: bool = False) ->
         cursor.execute(sql, params)
 
 
-def fact_of(*, position: int | None, first_wait: int | None) -> tuple[str, int] | None:
-    """The conversation fact an event records, as ``(fact, seconds)``: a first assignment with
-    its wait, a reassignment (the second assignment to a person), or None."""
+def wait_bin(seconds: int) -> int:
+    """The lower bound of a wait's bin: the wait kept to two significant digits (0–99: itself;
+    1234 → 1200), so a bin holds at most a tenth of its waits' size. ``WAIT_BIN_SQL`` is the same."""
+    if seconds < 100:
+        return seconds
+    step = 10 ** (len(str(seconds)) - 2)
+    return seconds // step * step
+
+
+def wait_bin_end(lower: int) -> int:
+    """The first wait after the bin starting at ``lower`` (exclusive upper bound)."""
+    return lower + 1 if lower < 100 else lower + 10 ** (len(str(lower)) - 2)
+
+
+# wait_bin in PostgreSQL of the bigint expression {s} (10 ^ n is exact in double precision).
+WAIT_BIN_SQL = ("(CASE WHEN {s} < 100 THEN {s} ELSE {s} / (10 ^ (length({s}::text) - 2))::bigint"
+                " * (10 ^ (length({s}::text) - 2))::bigint END)")
+
+
+def fact_rows(*, position: int | None, first_wait: int | None) -> list[tuple[str, int, int]]:
+    """The fact rows an event adds to, as ``(fact, seconds, total)``: a first assignment's wait
+    and its bin, a reassignment (the second assignment to a person), or none."""
     if first_wait is not None:
-        return AssignmentFact.FIRST.value, first_wait
+        return [(AssignmentFact.FIRST.value, first_wait, first_wait),
+                (AssignmentFact.FIRST_BIN.value, wait_bin(first_wait), first_wait)]
     if position == 2:
-        return AssignmentFact.REASSIGNED.value, 0
-    return None
+        return [(AssignmentFact.REASSIGNED.value, 0, 0)]
+    return []
 
 
-def _upsert_facts(workspace_id: int, counts: Counter) -> None:
-    """Add ``counts`` ({(fact, dimension, key, day, source, seconds): n}) to the fact rollup."""
-    if not counts:
+def _add_facts(facts: dict, keys, rows) -> None:
+    for fact, seconds, total in rows:
+        for dimension, key, day, source in keys:
+            counted = facts.setdefault((fact, dimension, key, day, source, seconds), [0, 0])
+            counted[0] += 1
+            counted[1] += total
+
+
+def _upsert_facts(workspace_id: int, facts: dict) -> None:
+    """Add ``facts`` ({(fact, dimension, key, day, source, seconds): [count, total]}) to the fact rollup."""
+    if not facts:
         return
-    items = sorted(counts.items())
-    values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(items))
+    items = sorted(facts.items())
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(items))
     params: list = []
-    for (fact, dimension, key, day, source, seconds), count in items:
-        params += [workspace_id, fact, dimension, key, day, source, seconds, count]
+    for (fact, dimension, key, day, source, seconds), (count, total) in items:
+        params += [workspace_id, fact, dimension, key, day, source, seconds, count, total]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {_FACTS} (workspace_id, fact, dimension, key, day, source, seconds, count) VALUES {values} "
-            f"ON CONFLICT (workspace_id, fact, dimension, key, day, source, seconds) "
-            f"DO UPDATE SET count = {_FACTS}.count + excluded.count",
+            f"INSERT INTO {_FACTS} (workspace_id, fact, dimension, key, day, source, seconds, count, total) "
+            f"VALUES {values} ON CONFLICT (workspace_id, fact, dimension, key, day, source, seconds) "
+            f"DO UPDATE SET count = {_FACTS}.count + excluded.count, total = {_FACTS}.total + excluded.total",
             params,
         )
 
@@ -111,9 +139,9 @@ def rollup_record_event(*, event: AssignmentEvent, workspace_timezone) -> None:
     rows = _rows_for(day=day, source=event.source, new_id=event.new_assignee_id,
                      previous_id=event.previous_assignee_id, assigned_by_id=event.assigned_by_id)
     _upsert(event.workspace_id, Counter(rows), shared_lock=True)
-    fact = fact_of(position=event.conversation_assignment, first_wait=event.first_assignment_seconds)
-    if fact is not None:
-        _upsert_facts(event.workspace_id, Counter((fact[0], *row, fact[1]) for row in rows))
+    facts: dict = {}
+    _add_facts(facts, rows, fact_rows(position=event.conversation_assignment, first_wait=event.first_assignment_seconds))
+    _upsert_facts(event.workspace_id, facts)
 
 
 def conversation_assignments_record(*, event: AssignmentEvent) -> None:
@@ -199,20 +227,22 @@ def _rebuild_sql(workspace: Workspace) -> int:
         # partial indexes assign_ws_first_time_idx / assign_ws_reassign_time_idx.
         cursor.execute(
             f"""
-            INSERT INTO {_FACTS} (workspace_id, fact, dimension, key, day, source, seconds, count)
-            SELECT %(ws)s, e.fact, d.dimension, d.key, e.day, e.source, e.seconds, count(*)
+            INSERT INTO {_FACTS} (workspace_id, fact, dimension, key, day, source, seconds, count, total)
+            SELECT %(ws)s, f.fact, d.dimension, d.key, e.day, e.source, f.seconds, count(*), coalesce(sum(e.wait), 0)
             FROM (
-                SELECT CASE WHEN e.first_assignment_seconds IS NOT NULL THEN 'first' ELSE 'reassigned' END AS fact,
-                       coalesce(e.first_assignment_seconds, 0) AS seconds, {day} AS day, e.source,
+                SELECT e.first_assignment_seconds AS wait, {day} AS day, e.source,
                        e.new_assignee_id, e.previous_assignee_id, e.assigned_by_id
                 FROM {events} e
                 WHERE e.workspace_id = %(ws)s AND (e.first_assignment_seconds IS NOT NULL OR e.conversation_assignment = 2)
             ) e
+            CROSS JOIN LATERAL (VALUES (CASE WHEN e.wait IS NOT NULL THEN 'first' ELSE 'reassigned' END, coalesce(e.wait, 0)),
+                                       (CASE WHEN e.wait IS NOT NULL THEN 'first_bin' END, {WAIT_BIN_SQL.format(s="e.wait")})
+                               ) AS f (fact, seconds)
             CROSS JOIN LATERAL (VALUES ('all', 0::bigint), ('new', coalesce(e.new_assignee_id, 0)),
                                        ('prev', coalesce(e.previous_assignee_id, 0)),
                                        ('by', CASE WHEN e.source = 'user' THEN e.assigned_by_id END)) AS d (dimension, key)
-            WHERE d.key IS NOT NULL
-            GROUP BY e.fact, d.dimension, d.key, e.day, e.source, e.seconds
+            WHERE d.key IS NOT NULL AND f.fact IS NOT NULL
+            GROUP BY f.fact, d.dimension, d.key, e.day, e.source, f.seconds
             """,
             {"ws": workspace.pk, "tz": workspace.timezone},
         )
@@ -223,7 +253,7 @@ def _rebuild_sql(workspace: Workspace) -> int:
 def _rebuild_python(workspace: Workspace, *, batch_size: int) -> int:
     tz = workspace.tzinfo
     counts: Counter = Counter()
-    facts: Counter = Counter()
+    facts: dict = {}
     total = 0
     rows = AssignmentEvent.objects.filter(workspace=workspace).values_list(
         "created_at", "source", "new_assignee_id", "previous_assignee_id", "assigned_by_id",
@@ -234,9 +264,7 @@ def _rebuild_python(workspace: Workspace, *, batch_size: int) -> int:
         day = timezone.localtime(created_at, tz).date()
         keys = _rows_for(day=day, source=source, new_id=new_id, previous_id=previous_id, assigned_by_id=by_id)
         counts.update(keys)
-        fact = fact_of(position=position, first_wait=wait)
-        if fact is not None:
-            facts.update((fact[0], *key, fact[1]) for key in keys)
+        _add_facts(facts, keys, fact_rows(position=position, first_wait=wait))
     AssignmentDailyCount.objects.bulk_create(
         [
             AssignmentDailyCount(workspace=workspace, dimension=d, key=k, day=day, source=s, count=c)
@@ -247,8 +275,8 @@ def _rebuild_python(workspace: Workspace, *, batch_size: int) -> int:
     AssignmentFactDaily.objects.bulk_create(
         [
             AssignmentFactDaily(workspace=workspace, fact=f, dimension=d, key=k, day=day, source=s, seconds=sec,
-                                count=c)
-            for (f, d, k, day, s, sec), c in facts.items()
+                                count=c, total=t)
+            for (f, d, k, day, s, sec), (c, t) in facts.items()
         ],
         batch_size=5000,
     )
@@ -283,8 +311,8 @@ def rollup_snapshot(*, workspace: Workspace) -> dict:
 
 
 def fact_snapshot(*, workspace: Workspace) -> dict:
-    """Every fact row of a workspace as ``{(fact, dimension, key, day, source, seconds): count}``."""
+    """Every fact row of a workspace as ``{(fact, dimension, key, day, source, seconds): (count, total)}``."""
     return {
-        (r.fact, r.dimension, r.key, r.day, r.source, r.seconds): r.count
+        (r.fact, r.dimension, r.key, r.day, r.source, r.seconds): (r.count, r.total)
         for r in AssignmentFactDaily.objects.filter(workspace=workspace)
     }

@@ -31,7 +31,7 @@ from .models import (
     AssignmentSource,
     ConversationAssignments,
 )
-from .rollups import _LOCK_CLASS, conversation_assignments_record, rollup_record_event
+from .rollups import _LOCK_CLASS, WAIT_BIN_SQL, conversation_assignments_record, rollup_record_event
 from .rules import assignment_refusal
 
 
@@ -103,6 +103,7 @@ def _assign_sql() -> tuple[str, str]:
     workspaces = Contact._meta.get_field("workspace").related_model._meta.db_table
     events, rollup = AssignmentEvent._meta.db_table, AssignmentDailyCount._meta.db_table
     facts, tallies = AssignmentFactDaily._meta.db_table, ConversationAssignments._meta.db_table
+    wait_bin = WAIT_BIN_SQL.format(s="event.first_assignment_seconds")
     event_columns = ", ".join(f.column for f in AssignmentEvent._meta.concrete_fields)
     inserted = ", ".join(f.column for f in AssignmentEvent._meta.concrete_fields if not f.primary_key)
     whitespace = "U&'" + "".join(f"\\{ord(c):04X}" for c in _PYTHON_WHITESPACE) + "'"
@@ -162,20 +163,24 @@ counted AS (
     ON CONFLICT (workspace_id, dimension, key, day, source)
     DO UPDATE SET count = {rollup}.count + excluded.count
 ),
--- the conversation fact of the event (rollups.fact_of), in the same rows' dimensions
+-- the conversation facts of the event (rollups.fact_rows), in the same rows' dimensions
 facts AS (
-    INSERT INTO {facts} (workspace_id, fact, dimension, key, day, source, seconds, count)
-    SELECT event.workspace_id, CASE WHEN event.first_assignment_seconds IS NOT NULL THEN 'first' ELSE 'reassigned' END,
-           d.dimension, d.key, (event.created_at AT TIME ZONE current.timezone)::date, event.source,
-           coalesce(event.first_assignment_seconds, 0), 1
+    INSERT INTO {facts} (workspace_id, fact, dimension, key, day, source, seconds, count, total)
+    SELECT event.workspace_id, f.fact, d.dimension, d.key, (event.created_at AT TIME ZONE current.timezone)::date,
+           event.source, f.seconds, 1, coalesce(event.first_assignment_seconds, 0)
     FROM event CROSS JOIN current CROSS JOIN shared
+    CROSS JOIN LATERAL (VALUES (CASE WHEN event.first_assignment_seconds IS NOT NULL THEN 'first'
+                                     WHEN event.conversation_assignment = 2 THEN 'reassigned' END,
+                                coalesce(event.first_assignment_seconds, 0)),
+                               (CASE WHEN event.first_assignment_seconds IS NOT NULL THEN 'first_bin' END,
+                                {wait_bin})) AS f (fact, seconds)
     CROSS JOIN LATERAL (VALUES ('all', 0::bigint), ('new', coalesce(event.new_assignee_id, 0)),
                                ('prev', coalesce(event.previous_assignee_id, 0)),
                                ('by', event.assigned_by_id)) AS d (dimension, key)
-    WHERE d.key IS NOT NULL AND (event.first_assignment_seconds IS NOT NULL OR event.conversation_assignment = 2)
-    ORDER BY d.dimension, d.key
+    WHERE d.key IS NOT NULL AND f.fact IS NOT NULL
+    ORDER BY f.fact, d.dimension, d.key
     ON CONFLICT (workspace_id, fact, dimension, key, day, source, seconds)
-    DO UPDATE SET count = {facts}.count + excluded.count
+    DO UPDATE SET count = {facts}.count + excluded.count, total = {facts}.total + excluded.total
 ),
 -- the conversation's assignments so far (rollups.conversation_assignments_record)
 tallied AS (

@@ -23,7 +23,7 @@ pre-aggregates ``contact_assign`` keeps instead (docs/performance.md):
 """
 
 from bisect import bisect_right
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 from django.db import connection
@@ -37,6 +37,7 @@ from assignments.models import (
     AssignmentSource,
     ConversationAssignments,
 )
+from assignments.rollups import wait_bin_end
 from contacts.models import Conversation, ConversationEvent, ConversationEventKind
 
 from .framework.buckets import bucket_starts, default_interval
@@ -144,54 +145,130 @@ class _Figures:
     p90: int | None
 
 
-# Per group of the first assignments' distribution (0: all; 1: per source, by its position in
-# ``sources``; 2: per bucket, by index): count, sum, the values at the median's two middle ranks
-# (the same one for an odd count) and at the p90's nearest rank, each the first value whose
-# running count passes the 0-based rank.
-_FIGURES_SQL = """
-WITH d AS ({distribution}),
-g AS (
-    SELECT 0 AS kind, 0 AS k, d.seconds, d.n FROM d
-    UNION ALL SELECT 1, array_position(%s::text[], d.source::text), d.seconds, d.n FROM d
-    UNION ALL SELECT 2, width_bucket(d.day, %s::date[]) - 1, d.seconds, d.n FROM d
-),
-w AS (
-    SELECT kind, k, seconds, n, (sum(n) OVER (PARTITION BY kind, k))::bigint AS total,
-           (sum(n) OVER (PARTITION BY kind, k ORDER BY seconds ROWS UNBOUNDED PRECEDING))::bigint AS upto
-    FROM g
-)
-SELECT kind, k, max(total), sum(seconds * n),
-       min(seconds) FILTER (WHERE upto > (total - 1) / 2), min(seconds) FILTER (WHERE upto > total / 2),
-       min(seconds) FILTER (WHERE upto > (90 * total + 99) / 100 - 1)
-FROM w GROUP BY kind, k"""
+# The first assignments' bins (``AssignmentFactDaily`` rows of fact first_bin) per bin of the
+# whole period, per source and per bucket (the buckets' first days), with counts and sums.
+_BINS_SQL = """
+SELECT grouping(r.source), grouping(r.b), r.source, r.b, r.seconds, sum(r.count), sum(r.total)
+FROM (SELECT f.source, greatest(width_bucket(f.day, %s::date[]) - 1, 0) AS b, f.seconds, f.count, f.total
+      FROM ({bins}) AS f (day, source, seconds, count, total)) AS r
+GROUP BY GROUPING SETS ((r.seconds), (r.source, r.seconds), (r.b, r.seconds))"""
+
+# For each target (a group's rank inside one bin): the wait at that 0-based rank among the
+# group's waits of the bin — the first whose running count passes it. A bucket's waits are
+# found by its days (the unique index), the others' by the bin's range (assign_fact_wait_idx).
+_RANK_SQL = """
+SELECT t.i, (
+    SELECT x.seconds FROM (
+        SELECT w.seconds, sum(w.n) OVER (ORDER BY w.seconds ROWS UNBOUNDED PRECEDING) AS upto
+        FROM (SELECT f.seconds, sum(f.count) AS n FROM ({waits}) AS f (day, source, seconds, count)
+              WHERE f.day >= t.d0 AND f.day <= t.d1 AND (t.src IS NULL OR f.source = t.src)
+                AND {seconds} >= t.lo AND {seconds} < t.hi
+              GROUP BY f.seconds) AS w
+    ) AS x WHERE x.upto > t.r ORDER BY x.seconds LIMIT 1)
+FROM unnest(%s::int[], %s::date[], %s::date[], %s::text[], %s::bigint[], %s::bigint[], %s::bigint[])
+     AS t (i, d0, d1, src, lo, hi, r)"""
+
+
+@dataclass
+class _Group:
+    """One group's bins, ascending: ``[(lower bound, count, sum)]``, and its day range."""
+
+    first_day: date
+    last_day: date
+    source: str | None = None
+    bins: list = field(default_factory=list)
+
+    def ranks(self) -> list[int]:
+        n = sum(count for _, count, _ in self.bins)
+        return sorted({(n - 1) // 2, n // 2})
+
+    def locate(self, rank: int) -> tuple[int, int]:
+        """The bin holding the 0-based ``rank`` and the rank inside it."""
+        seen = 0
+        for lower, count, _ in self.bins:
+            if rank < seen + count:
+                return lower, rank - seen
+            seen += count
+        raise IndexError(rank)
 
 
 def _first_assignment_figures(*, workspace, params: ReportParams, dimension: Q,
                               starts: list[datetime]) -> tuple[_Figures, dict[str, _Figures], dict[int, _Figures]]:
     """The figures of the whole period, per source and per bucket, from the waits' distribution
-    (``AssignmentFactDaily``) in one statement: exactly those of the listed waits."""
+    (``AssignmentFactDaily``): counts and sums from the bins; each median / p90 by finding the bin
+    holding its rank, then the wait at that rank among the bin's waits — exactly those of the
+    listed waits, reading only the bins and the waits of the bins holding a rank."""
     period = params.period
-    rows = AssignmentFactDaily.objects.filter(dimension, workspace=workspace, fact=AssignmentFact.FIRST,
-                                              day__gte=period.start, day__lte=period.end)
+    rows = AssignmentFactDaily.objects.filter(dimension, workspace=workspace, day__gte=period.start,
+                                              day__lte=period.end)
     if params.sources:
         rows = rows.filter(source__in=params.sources)
-    distribution, params_sql = (rows.values("day", "source", "seconds").annotate(n=Sum("count"))
-                                .values_list("day", "source", "seconds", "n").query.sql_with_params())
-    sources = AssignmentSource.values
     days = [start.date() for start in starts]
+    bins_sql, bins_params = (rows.filter(fact=AssignmentFact.FIRST_BIN)
+                             .values_list("day", "source", "seconds", "count", "total").query.sql_with_params())
     with connection.cursor() as cursor:
-        cursor.execute(_FIGURES_SQL.format(distribution=distribution), [*params_sql, sources, days])
+        cursor.execute(_BINS_SQL.format(bins=bins_sql), [days, *bins_params])
         found = cursor.fetchall()
-    whole, by_source, by_bucket = _Figures(0, 0, None, None), {}, {}
-    for kind, key, n, total, low, high, p90 in found:
-        figures = _Figures(int(n), int(total), (low + high) // 2, p90)
-        if kind == 0:
-            whole = figures
-        elif kind == 1:
-            by_source[sources[key - 1]] = figures
+    if not found:
+        return _Figures(0, 0, None, None), {}, {}
+    groups: dict[tuple, _Group] = {}
+    for no_source, no_bucket, source, bucket, lower, count, total in found:
+        if no_source and no_bucket:
+            key, first, last = ("all",), period.start, period.end
+        elif no_bucket:
+            key, first, last = ("source", source), period.start, period.end
         else:
-            by_bucket[max(key, 0)] = figures
-    return whole, by_source, by_bucket
+            key = ("bucket", bucket)
+            first = period.start if bucket == 0 else max(days[bucket], period.start)
+            last = min(days[bucket + 1] - timedelta(days=1), period.end) if bucket + 1 < len(days) else period.end
+        group = groups.setdefault(key, _Group(first, last, source if key[0] == "source" else None))
+        group.bins.append((lower, int(count), int(total)))
+    targets: dict[tuple, int] = {}  # (group key, rank) -> target index
+    located: list[tuple] = []
+    for key, group in groups.items():
+        group.bins.sort()
+        ranks = group.ranks()
+        if key == ("all",):
+            n = sum(count for _, count, _ in group.bins)
+            ranks.append(max(-(-90 * n // 100), 1) - 1)
+        for rank in ranks:
+            if (key, rank) not in targets:
+                lower, inside = group.locate(rank)
+                targets[(key, rank)] = len(located)
+                located.append((key, group, lower, inside))
+    values = _waits_at_ranks(rows.filter(fact=AssignmentFact.FIRST), located)
+
+    def figures(key) -> _Figures:
+        group = groups[key]
+        n = sum(count for _, count, _ in group.bins)
+        total = sum(t for _, _, t in group.bins)
+        low, high = (values[targets[(key, r)]] for r in ((n - 1) // 2, n // 2))
+        p90 = values[targets[(key, max(-(-90 * n // 100), 1) - 1)]] if key == ("all",) else None
+        return _Figures(n, total, (low + high) // 2, p90)
+
+    return (figures(("all",)), {k[1]: figures(k) for k in groups if k[0] == "source"},
+            {k[1]: figures(k) for k in groups if k[0] == "bucket"})
+
+
+def _waits_at_ranks(waits: QuerySet, located: list[tuple]) -> list[int]:
+    """The wait at each located rank, in one statement per kind of group (by days, by bin)."""
+    values: list[int | None] = [None] * len(located)
+    waits_sql, waits_params = waits.values_list("day", "source", "seconds", "count").query.sql_with_params()
+    for by_days in (True, False):
+        chosen = [(i, t) for i, t in enumerate(located) if (t[0][0] == "bucket") is by_days]
+        if not chosen:
+            continue
+        # A bucket's days select its waits; "+ 0" keeps the planner off the bin's range there.
+        sql = _RANK_SQL.format(waits=waits_sql, seconds="f.seconds + 0" if by_days else "f.seconds")
+        columns = ([i for i, _ in chosen], [g.first_day for _, (_, g, _, _) in chosen],
+                   [g.last_day for _, (_, g, _, _) in chosen], [g.source for _, (_, g, _, _) in chosen],
+                   [lower for _, (_, _, lower, _) in chosen], [wait_bin_end(lower) for _, (_, _, lower, _) in chosen],
+                   [inside for _, (_, _, _, inside) in chosen])
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*waits_params, *columns])
+            for i, value in cursor.fetchall():
+                values[i] = value
+    return values
 
 
 def _same(value: int | None) -> Duration:

@@ -108,7 +108,7 @@ def test_facts_backfill_recomputes_what_the_write_path_keeps(workspace, alice, b
     assert tallies[returning.pk][:2] == (1, None)
     facts = fact_snapshot(workspace=workspace)
     assert sorted({(fact, seconds > 0) for fact, dimension, *_, seconds in facts if dimension == "all"}) == [
-        ("first", True), ("reassigned", False)]
+        ("first", True), ("first_bin", True), ("reassigned", False)]
 
     fill = importlib.import_module("assignments.migrations.0006_assignment_facts_backfill").backfill
     ConversationAssignments.objects.all().delete()
@@ -119,3 +119,17 @@ def test_facts_backfill_recomputes_what_the_write_path_keeps(workspace, alice, b
     assert not rollup_is_ready(workspace=workspace)  # the facts are counted by the rebuild
     rollup_rebuild(workspace=workspace)
     assert fact_snapshot(workspace=workspace) == facts
+
+
+@pytest.mark.parametrize("seconds", [0, 1, 99, 100, 101, 999, 1000, 1099, 1100, 12_345, 99_999, 100_000,
+                                     86_399, 86_400, 10**12 + 7])
+def test_wait_bins_hold_their_waits_and_match_in_sql(db, seconds):
+    from assignments.rollups import WAIT_BIN_SQL, wait_bin, wait_bin_end
+
+    lower = wait_bin(seconds)
+    assert lower <= seconds < wait_bin_end(lower) and wait_bin(wait_bin_end(lower) - 1) == lower
+    assert wait_bin(wait_bin_end(lower)) == wait_bin_end(lower)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {WAIT_BIN_SQL.format(s='x')} FROM (SELECT %s::bigint AS x) v", [seconds])
+            assert cursor.fetchone()[0] == lower
