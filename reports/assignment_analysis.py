@@ -154,15 +154,15 @@ FROM (SELECT f.source, greatest(width_bucket(f.day, %s::date[]) - 1, 0) AS b, f.
 GROUP BY GROUPING SETS ((r.seconds), (r.source, r.seconds), (r.b, r.seconds))"""
 
 # For each target (a group's rank inside one bin): the wait at that 0-based rank among the
-# group's waits of the bin — the first whose running count passes it. A bucket's waits are
-# found by its days (the unique index), the others' by the bin's range (assign_fact_wait_idx).
+# group's waits of the bin — the first whose running count passes it. The waits are found by
+# the bin's range (assign_fact_wait_idx; "+ 0" keeps the planner off the days' range).
 _RANK_SQL = """
 SELECT t.i, (
     SELECT x.seconds FROM (
         SELECT w.seconds, sum(w.n) OVER (ORDER BY w.seconds ROWS UNBOUNDED PRECEDING) AS upto
         FROM (SELECT f.seconds, sum(f.count) AS n FROM ({waits}) AS f (day, source, seconds, count)
-              WHERE f.day >= t.d0 AND f.day <= t.d1 AND (t.src IS NULL OR f.source = t.src)
-                AND {seconds} >= t.lo AND {seconds} < t.hi
+              WHERE f.day + 0 >= t.d0 AND f.day + 0 <= t.d1 AND (t.src IS NULL OR f.source = t.src)
+                AND f.seconds >= t.lo AND f.seconds < t.hi
               GROUP BY f.seconds) AS w
     ) AS x WHERE x.upto > t.r ORDER BY x.seconds LIMIT 1)
 FROM unnest(%s::int[], %s::date[], %s::date[], %s::text[], %s::bigint[], %s::bigint[], %s::bigint[])
@@ -236,7 +236,11 @@ def _first_assignment_figures(*, workspace, params: ReportParams, dimension: Q,
                 lower, inside = group.locate(rank)
                 targets[(key, rank)] = len(located)
                 located.append((key, group, lower, inside))
-    values = _waits_at_ranks(rows.filter(fact=AssignmentFact.FIRST), located)
+    # The waits of the whole history of these rows (each target bounds its days).
+    waits = AssignmentFactDaily.objects.filter(dimension, workspace=workspace, fact=AssignmentFact.FIRST)
+    if params.sources:
+        waits = waits.filter(source__in=params.sources)
+    values = _waits_at_ranks(waits, located)
 
     def figures(key) -> _Figures:
         group = groups[key]
@@ -251,23 +255,16 @@ def _first_assignment_figures(*, workspace, params: ReportParams, dimension: Q,
 
 
 def _waits_at_ranks(waits: QuerySet, located: list[tuple]) -> list[int]:
-    """The wait at each located rank, in one statement per kind of group (by days, by bin)."""
+    """The wait at each located rank, in one statement."""
     values: list[int | None] = [None] * len(located)
     waits_sql, waits_params = waits.values_list("day", "source", "seconds", "count").query.sql_with_params()
-    for by_days in (True, False):
-        chosen = [(i, t) for i, t in enumerate(located) if (t[0][0] == "bucket") is by_days]
-        if not chosen:
-            continue
-        # A bucket's days select its waits; "+ 0" keeps the planner off the bin's range there.
-        sql = _RANK_SQL.format(waits=waits_sql, seconds="f.seconds + 0" if by_days else "f.seconds")
-        columns = ([i for i, _ in chosen], [g.first_day for _, (_, g, _, _) in chosen],
-                   [g.last_day for _, (_, g, _, _) in chosen], [g.source for _, (_, g, _, _) in chosen],
-                   [lower for _, (_, _, lower, _) in chosen], [wait_bin_end(lower) for _, (_, _, lower, _) in chosen],
-                   [inside for _, (_, _, _, inside) in chosen])
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [*waits_params, *columns])
-            for i, value in cursor.fetchall():
-                values[i] = value
+    columns = (list(range(len(located))), [g.first_day for _, g, _, _ in located], [g.last_day for _, g, _, _ in located],
+               [g.source for _, g, _, _ in located], [lower for _, _, lower, _ in located],
+               [wait_bin_end(lower) for _, _, lower, _ in located], [inside for _, _, _, inside in located])
+    with connection.cursor() as cursor:
+        cursor.execute(_RANK_SQL.format(waits=waits_sql), [*waits_params, *columns])
+        for i, value in cursor.fetchall():
+            values[i] = value
     return values
 
 
