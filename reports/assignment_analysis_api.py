@@ -107,6 +107,24 @@ class ReassignedConversationSerializer(serializers.Serializer):
                                       help_text="The Asignaciones page's query showing this conversation's events.")
 
     def to_representation(self, row):
+        """The declared fields' rendering, built directly: a row carries every assignment of its
+        conversation, and DRF's nested fields were most of the response time for 50 rows."""
+        tz = self.context["tz"]
+
+        def at(moment):
+            return moment.astimezone(tz).isoformat(timespec="seconds")
+
+        return {
+            "conversation_id": row.conversation_id, "contact_id": row.contact_id, "contact_name": row.contact_name,
+            "assignments": row.assignments, "first_assignment_at": at(row.first_assignment_at),
+            "last_assignment_at": at(row.last_assignment_at),
+            "assignees": [{"assignee": {"id": s.assignee["id"], "name": s.assignee["name"]},
+                           "assigned_at": at(s.assigned_at), "seconds": s.seconds} for s in row.spells],
+            "log_query": {key: str(value) for key, value in row.log_query.items()},
+        }
+
+    def drf_representation(self, row):
+        """What DRF renders from the declared fields (tests compare it with ``to_representation``)."""
         data = super().to_representation(row)
         tz = self.context["tz"]
         data["first_assignment_at"] = row.first_assignment_at.astimezone(tz).isoformat(timespec="seconds")

@@ -140,6 +140,12 @@ def test_reassignments_numbers_by_hand(workspace, story, alice, bob):
     assert [s.seconds for s in row.spells] == [3600 - 90, 7 * 3600, 3600]
     assert row.log_query == {"start": "2026-11-19", "end": "2026-11-19", "conversation": str(story["a"].pk)}
 
+    from reports.assignment_analysis_api import ReassignedConversationSerializer
+
+    serializer = ReassignedConversationSerializer(context={"tz": p(workspace).period.tz})
+    assert serializer.to_representation(row) == serializer.drf_representation(row)
+    assert list(serializer.to_representation(row)) == list(serializer.drf_representation(row))
+
     rows, capped = reassignment_csv_rows(workspace=workspace, actor=owner(workspace), params=p(workspace))
     assert not capped and rows == [[story["a"].pk, row.contact_id, "Ana", 3, "Bob → Alice → Bob",
                                     "2026-11-19T09:01:30-06:00", "2026-11-19T17:00:00-06:00", "3510 25200 3600"]]
