@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Workspace
 from accounts.selectors import member_user_get
-from contacts.custom_fields import MAX_VALUE, contacts_with_value
+from contacts.custom_fields import MAX_VALUE, contacts_with_value, value_text
 from contacts.models import Contact, Conversation, CustomField
 from contacts.selectors import contact_search
 from integrations.models import Channel
@@ -117,11 +117,11 @@ def custom_field_filter_clean(*, workspace: Workspace, value) -> dict:
         raise BroadcastInputError(_("This workspace has no custom field with that key."),
                                   field="filters.custom_field.key")
     text = value.get("value")
-    if not isinstance(text, str) or not text.replace("\x00", "").strip() or len(text.strip()) > MAX_VALUE:
+    if not isinstance(text, str) or not value_text(text) or len(text.strip()) > MAX_VALUE:
         raise BroadcastInputError(
             _("The value is a text of 1 to %(n)s characters.") % {"n": MAX_VALUE}, field="filters.custom_field.value"
         )
-    return {"key": key.strip(), "value": text.replace("\x00", "").strip()}
+    return {"key": key.strip(), "value": value_text(text)}
 
 
 def _has_tag(qs: QuerySet[Contact], tag: str) -> QuerySet[Contact]:

@@ -27,7 +27,7 @@ CUSTOM_PREFIX = "contact.custom."
 
 
 def _custom_reader(key: str):
-    return lambda c: (c.custom_fields or {}).get(key, "") if isinstance(c.custom_fields, dict) else ""
+    return lambda c: c.custom_fields.get(key, "") if isinstance(c.custom_fields, dict) else ""
 
 
 def workspace_variables(workspace) -> dict:

@@ -47,6 +47,12 @@ class CustomFieldError(ValueError):
         self.field = field
 
 
+def value_text(value: str) -> str:
+    """A value as it is stored and compared: without NUL characters (PostgreSQL text cannot hold
+    them), trimmed."""
+    return value.replace("\x00", "").strip()
+
+
 def value_key(value: str) -> str:
     """What "equals" compares: the trimmed value, in lower case."""
     return value.strip().lower()
@@ -158,7 +164,7 @@ def custom_values_clean(*, workspace: Workspace, values, current: dict | None = 
             continue
         if not isinstance(value, str):
             raise CustomFieldError(_("A custom field's value is a text."), field=name)
-        value = value.replace("\x00", "").strip()
+        value = value_text(value)
         if len(value) > MAX_VALUE:
             raise CustomFieldError(_("At most %(n)s characters.") % {"n": MAX_VALUE}, field=name)
         if value:

@@ -22,7 +22,7 @@ from accounts.decorators import workspace_member_required
 from accounts.selectors import member_list, member_user_get
 from assignments.rules import assignment_refusal
 from assignments.services import AssignmentError, AssignmentRefused
-from contacts.custom_fields import MAX_VALUE, custom_field_labels
+from contacts.custom_fields import MAX_VALUE, custom_field_labels, value_text
 from contacts.models import Conversation
 
 from . import selectors, services
@@ -268,7 +268,7 @@ def contact_list(request):
     # A custom field equals a value: a field of the workspace and a value, else no filter.
     fields = custom_field_labels(workspace=request.workspace)
     field_key = request.GET.get("field", "")
-    field_value = request.GET.get("value", "").replace("\x00", "").strip()[:MAX_VALUE]
+    field_value = value_text(request.GET.get("value", ""))[:MAX_VALUE]
     if field_key not in fields or not field_value:
         field_key = field_value = ""
     is_admin = request.membership.is_admin
