@@ -18,10 +18,12 @@ builds for itself.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.test.utils import override_settings
@@ -32,21 +34,14 @@ from crm.celery import app as celery_app
 # the suite. The tests of login itself work the same with this hasher (tests/conftest.py).
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-# The CRM's own apps, and the admin's log (it refers to users); Django's content types and
-# permissions are left alone: the migrations' signals recreate them after every flush.
-CRM_APPS = ("admin", "accounts", "assignments", "broadcasts", "business_hours", "contacts", "exports", "imports",
-            "integrations", "messaging", "presence", "reports", "workflows")
-
-
 def _crm_models():
-    models = []
-    for app_label in CRM_APPS:
-        try:
-            config = apps.get_app_config(app_label)
-        except LookupError:
-            continue
-        models.extend(m for m in config.get_models(include_auto_created=True) if m._meta.managed)
-    return models
+    """The models of the CRM's own apps (those in this repository: a new app is included without
+    a list to keep), and the admin's log (it refers to users). Django's content types and
+    permissions are left alone: the migrations' signals recreate them after every flush."""
+    root = Path(settings.BASE_DIR).resolve()
+    configs = [c for c in apps.get_app_configs() if Path(c.path).resolve().is_relative_to(root)]
+    configs.append(apps.get_app_config("admin"))
+    return [m for c in configs for m in c.get_models(include_auto_created=True) if m._meta.managed]
 
 
 class TableSnapshot:
