@@ -210,10 +210,12 @@ def channel_rate_wait(*, channel_id: int, count: int, limit: int | None = None) 
     degrades to misses, see crm/cache.py), never failing the send.
     """
     limit = limit or channel_rate(channel_id)
-    waited = 0.0
+    waited, window = 0.0, None
     while True:
         now = time.time()
-        window = int(now)
+        # After a sleep into the next second, that second's budget is the one to take, whatever
+        # the clock reads (a clock that stands still must not spend the same second for ever).
+        window = int(now) if window is None else max(int(now), window + 1)
         key = f"broadcast-rate:{channel_id}:{window}"
         cache.add(key, 0, timeout=5)
         try:
@@ -223,6 +225,6 @@ def channel_rate_wait(*, channel_id: int, count: int, limit: int | None = None) 
             used = count
         if used <= limit or used == count:  # a batch larger than the limit still goes, alone in its second
             return waited
-        pause = window + 1 - now
+        pause = max(0.0, window + 1 - now)
         time.sleep(pause)
         waited += pause
